@@ -1,0 +1,71 @@
+// swift-tools-version: 6.0
+// fnhost: poehali.dev-style cloud functions on one's own machine, behind nginx over FastCGI.
+//
+// Layers point one way:
+//   C module maps (CFCGI, CLibPQ, CCurl)
+//   -> thin safe wrappers (FastCGI, Postgres, HTTPClient)
+//   -> the runtime (FunctionRuntime: event model; FunctionHost: master, pools, nginx; FixtureRunner: tests.json)
+//   -> the functions in functions/<name>/
+//   -> the CLI (FnhostCLI) and a main of a few lines (fnhost).
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "fnhost",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "fnhost", targets: ["fnhost"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries, as Debian ships them.
+        .systemLibrary(name: "CFCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // Thin safe wrappers: every C call passes one checked helper, C strings are copied out at once.
+        .target(name: "FastCGI", dependencies: ["CFCGI"], swiftSettings: strict),
+        .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: strict),
+        .target(name: "HTTPClient", dependencies: ["CCurl"], swiftSettings: strict),
+
+        // The runtime.
+        .target(name: "FunctionRuntime", swiftSettings: strict),
+        .target(name: "FixtureRunner", dependencies: ["FunctionRuntime", "HTTPClient"], swiftSettings: strict),
+        .target(name: "CHostSupport"),
+        .target(name: "FunctionHost", dependencies: ["FunctionRuntime", "FastCGI", "CHostSupport"], swiftSettings: strict),
+
+        // The CLI: a library so that a test build can register extra (test-only) functions.
+        .target(
+            name: "FnhostCLI",
+            dependencies: [
+                "FunctionRuntime", "FunctionHost", "FixtureRunner", "HTTPClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "fnhost", dependencies: ["FnhostCLI"], swiftSettings: strict),
+
+        // Test-only functions (echo, sleep, crash, ...) and the host binary that serves them.
+        // They are not part of the shipped `fnhost`.
+        .target(name: "TestFunctions", dependencies: ["FunctionRuntime"], path: "Tests/TestFunctions", swiftSettings: strict),
+        .executableTarget(
+            name: "fnhost-testhost", dependencies: ["FnhostCLI", "TestFunctions"], path: "Tests/TestHost",
+            swiftSettings: strict
+        ),
+
+        .testTarget(name: "FunctionRuntimeTests", dependencies: ["FunctionRuntime"], swiftSettings: strict),
+        .testTarget(name: "FastCGITests", dependencies: ["FastCGI"], swiftSettings: strict),
+        .testTarget(name: "FunctionHostTests", dependencies: ["FunctionHost"], swiftSettings: strict),
+        .testTarget(name: "FixtureRunnerTests", dependencies: ["FixtureRunner"], swiftSettings: strict),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], swiftSettings: strict),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strict),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["FunctionRuntime", "HTTPClient", "FunctionHost"],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,69 @@
+import FunctionRuntime
+
+/// A function's `tests.json`: the cases to run against it, in file order.
+///
+/// The format (reference, section 9) is `{"tests": [case, ...]}`; each case is read by `FixtureCaseReader` into a
+/// `FixtureCase`, with every default applied. Other top-level keys are ignored. An empty `tests` array is a valid
+/// suite with no cases; deciding whether that is worth a warning is the runner's business.
+///
+/// Parsing is total: whatever the bytes, it returns a suite or throws a `FixtureError` that names the file, the case
+/// and the field at fault. It never traps (the JSON parser it uses rejects nesting deeper than 512 levels rather than
+/// exhausting the stack).
+public struct FixtureSuite: Sendable {
+    public var cases: [FixtureCase]
+
+    public init(cases: [FixtureCase]) {
+        self.cases = cases
+    }
+
+    /// Parses the contents of a `tests.json`.
+    ///
+    /// - Parameters:
+    ///   - bytes: the file's contents (UTF-8; a leading byte-order mark is tolerated).
+    ///   - file: how to name the file in errors, typically its path (`functions/start/tests.json`).
+    public static func parse(_ bytes: [UInt8], file: String) throws(FixtureError) -> FixtureSuite {
+        let document = try parseDocument(bytes, file: file)
+        guard case .object(let members) = document else {
+            throw FixtureError(
+                .topLevelNotObject, file: file,
+                message:
+                    "the top level must be an object {\"tests\": [...]}, got \(ValueDescription.describe(document))")
+        }
+        guard let tests = members["tests"] else {
+            throw FixtureError(.missingTests, file: file, message: "the top-level object has no \"tests\" array")
+        }
+        guard case .array(let elements) = tests else {
+            throw FixtureError(
+                .testsNotArray, file: file, field: "tests",
+                message: "expected an array of test cases, got \(ValueDescription.describe(tests))")
+        }
+        var cases: [FixtureCase] = []
+        cases.reserveCapacity(elements.count)
+        for (index, element) in elements.enumerated() {
+            cases.append(try FixtureCaseReader.read(element, index: index, file: file))
+        }
+        return FixtureSuite(cases: cases)
+    }
+
+    /// Parses the contents of a `tests.json` given as text.
+    public static func parse(_ text: String, file: String) throws(FixtureError) -> FixtureSuite {
+        try parse(Array(text.utf8), file: file)
+    }
+
+    /// The whole document as a `JSONValue`, or an `invalidJSON` error.
+    private static func parseDocument(_ bytes: [UInt8], file: String) throws(FixtureError) -> JSONValue {
+        let whitespace: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
+        if bytes.allSatisfy({ whitespace.contains($0) }) {
+            throw FixtureError(.invalidJSON, file: file, message: "the file is empty; expected {\"tests\": [...]}")
+        }
+        do {
+            return try JSONValue.parse(bytes)
+        } catch {
+            // The decoder's own errors carry no position, so say what the usual causes are instead.
+            throw FixtureError(
+                .invalidJSON, file: file,
+                message: "not valid JSON (a syntax error, invalid UTF-8, a number out of range, "
+                    + "or nesting deeper than 512 levels)")
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import FunctionRuntime
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `fnhost` command line. A binary calls `FnhostMain.run(registry:)` with the functions it was
+/// built with; every subcommand finds them through `FnhostMain.registry`.
+public enum FnhostMain {
+    private static let registryStorage = Mutex(FunctionRegistry())
+
+    public static var registry: FunctionRegistry { registryStorage.withLock { $0 } }
+
+    public static func run(registry: FunctionRegistry) -> Never {
+        registryStorage.withLock { $0 = registry }
+        FnhostCommand.main()
+        exit(0)
+    }
+}
+
+struct FnhostCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fnhost",
+        abstract: "Runs poehali.dev-style cloud functions on this machine, behind nginx over FastCGI.",
+        subcommands: [
+            ServeCommand.self, InvokeCommand.self, GenerateEventCommand.self, TestCommand.self, WorkerCommand.self,
+            NginxConfigCommand.self,
+        ]
+    )
+}

@@ -1,0 +1,39 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+
+/// File-system helpers of the CLI.
+enum Paths {
+    static func absolute(_ path: String) -> String {
+        guard !path.hasPrefix("/") else { return path }
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard getcwd(&buffer, buffer.count) != nil else { return path }
+        let cwd = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return path == "." ? cwd : "\(cwd)/\(path.hasPrefix("./") ? String(path.dropFirst(2)) : path)"
+    }
+
+    static func makeDirectory(_ path: String) throws {
+        var partial = ""
+        for component in path.split(separator: "/") {
+            partial += "/\(component)"
+            if mkdir(partial, 0o755) != 0, errno != EEXIST {
+                throw ValidationError("Cannot create \(partial): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    /// `<run>/sockets`, or a folder under /tmp when that path would not fit a unix socket address
+    /// (107 bytes) with the socket names added.
+    static func socketDirectory(runDirectory: String) -> String {
+        let preferred = runDirectory + "/sockets"
+        if preferred.utf8.count + 70 <= 107 { return preferred }
+        var hash: UInt64 = 14_695_981_039_346_656_037
+        for byte in runDirectory.utf8 { hash = (hash ^ UInt64(byte)) &* 1_099_511_628_211 }
+        return "/tmp/fnhost-\(String(hash, radix: 36))"
+    }
+
+    static func printToStandardError(_ text: String) {
+        text.withCString { _ = write(2, $0, strlen($0)) }
+    }
+}

@@ -1,0 +1,54 @@
+import FunctionRuntime
+
+/// How `fnhost serve` runs: where the functions and sockets are, and the edge switches.
+public struct HostOptions: Sendable {
+    /// The folder with `func2url.json` and one folder per function.
+    public var functionsDirectory: String
+    /// Where the per-function unix sockets go (`<name>.sock`); nginx connects to them. Paths must
+    /// fit in 107 bytes.
+    public var socketDirectory: String
+    /// The edge's behaviour, passed on to every worker.
+    public var edge: EdgeOptions
+    public var policy: SupervisionPolicy
+    /// The executable workers run (`<it> worker ...`). Default: this process's own binary.
+    public var executable: String
+
+    public init(
+        functionsDirectory: String, socketDirectory: String, edge: EdgeOptions = .platform,
+        policy: SupervisionPolicy = SupervisionPolicy(), executable: String? = nil
+    ) {
+        self.functionsDirectory = functionsDirectory
+        self.socketDirectory = socketDirectory
+        self.edge = edge
+        self.policy = policy
+        self.executable = executable ?? ProcessSpawner.currentExecutable()
+    }
+
+    /// The socket of one function.
+    public func socketPath(for function: String) -> String {
+        "\(socketDirectory)/\(function).sock"
+    }
+
+    /// The command line that starts a worker of `function`.
+    func workerArguments(function: String) -> [String] {
+        var arguments = [executable, "worker", "--functions", functionsDirectory, "--function", function]
+        if !edge.rewriteAuthorizationAndCookies { arguments.append("--no-header-rewrites") }
+        if edge.dropCookieDomain { arguments.append("--drop-cookie-domain") }
+        return arguments
+    }
+}
+
+/// A process the master starts next to the workers and stops last (nginx): restarted when it dies,
+/// asked to stop with `stopSignal` when the host drains.
+public struct CompanionProcess: Sendable {
+    public var name: String
+    public var arguments: [String]
+    /// The signal that stops it gracefully. Default SIGQUIT (nginx: finish requests, then exit).
+    public var stopSignal: Int32
+
+    public init(name: String, arguments: [String], stopSignal: Int32 = 3) {
+        self.name = name
+        self.arguments = arguments
+        self.stopSignal = stopSignal
+    }
+}

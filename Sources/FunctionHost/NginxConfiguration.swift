@@ -1,0 +1,98 @@
+import FunctionRuntime
+
+/// Generates nginx.conf from `nginx/nginx.conf.template` and the function catalog: one upstream per
+/// function (the master's socket for its pool) and one location per function that answers both
+/// `/<uuid>` and `/<name>`, with an optional trailing slash (the query is kept).
+public struct NginxConfiguration: Sendable {
+    /// `listen` value: `127.0.0.1:8080` by default.
+    public var listen: String
+    /// nginx worker processes. Default 1 (`auto` = one per core).
+    public var workerProcesses: String
+    /// Idle kept-alive connections each nginx worker keeps per function (upstream `keepalive` with
+    /// `fastcgi_keep_conn on`). 0 opens a connection per request. Default 8. The master, not a
+    /// worker, holds idle connections, so this never pins a worker.
+    public var upstreamKeepalive: Int
+    /// Absolute path of the `fastcgi_params` file to include.
+    public var fastCGIParamsPath: String
+    /// When nginx starts as root its workers run as this user (`nobody`), which must be able to
+    /// reach the sockets and temp folders. Nil leaves out the `user` directive.
+    public var user: String?
+    /// Seconds nginx waits for the host beyond a function's timeout, so the host (not nginx)
+    /// answers timeouts with the platform's 504. Default 5.
+    public var readTimeoutMarginSeconds: Int
+
+    public init(
+        listen: String, workerProcesses: String = "1", upstreamKeepalive: Int = 8, fastCGIParamsPath: String,
+        user: String? = nil, readTimeoutMarginSeconds: Int = 5
+    ) {
+        self.listen = listen
+        self.workerProcesses = workerProcesses
+        self.upstreamKeepalive = upstreamKeepalive
+        self.fastCGIParamsPath = fastCGIParamsPath
+        self.user = user
+        self.readTimeoutMarginSeconds = readTimeoutMarginSeconds
+    }
+
+    /// The filled-in template. Unknown `@PLACEHOLDERS@` are left for nginx to reject, loudly.
+    public func render(template: String, catalog: FunctionCatalog, options: HostOptions) -> String {
+        var upstreams = ""
+        var locations = ""
+        for (index, spec) in catalog.functions.enumerated() {
+            let upstream = "fnhost_\(index)_\(spec.name.replacingDashes())"
+            upstreams += "    upstream \(upstream) {\n"
+            upstreams += "        server unix:\(options.socketPath(for: spec.name));\n"
+            if upstreamKeepalive > 0 { upstreams += "        keepalive \(upstreamKeepalive);\n" }
+            upstreams += "    }\n"
+
+            let readTimeout = Int(spec.configuration.timeoutSeconds.rounded(.up)) + readTimeoutMarginSeconds
+            let identifier = "(?:(?i:\(spec.uuid))|\(spec.name))"
+            locations += """
+                        # \(spec.name): \(spec.url)
+                        location ~ "^/\(identifier)/?$" {
+                            include \(fastCGIParamsPath);
+                            fastcgi_param FNHOST_REQUEST_ID $fnhost_request_uuid;
+                            fastcgi_param FUNCTION_NAME \(spec.name);
+                            fastcgi_pass \(upstream);
+                            fastcgi_keep_conn \(upstreamKeepalive > 0 ? "on" : "off");
+                            fastcgi_read_timeout \(readTimeout)s;
+                            fastcgi_send_timeout \(readTimeout)s;
+                            fastcgi_ignore_client_abort on;
+                            fastcgi_ignore_headers X-Accel-Redirect X-Accel-Expires X-Accel-Limit-Rate X-Accel-Buffering X-Accel-Charset;
+                            fastcgi_buffer_size 32k;
+                            fastcgi_buffers 16 64k;
+                        }
+                        location ~ "^/\(identifier)/." {
+                            default_type application/json;
+                            add_header X-Request-Id $fnhost_request_uuid always;
+                            return 400 '{"errorCode":400,"errorMessage":"Invalid functionID: extra path after the function id","errorType":"ProxyIntegrationError"}';
+                        }
+
+                """
+        }
+        return template
+            .replacingEvery( "@WORKER_PROCESSES@", with: workerProcesses)
+            .replacingEvery( "@USER@", with: user.map { "user \($0);" } ?? "")
+            .replacingEvery( "@LISTEN@", with: listen)
+            .replacingEvery( "@UPSTREAMS@", with: upstreams)
+            .replacingEvery( "@LOCATIONS@", with: locations)
+    }
+}
+
+extension String {
+    fileprivate func replacingDashes() -> String {
+        String(decoding: utf8.map { $0 == UInt8(ascii: "-") ? UInt8(ascii: "_") : $0 }, as: UTF8.self)
+    }
+
+    func replacingEvery(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var result = ""
+        var remainder = self[...]
+        while let range = remainder.firstRange(of: target) {
+            result += remainder[..<range.lowerBound]
+            result += replacement
+            remainder = remainder[range.upperBound...]
+        }
+        result += remainder
+        return result
+    }
+}

@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import FunctionRuntime
+
+/// Lays out nginx's run folder (`<run>/nginx/{conf,tmp}`), writes the generated configuration and
+/// describes the nginx process for the master to supervise.
+public struct NginxSetup: Sendable {
+    /// The nginx binary. Default `/usr/sbin/nginx`, else the first `nginx` on PATH.
+    public var binary: String
+    /// `<run dir>/nginx`: nginx's prefix; pid file and temp folders live here.
+    public var prefix: String
+
+    public init(runDirectory: String, binary: String? = nil) {
+        self.prefix = runDirectory + "/nginx"
+        self.binary = binary ?? NginxSetup.findBinary()
+    }
+
+    public var configurationPath: String { prefix + "/conf/nginx.conf" }
+
+    /// Writes the configuration and prepares the folders. When running as root, nginx's workers
+    /// run as `nobody`: the temp folders are handed to that user.
+    public func prepare(configuration: String) throws(SystemCallError) {
+        for folder in [prefix, prefix + "/conf", prefix + "/tmp", prefix + "/tmp/client_body", prefix + "/tmp/fastcgi",
+            prefix + "/tmp/proxy", prefix + "/tmp/uwsgi", prefix + "/tmp/scgi"]
+        {
+            if mkdir(folder, 0o755) != 0, errno != EEXIST { throw SystemCallError("mkdir \(folder)", errno: errno) }
+            if geteuid() == 0, let nobody = getpwnam("nobody") { chown(folder, nobody.pointee.pw_uid, nobody.pointee.pw_gid) }
+        }
+        let file = fopen(configurationPath, "w")
+        guard let file else { throw SystemCallError("open \(configurationPath)", errno: errno) }
+        defer { fclose(file) }
+        guard fputs(configuration, file) >= 0 else { throw SystemCallError("write \(configurationPath)", errno: errno) }
+    }
+
+    /// The `user` directive value nginx needs here: `nobody` when started as root, else none.
+    public static var workerUser: String? { geteuid() == 0 ? "nobody nogroup" : nil }
+
+    /// nginx in the foreground, logging to stderr, with every path under `prefix`.
+    public var companion: CompanionProcess {
+        CompanionProcess(
+            name: "nginx",
+            arguments: [binary, "-p", prefix + "/", "-c", "conf/nginx.conf", "-e", "stderr", "-g", "daemon off;"])
+    }
+
+    static func findBinary() -> String {
+        if access("/usr/sbin/nginx", X_OK) == 0 { return "/usr/sbin/nginx" }
+        let path = getenv("PATH").map { String(cString: $0) } ?? ""
+        for folder in path.split(separator: ":") where access("\(folder)/nginx", X_OK) == 0 {
+            return "\(folder)/nginx"
+        }
+        return "nginx"
+    }
+}

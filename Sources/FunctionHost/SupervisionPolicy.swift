@@ -1,0 +1,48 @@
+/// The supervisor's decisions, as plain arithmetic on monotonic nanoseconds, so they are tested
+/// without processes: how long to wait before respawning a worker that keeps dying, and when a
+/// queued request or a running invocation has run out of time.
+public struct SupervisionPolicy: Sendable, Equatable {
+    /// Unexpected worker deaths within this window count towards a crash loop. Default 10 s.
+    public var crashWindowNanoseconds: UInt64 = 10_000_000_000
+    /// Deaths within the window that are respawned at once. Default 3.
+    public var freeRestarts: Int = 3
+    /// First back-off delay once past `freeRestarts`; doubles per further death. Default 100 ms.
+    public var baseBackoffNanoseconds: UInt64 = 100_000_000
+    /// The longest back-off. Default 5 s.
+    public var maxBackoffNanoseconds: UInt64 = 5_000_000_000
+    /// How long a stopping host waits for running invocations before killing them, beyond the
+    /// longest function timeout. Default 2 s.
+    public var drainGraceNanoseconds: UInt64 = 2_000_000_000
+
+    public init() {}
+
+    /// Drops deaths older than the window from `deaths` (monotonic ns, oldest first).
+    public func pruned(_ deaths: [UInt64], now: UInt64) -> [UInt64] {
+        deaths.filter { now < $0 || now - $0 <= crashWindowNanoseconds }
+    }
+
+    /// The delay before respawning, given the unexpected deaths within the window (this one included).
+    public func respawnDelay(recentDeaths: Int) -> UInt64 {
+        guard recentDeaths > freeRestarts else { return 0 }
+        let doublings = min(recentDeaths - freeRestarts - 1, 16)
+        let delay = baseBackoffNanoseconds << UInt64(doublings)
+        return min(delay, maxBackoffNanoseconds)
+    }
+
+    /// When an invocation dispatched at `start` times out.
+    public func invocationDeadline(start: UInt64, timeoutSeconds: Double) -> UInt64 {
+        start + UInt64(timeoutSeconds * 1_000_000_000)
+    }
+
+    /// When a request that arrived at `arrival` stops waiting for a worker and gets 429.
+    public func queueDeadline(arrival: UInt64, queueTimeoutSeconds: Double) -> UInt64 {
+        arrival + UInt64(queueTimeoutSeconds * 1_000_000_000)
+    }
+
+    /// Whether a new request must be refused at once: the queue is full (`maxQueue` waiting) or
+    /// waiting is switched off (`queueTimeout` 0) and no worker is idle.
+    public func refusesAtOnce(queued: Int, maxQueue: Int, queueTimeoutSeconds: Double, idleWorkers: Int) -> Bool {
+        guard idleWorkers == 0 else { return false }
+        return queued >= maxQueue || queueTimeoutSeconds <= 0
+    }
+}

@@ -1,0 +1,51 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The second argument of a handler: who is running and how much time is left
+/// (the platform's invocation context, `shared/reference/invocation-model.md` §3).
+public struct Context: Sendable {
+    /// The request's id: the same UUID as `event.requestContext.requestId` and the `X-Request-Id` header.
+    public var requestId: String
+    /// The function's name (its `func2url.json` key).
+    public var functionName: String
+    /// The function's version (`function.json` `version`, default `"$LATEST"`).
+    public var functionVersion: String
+    /// The memory limit, in megabytes (`function.json` `memory`, default 128).
+    public var memoryLimitInMB: Int
+    /// When the host gives up on this invocation, in milliseconds since the Unix epoch.
+    public var deadlineMilliseconds: Int64
+
+    public init(
+        requestId: String, functionName: String, functionVersion: String = "$LATEST", memoryLimitInMB: Int = 128,
+        deadlineMilliseconds: Int64
+    ) {
+        self.requestId = requestId
+        self.functionName = functionName
+        self.functionVersion = functionVersion
+        self.memoryLimitInMB = memoryLimitInMB
+        self.deadlineMilliseconds = deadlineMilliseconds
+    }
+
+    /// Milliseconds until the deadline (0 when it has passed): size outgoing timeouts by it.
+    public func remainingTimeInMillis() -> Int64 {
+        max(0, deadlineMilliseconds - Clock.epochMilliseconds())
+    }
+}
+
+/// Wall-clock and monotonic time in the units the runtime uses.
+public enum Clock {
+    /// Milliseconds since the Unix epoch (wall clock).
+    public static func epochMilliseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+    }
+
+    /// Monotonic nanoseconds, for durations and deadlines that must not jump with the wall clock.
+    public static func monotonicNanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+    }
+}

@@ -1,0 +1,47 @@
+/// Request timestamps in the platform's formats.
+public enum RequestTime {
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// Common Log Format in UTC with English month names: `01/Jan/2025:12:00:00 +0000`.
+    public static func commonLogFormat(epochSeconds: Int) -> String {
+        let days = epochSeconds >= 0 ? epochSeconds / 86_400 : (epochSeconds - 86_399) / 86_400
+        let secondsOfDay = epochSeconds - days * 86_400
+        let (year, month, day) = civilDate(daysSinceEpoch: days)
+        return "\(pad(day))/\(months[month - 1])/\(year):\(pad(secondsOfDay / 3600)):"
+            + "\(pad(secondsOfDay / 60 % 60)):\(pad(secondsOfDay % 60)) +0000"
+    }
+
+    /// ISO 8601 in UTC with milliseconds (`2025-01-01T12:00:00.000Z`), for log lines.
+    public static func iso8601(epochMilliseconds: Int64) -> String {
+        let millis = Int(epochMilliseconds % 1000)
+        let seconds = Int(epochMilliseconds / 1000)
+        let days = seconds / 86_400
+        let secondsOfDay = seconds - days * 86_400
+        let (year, month, day) = civilDate(daysSinceEpoch: days)
+        let fraction = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
+        return "\(year)-\(pad(month))-\(pad(day))T\(pad(secondsOfDay / 3600)):\(pad(secondsOfDay / 60 % 60)):"
+            + "\(pad(secondsOfDay % 60)).\(fraction)Z"
+    }
+
+    private static func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+
+    /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
+    private static func civilDate(daysSinceEpoch: Int) -> (year: Int, month: Int, day: Int) {
+        let z = daysSinceEpoch + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}
+
+/// Request ids: lower-case UUIDs, as the platform sends them.
+public enum RequestID {
+    public static func make() -> String {
+        UUIDText.random()
+    }
+}

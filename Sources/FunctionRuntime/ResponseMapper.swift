@@ -1,0 +1,107 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Turns a handler's `Response` into what the client receives, enforcing the platform's contract:
+/// `multiValueHeaders` wins over `headers`, response-header rules of the edge, base64 bodies decoded,
+/// and every violation a 502 that says what is wrong.
+public struct ResponseMapper: Sendable {
+    public var options: EdgeOptions
+
+    public init(options: EdgeOptions = .platform) {
+        self.options = options
+    }
+
+    /// Response headers the edge removes (lower case). `status` and `content-length` are ours: the
+    /// first would set nginx's status line, the second is set by the transport from the real body.
+    static let removedHeaders: Set<String> = [
+        "host", "authorization", "user-agent", "connection", "max-forwards", "cookie", "status", "content-length",
+    ]
+    /// Response headers the edge refuses: the response becomes a 502.
+    static let rejectedHeaders: Set<String> = ["proxy-authenticate", "transfer-encoding", "via"]
+    /// Response headers the edge renames with the prefix `X-Yf-Remapped-`.
+    static let remappedHeaders: Set<String> = ["content-md5", "date", "server", "www-authenticate"]
+
+    public func map(_ response: Response) throws(RuntimeError) -> HTTPResponseParts {
+        guard (100...599).contains(response.statusCode) else {
+            throw malformed("statusCode \(response.statusCode) is not an HTTP status (100-599)")
+        }
+        let overridden = Set(response.multiValueHeaders.keys.map { $0.lowercased() })
+        var lines: [(String, String)] = []
+        lines.reserveCapacity(response.headers.count + response.multiValueHeaders.count)
+        for (name, value) in response.headers.sorted(by: { $0.key < $1.key })
+        where !overridden.contains(name.lowercased()) {
+            try append(name, value, to: &lines)
+        }
+        for (name, values) in response.multiValueHeaders.sorted(by: { $0.key < $1.key }) {
+            for value in values { try append(name, value, to: &lines) }
+        }
+
+        let body: [UInt8]
+        if response.isBase64Encoded {
+            guard let data = Data(base64Encoded: response.body, options: .ignoreUnknownCharacters) else {
+                throw malformed("isBase64Encoded is true but body is not valid base64")
+            }
+            body = Array(data)
+        } else {
+            body = Array(response.body.utf8)
+        }
+        guard body.count <= options.maxResponseBytes else {
+            throw RuntimeError(
+                .responseTooLarge,
+                "The response body is \(body.count) bytes; the limit is \(options.maxResponseBytes) bytes (3.5 MB)")
+        }
+        return HTTPResponseParts(status: response.statusCode, headers: lines, body: body)
+    }
+
+    private func append(_ name: String, _ value: String, to lines: inout [(String, String)]) throws(RuntimeError) {
+        guard Self.isToken(name) else {
+            throw malformed("header name \(JSONValue.string(name).encoded()) is not a valid HTTP header name")
+        }
+        guard !value.utf8.contains(where: { $0 == 10 || $0 == 13 || $0 == 0 }) else {
+            throw malformed("header \(name) has a line break or NUL in its value")
+        }
+        let lower = name.lowercased()
+        if Self.removedHeaders.contains(lower) || lower.hasPrefix("x-accel-") { return }
+        if Self.rejectedHeaders.contains(lower) {
+            throw malformed("header \(HeaderName.canonical(name)) is not allowed in a function response")
+        }
+        if Self.remappedHeaders.contains(lower) {
+            lines.append(("X-Yf-Remapped-" + HeaderName.canonical(name), value))
+        } else if lower == "x-set-cookie", options.rewriteAuthorizationAndCookies {
+            lines.append(("Set-Cookie", options.dropCookieDomain ? Self.droppingDomain(value) : value))
+        } else {
+            lines.append((name, value))
+        }
+    }
+
+    private func malformed(_ reason: String) -> RuntimeError {
+        RuntimeError(.malformedResponse, "Malformed serverless function response: \(reason)")
+    }
+
+    /// RFC 9110 token characters.
+    static func isToken(_ name: String) -> Bool {
+        guard !name.isEmpty else { return false }
+        return name.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"):
+                true
+            default: "!#$%&'*+-.^_`|~".utf8.contains(byte)
+            }
+        }
+    }
+
+    /// A `Set-Cookie` value without its `Domain=` attribute.
+    static func droppingDomain(_ cookie: String) -> String {
+        cookie.split(separator: ";", omittingEmptySubsequences: false)
+            .filter { !$0.trimmedASCIIWhitespaceSubstring.lowercased().hasPrefix("domain=") }
+            .joined(separator: ";")
+    }
+}
+
+extension Substring {
+    fileprivate var trimmedASCIIWhitespaceSubstring: String { String(self).trimmedASCIIWhitespace }
+}

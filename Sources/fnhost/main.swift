@@ -1,0 +1,3 @@
+import FnhostCLI
+
+FnhostMain.run(registry: ShippedFunctions.registry)

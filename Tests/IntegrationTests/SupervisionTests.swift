@@ -1,0 +1,122 @@
+import Foundation
+import Synchronization
+import FunctionRuntime
+import HTTPClient
+import Testing
+
+/// Isolation and limits through real nginx: timeouts, crashes, throttling, client disconnects,
+/// recycling and draining. Each test starts its own stack.
+@Suite(.serialized) struct SupervisionTests {
+    @Test func aTimedOutInvocationGets504AndTheNextRequestsAreServedByANewProcess() throws {
+        let stack = try HostStack()
+        defer { stack.stop() }
+        let before = try #require(try stack.send("/sleep?ms=1").json?["pid"]?.numberValue)
+        let started = Date()
+        let timedOut = try stack.send("/sleep?ms=5000")
+        let waited = Date().timeIntervalSince(started)
+        #expect(timedOut.status == 504)
+        #expect(timedOut.header("X-Function-Error") == "true")
+        #expect(timedOut.json?["errorType"] == "Timeout")
+        #expect(timedOut.json?["errorMessage"]?.stringValue?.hasPrefix("Exceeded maximum function execution time") == true)
+        #expect(waited < 4, "answered at the 1 s timeout, not after the handler's 5 s")
+        for _ in 0..<10 {
+            let next = try stack.send("/sleep?ms=1")
+            #expect(next.status == 200)
+            #expect(next.json?["pid"]?.numberValue != before, "the timed-out process was replaced")
+        }
+        #expect(stack.logEvents("invocation").contains { $0["outcome"] == "timeout" && $0["status"] == 504 })
+    }
+
+    @Test(arguments: ["segv", "trap", "abort"])
+    func aCrashCostsOnlyItsOwnRequest(how: String) throws {
+        let stack = try HostStack()
+        defer { stack.stop() }
+        let before = try #require(try stack.send("/crash").json?["pid"]?.numberValue)
+        let crashed = try stack.send("/crash?how=\(how)")
+        #expect(crashed.status == 502)
+        #expect(crashed.header("X-Function-Error") == "true")
+        #expect(crashed.json?["errorType"] == "ProcessCrashed")
+        let after = try stack.send("/crash")
+        #expect(after.status == 200)
+        #expect(after.json?["pid"]?.numberValue != before, "a new process took over")
+        let requestId = try #require(crashed.header("X-Request-Id"))
+        #expect(stack.logEvents("worker_crashed").contains { $0["requestId"]?.stringValue == requestId }, "the crash is logged with its request id")
+        #expect(stack.logEvents("invocation").contains { $0["requestId"]?.stringValue == requestId && $0["outcome"] == "crash" })
+    }
+
+    @Test func requestsBeyondConcurrencyWaitThenGet429() throws {
+        let stack = try HostStack()
+        defer { stack.stop() }
+        // sleep: concurrency 1, queueTimeout 0.5 s, maxQueue 4. Six requests of 0.8 s each at once.
+        let base = stack.baseURL
+        let statuses = inParallel(6) { _ in (try? sendRequest(base, "/sleep?ms=800"))?.status ?? -1 }
+        #expect(statuses.filter { $0 == 200 }.count >= 1)
+        #expect(statuses.filter { $0 == 429 }.count >= 4)
+        #expect(statuses.allSatisfy { $0 == 200 || $0 == 429 }, "\(statuses)")
+        let throttled = try stack.send("/sleep?ms=1")
+        #expect(throttled.status == 200, "the pool serves normally afterwards")
+        let refused = inParallel(2) { index -> HTTPClientResponse? in
+            if index == 1 { Thread.sleep(forTimeInterval: 0.1) }
+            return try? sendRequest(base, "/sleep?ms=900")
+        }
+        let body = refused.compactMap { $0 }.first { $0.status == 429 }
+        #expect(body?.json?["errorType"] == "TooManyRequests")
+        #expect(body?.header("Content-Type") == "application/json")
+    }
+
+    @Test func aClientThatDisconnectsDoesNotCancelTheInvocation() throws {
+        let stack = try HostStack()
+        defer { stack.stop() }
+        let marker = stack.runDirectory.appendingPathComponent("marker").path
+        let gaveUp = try? stack.send("/sleep?ms=700&marker=\(marker)", timeoutMilliseconds: 150)
+        #expect(gaveUp == nil, "the client gave up after 150 ms")
+        #expect(!FileManager.default.fileExists(atPath: marker))
+        let deadline = Date().addingTimeInterval(5)
+        while !FileManager.default.fileExists(atPath: marker), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(FileManager.default.fileExists(atPath: marker), "the handler ran to its end")
+    }
+
+    @Test func workersStayWarmAndAreRecycledAfterMaxRequests() throws {
+        let stack = try HostStack()
+        defer { stack.stop() }
+        // counter: concurrency 1, maxRequests 3.
+        var seen: [(served: Double, pid: Double)] = []
+        for _ in 0..<7 {
+            let json = try #require(try stack.send("/counter").json)
+            seen.append((json["served"]?.numberValue ?? -1, json["pid"]?.numberValue ?? -1))
+        }
+        #expect(seen.map(\.served) == [1, 2, 3, 1, 2, 3, 1])
+        #expect(Set(seen.map(\.pid)).count == 3)
+        #expect(seen[0].pid == seen[2].pid && seen[2].pid != seen[3].pid)
+    }
+
+    @Test func sigtermDrainsRunningInvocationsBeforeExit() throws {
+        let stack = try HostStack()
+        defer { stack.stop() }
+        let base = stack.baseURL
+        let inFlight = inParallel(2) { index -> Int in
+            if index == 0 { return (try? sendRequest(base, "/echo?x=1"))?.status ?? -1 }
+            return (try? sendRequest(base, "/sleep?ms=800"))?.status ?? -1
+        }
+        #expect(inFlight == [200, 200])
+        // SIGTERM while an invocation runs: it completes, then the host exits.
+        let drained = ResultHolder()
+        let thread = Thread { drained.set((try? sendRequest(base, "/sleep?ms=800"))?.status ?? -1) }
+        thread.start()
+        Thread.sleep(forTimeInterval: 0.3)
+        stack.signal(SIGTERM)
+        let deadline = Date().addingTimeInterval(10)
+        while stack.process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(!stack.process.isRunning, "the host exited after draining")
+        let waitUntil = Date().addingTimeInterval(3)
+        while drained.value == nil, Date() < waitUntil { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(drained.value == 200, "the in-flight invocation finished with its own response")
+        #expect(stack.logEvents("host_stopped").count == 1)
+    }
+}
+
+final class ResultHolder: Sendable {
+    private let storage = Mutex<Int?>(nil)
+    func set(_ value: Int) { storage.withLock { $0 = value } }
+    var value: Int? { storage.withLock { $0 } }
+}
