@@ -37,11 +37,27 @@ let package = Package(
         .target(name: "CHostSupport"),
         .target(name: "FunctionHost", dependencies: ["FunctionRuntime", "FastCGI", "CHostSupport"], swiftSettings: strict),
 
+        // The shipped functions: the try-on job system (functions/<name>/, one target each) and the code
+        // they share (all SQL for replicate_tasks, the Replicate client, validation).
+        .target(
+            name: "TryOnCore", dependencies: ["FunctionRuntime", "Postgres", "HTTPClient"], path: "functions/shared/TryOnCore",
+            swiftSettings: strict),
+        .target(
+            name: "ReplicateAsyncStart", dependencies: ["TryOnCore", "FunctionRuntime", "HTTPClient", "Postgres"],
+            path: "functions/replicate-async-start", exclude: ["function.json", "tests.json"], swiftSettings: strict),
+        .target(
+            name: "ReplicateAsyncWorker", dependencies: ["TryOnCore", "FunctionRuntime"],
+            path: "functions/replicate-async-worker", exclude: ["function.json", "tests.json"], swiftSettings: strict),
+        .target(
+            name: "ReplicateAsyncStatus", dependencies: ["TryOnCore", "FunctionRuntime"],
+            path: "functions/replicate-async-status", exclude: ["function.json", "tests.json"], swiftSettings: strict),
+
         // The CLI: a library so that a test build can register extra (test-only) functions.
         .target(
             name: "FnhostCLI",
             dependencies: [
-                "FunctionRuntime", "FunctionHost", "FixtureRunner", "HTTPClient",
+                "FunctionRuntime", "FunctionHost", "FixtureRunner", "HTTPClient", "Postgres",
+                "ReplicateAsyncStart", "ReplicateAsyncWorker", "ReplicateAsyncStatus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

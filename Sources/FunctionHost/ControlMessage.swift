@@ -1,12 +1,10 @@
 /// Messages between the master and a worker over their private `SOCK_SEQPACKET` socket (one message
 /// per packet, fields separated by tabs). The master sends `dispatch` together with the connection's
-/// descriptor; the worker answers `began` once it has read the request and `ended` when the
-/// response is written.
+/// descriptor; the worker answers `ended` when the response is written. That is all a request costs
+/// on this socket: the master peeks at the request's start itself, so no `began` round trip is needed.
 enum ControlMessage: Equatable, Sendable {
     /// Master -> worker: serve the request on the passed connection; the deadline is epoch ms.
     case dispatch(deadlineMilliseconds: Int64)
-    /// Worker -> master: the request was read.
-    case began(fastCGIRequestId: UInt16, requestId: String, method: String)
     /// Worker -> master: the response was written (`status` 0 when the connection ended before a
     /// request). `kept`: nginx keeps the connection. `retiring`: the worker exits next.
     case ended(status: Int, outcome: String, kept: Bool, retiring: Bool, failure: String)
@@ -19,8 +17,6 @@ enum ControlMessage: Equatable, Sendable {
         switch self {
         case .dispatch(let deadline):
             text = "D\t\(deadline)"
-        case .began(let id, let requestId, let method):
-            text = "B\t\(id)\t\(Self.clean(requestId))\t\(Self.clean(method))"
         case .ended(let status, let outcome, let kept, let retiring, let failure):
             text = "E\t\(status)\t\(Self.clean(outcome))\t\(kept ? 1 : 0)\t\(retiring ? 1 : 0)\t\(Self.clean(failure))"
         }
@@ -34,9 +30,6 @@ enum ControlMessage: Equatable, Sendable {
         switch fields.first {
         case "D" where fields.count == 2:
             return Int64(fields[1]).map { .dispatch(deadlineMilliseconds: $0) }
-        case "B" where fields.count == 4:
-            guard let id = UInt16(fields[1]) else { return nil }
-            return .began(fastCGIRequestId: id, requestId: fields[2], method: fields[3])
         case "E" where fields.count == 6:
             guard let status = Int(fields[1]) else { return nil }
             return .ended(

@@ -49,7 +49,8 @@ struct FunctionPool {
         let connection = queue.removeFirst()
         let invocation = RunningInvocation(
             connection: connection.descriptor, dispatchedAt: now,
-            deadline: policy.invocationDeadline(start: now, timeoutSeconds: spec.configuration.timeoutSeconds))
+            deadline: policy.invocationDeadline(start: now, timeoutSeconds: spec.configuration.timeoutSeconds),
+            request: connection.request)
         workers[index].state = .busy(invocation)
         statistics.accepted += 1
         statistics.maxActive = max(statistics.maxActive, activeCount)

@@ -27,8 +27,9 @@ extension Master {
         }
     }
 
-    /// Reads every message waiting on a worker's control socket.
-    func readControl(pool index: Int, descriptor: Int32) {
+    /// Reads the messages waiting on a worker's control socket: all of them, or (`untilEnded`) up to
+    /// the `ended` that frees the worker, which is the last one it sends before its next dispatch.
+    func readControl(pool index: Int, descriptor: Int32, untilEnded: Bool = false) {
         var buffer = [UInt8](repeating: 0, count: ControlMessage.capacity)
         while let slot = pools[index].slot(forControl: descriptor) {
             var passed: Int32 = -1
@@ -37,32 +38,28 @@ extension Master {
             guard got > 0 else { return }  // 0: the worker is gone; its SIGCHLD will be reaped
             guard let message = ControlMessage.decode(buffer[0..<got]) else { continue }
             handle(message, pool: index, slot: slot)
+            if untilEnded, case .ended = message { return }
         }
     }
 
     private func handle(_ message: ControlMessage, pool index: Int, slot: Int) {
-        guard var invocation = pools[index].workers[slot].invocation else { return }
+        guard let invocation = pools[index].workers[slot].invocation else { return }
         switch message {
         case .dispatch:
             return
-        case .began(let fastCGIRequestId, let requestId, let method):
-            invocation.fastCGIRequestId = fastCGIRequestId
-            invocation.requestId = requestId
-            invocation.method = method
-            pools[index].workers[slot].state = .busy(invocation)
         case .ended(let status, let outcome, let kept, let retiring, let failure):
             if status == 0 {
                 pools[index].statistics.accepted -= 1  // the connection ended before a request
             } else {
                 pools[index].workers[slot].served += 1
                 log.invocation(
-                    requestId: invocation.requestId, function: pools[index].spec.name, method: invocation.method,
+                    requestId: invocation.request.requestId, function: pools[index].spec.name, method: invocation.request.method,
                     status: status,
                     durationMilliseconds: Double(Clock.monotonicNanoseconds() - invocation.dispatchedAt) / 1e6,
                     outcome: InvocationOutcome(rawValue: outcome) ?? .error, failure: failure)
             }
             if kept, !draining {
-                keptConnections[invocation.connection] = index
+                idleConnections[invocation.connection] = index
             } else {
                 close(invocation.connection)
             }
@@ -121,13 +118,13 @@ extension Master {
             pools[index].statistics.crashes += 1
             respawnAt = pools[index].recordDeath(now: now, policy: options.policy)
             let error = RuntimeError(.processCrashed, "The function's process died during the invocation: \(cause)")
-            answer(invocation.connection, error: error, fastCGIRequestId: invocation.fastCGIRequestId)
+            answer(invocation.connection, error: error, fastCGIRequestId: invocation.request.fastCGIRequestId)
             log.event("worker_crashed", level: "error", [
                 "function": .string(name), "pid": .number(Double(worker.pid)), "cause": .string(cause),
-                "requestId": .string(invocation.requestId),
+                "requestId": .string(invocation.request.requestId),
             ])
             log.invocation(
-                requestId: invocation.requestId, function: name, method: invocation.method, status: error.httpStatus,
+                requestId: invocation.request.requestId, function: name, method: invocation.request.method, status: error.httpStatus,
                 durationMilliseconds: Double(now - invocation.dispatchedAt) / 1e6, outcome: .crash, failure: cause)
         case .idle, .dead:
             pools[index].statistics.crashes += 1
@@ -153,10 +150,10 @@ extension Master {
             let timeout = pools[index].spec.configuration.timeoutSeconds
             let error = RuntimeError(
                 .timeout, "Exceeded maximum function execution time before timeout (\(Self.format(timeout)) s)")
-            answer(invocation.connection, error: error, fastCGIRequestId: invocation.fastCGIRequestId)
+            answer(invocation.connection, error: error, fastCGIRequestId: invocation.request.fastCGIRequestId)
             pools[index].statistics.timeouts += 1
             log.invocation(
-                requestId: invocation.requestId, function: name, method: invocation.method, status: error.httpStatus,
+                requestId: invocation.request.requestId, function: name, method: invocation.request.method, status: error.httpStatus,
                 durationMilliseconds: Double(Clock.monotonicNanoseconds() - invocation.dispatchedAt) / 1e6,
                 outcome: .timeout)
         }

@@ -18,11 +18,15 @@ public final class Master {
     var pools: [FunctionPool]
     let options: HostOptions
     let log: InvocationLog
-    /// Idle kept-alive nginx connections -> their pool.
-    var keptConnections: [Int32: Int] = [:]
+    /// Connections with no request in flight -> their pool: new ones whose request has not arrived
+    /// yet, and kept-alive ones between requests. A connection is admitted when it turns readable,
+    /// so the master can peek at its request before handing it on.
+    var idleConnections: [Int32: Int] = [:]
     var companions: [(process: CompanionProcess, pid: pid_t)] = []
     var signals: Int32 = -1
     var draining = false
+    /// Scratch space for peeking at request starts (BEGIN_REQUEST and PARAMS fit in 8 KiB).
+    var peekBuffer = [UInt8](repeating: 0, count: 8192)
     var drainDeadline: UInt64 = .max
 
     public init(catalog: FunctionCatalog, options: HostOptions, companions: [CompanionProcess] = [], log: InvocationLog = InvocationLog()) throws(SystemCallError) {
@@ -68,6 +72,7 @@ public final class Master {
             serviceTimers(now: now)
             dispatchAll(now: Clock.monotonicNanoseconds())
             if draining, finishedDraining() || now >= drainDeadline { break }
+            log.flush()
             try pollOnce(timeoutMilliseconds: pollTimeout(now: now))
         }
         shutDown()
@@ -99,7 +104,7 @@ public final class Master {
                 sources.append(.control(index))
             }
         }
-        for connection in keptConnections.keys {
+        for connection in idleConnections.keys {
             descriptors.append(pollfd(fd: connection, events: Int16(POLLIN), revents: 0))
             sources.append(.kept(connection))
         }
@@ -113,8 +118,8 @@ public final class Master {
             switch sources[position] {
             case .signals: handleSignals()
             case .listener(let pool): acceptConnections(pool: pool)
-            case .control(let pool): readControl(pool: pool, descriptor: descriptor.fd)
-            case .kept(let connection): resumeKeptConnection(connection)
+            case .control(let pool): readControl(pool: pool, descriptor: descriptor.fd, untilEnded: true)
+            case .kept(let connection): connectionReadable(connection)
             }
         }
     }
@@ -166,29 +171,34 @@ public final class Master {
                 return
             }
             guard let connection else { return }
-            admit(connection, pool: index)
+            idleConnections[connection] = index
         }
     }
 
-    private func admit(_ connection: Int32, pool index: Int) {
-        let now = Clock.monotonicNanoseconds()
-        if !pools[index].enqueue(PendingConnection(descriptor: connection, arrivedAt: now), policy: options.policy) {
+    /// An idle connection became readable: a request arrived (queue it, with what a peek at its
+    /// start tells), or nginx closed it.
+    private func connectionReadable(_ connection: Int32) {
+        guard let index = idleConnections.removeValue(forKey: connection) else { return }
+        let peeked = peekBuffer.withUnsafeMutableBytes {
+            recv(connection, $0.baseAddress, $0.count, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
+        }
+        guard peeked > 0, !draining else {
+            if peeked < 0, errno == EAGAIN || errno == EINTR {
+                idleConnections[connection] = index
+            } else {
+                close(connection)
+            }
+            return
+        }
+        var pending = PendingConnection(descriptor: connection, arrivedAt: Clock.monotonicNanoseconds())
+        if let preview = FastCGIRequestPreview.scan(Array(peekBuffer[0..<peeked])) {
+            pending.request = RequestSummary(
+                fastCGIRequestId: preview.requestId, requestId: preview.parameters["FNHOST_REQUEST_ID"] ?? "",
+                method: preview.parameters["REQUEST_METHOD"] ?? "")
+        }
+        if !pools[index].enqueue(pending, policy: options.policy) {
             pools[index].statistics.throttled += 1
-            refuse(connection, pool: index, arrivedAt: now)
-        }
-    }
-
-    /// A kept-alive connection became readable: the next request, or nginx closing it.
-    private func resumeKeptConnection(_ connection: Int32) {
-        guard let index = keptConnections.removeValue(forKey: connection) else { return }
-        var byte: UInt8 = 0
-        let peeked = recv(connection, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
-        if peeked > 0, !draining {
-            admit(connection, pool: index)
-        } else if peeked < 0, errno == EAGAIN || errno == EINTR {
-            keptConnections[connection] = index
-        } else {
-            close(connection)
+            refuse(connection, pool: index, arrivedAt: pending.arrivedAt)
         }
     }
 
@@ -245,8 +255,8 @@ public final class Master {
         let longest = pools.map { $0.spec.configuration.timeoutSeconds }.max() ?? 0
         drainDeadline = Clock.monotonicNanoseconds() + UInt64(longest * 1e9) + options.policy.drainGraceNanoseconds
         log.event("draining", ["signal": .number(Double(signal))])
-        for (connection, _) in keptConnections { close(connection) }
-        keptConnections.removeAll()
+        for (connection, _) in idleConnections { close(connection) }
+        idleConnections.removeAll()
         for companion in companions where companion.pid > 0 { kill(companion.pid, companion.process.stopSignal) }
     }
 

@@ -40,8 +40,16 @@ struct RunningInvocation {
     /// When it was dispatched and when it times out (monotonic ns).
     var dispatchedAt: UInt64
     var deadline: UInt64
-    /// From the worker's `began` message; until then the FastCGI request id nginx uses (1).
+    /// What the master read of the request before dispatching it (for timeout and crash answers
+    /// and their log lines).
+    var request: RequestSummary
+}
+
+/// The start of a request as the master peeks at it: enough to answer and log for a worker.
+struct RequestSummary: Equatable {
+    /// The FastCGI request id (nginx uses 1).
     var fastCGIRequestId: UInt16 = 1
+    /// The request's UUID (`FNHOST_REQUEST_ID`), or "" when it had not arrived yet.
     var requestId: String = ""
     var method: String = ""
 }
@@ -51,4 +59,5 @@ struct PendingConnection {
     var descriptor: Int32
     /// Arrival time (monotonic ns).
     var arrivedAt: UInt64
+    var request = RequestSummary()
 }

@@ -22,7 +22,7 @@ public struct EventBuilder: Sendable {
     ]
 
     /// Builds the event, or throws `.payloadTooLarge` when it would exceed `options.maxEventBytes`.
-    public func build(_ request: IncomingRequest, traceId: String = RequestID.make()) throws(RuntimeError) -> Event {
+    public func build(_ request: IncomingRequest, traceId: String = TraceID.make()) throws(RuntimeError) -> Event {
         let headerList = edgeHeaders(for: request, traceId: traceId)
         var headers: [String: String] = [:]
         var multiValueHeaders: [String: [String]] = [:]
@@ -43,7 +43,7 @@ public struct EventBuilder: Sendable {
         }
 
         let isJSON = Self.isJSONMediaType(request.header("Content-Type"))
-        let encodedBodyBytes = isJSON ? request.body.count : (request.body.count + 2) / 3 * 4
+        let encodedBodyBytes = isJSON ? Self.jsonStringLength(request.body) : (request.body.count + 2) / 3 * 4
         let estimate = encodedBodyBytes + headerBytes + 2 * request.query.utf8.count + 640
         guard estimate <= options.maxEventBytes else {
             throw RuntimeError(
@@ -119,6 +119,16 @@ public struct EventBuilder: Sendable {
             result.append(("X-Trace-Id", traceId))
         }
         return result
+    }
+
+    /// The length of `bytes` once written as a JSON string inside the event: quotes and backslashes
+    /// double, control characters take six bytes.
+    static func jsonStringLength(_ bytes: [UInt8]) -> Int {
+        var length = bytes.count
+        for byte in bytes where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+            length += byte < 0x20 ? 5 : 1
+        }
+        return length
     }
 
     /// True for `application/json` in any case, with or without parameters such as `; charset=utf-8`.

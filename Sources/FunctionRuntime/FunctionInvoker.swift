@@ -112,7 +112,9 @@ public struct FunctionInvoker {
             "statusCode": .number(Double(response.statusCode)),
             "headers": .object(response.headers.mapValues { .string($0) }),
             "multiValueHeaders": .object(response.multiValueHeaders.mapValues { .array($0.map { .string($0) }) }),
-            "body": .string(response.body.utf8.count > 4096 ? String(response.body.prefix(4096)) + "..." : response.body),
+            "body": .string(
+                response.body.utf8.count > 4096
+                    ? String(decoding: response.body.utf8.prefix(4096), as: UTF8.self) + "..." : response.body),
             "isBase64Encoded": .bool(response.isBase64Encoded),
         ]).encoded()
     }

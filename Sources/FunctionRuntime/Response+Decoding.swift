@@ -63,7 +63,7 @@ extension Response {
     private static func headerText(_ value: JSONValue) -> String? {
         switch value {
         case .string(let text): text
-        case .number(let number): number.rounded() == number ? String(Int64(number)) : String(number)
+        case .number(let number): Int64(exactly: number).map { String($0) } ?? String(number)
         case .bool(let flag): flag ? "true" : "false"
         default: nil
         }

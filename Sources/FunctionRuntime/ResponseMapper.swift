@@ -96,9 +96,10 @@ public struct ResponseMapper: Sendable {
 
     /// A `Set-Cookie` value without its `Domain=` attribute.
     static func droppingDomain(_ cookie: String) -> String {
-        cookie.split(separator: ";", omittingEmptySubsequences: false)
-            .filter { !$0.trimmedASCIIWhitespaceSubstring.lowercased().hasPrefix("domain=") }
-            .joined(separator: ";")
+        let parts = cookie.split(separator: ";", omittingEmptySubsequences: false)
+        guard let nameAndValue = parts.first else { return cookie }
+        let attributes = parts.dropFirst().filter { !$0.trimmedASCIIWhitespaceSubstring.lowercased().hasPrefix("domain=") }
+        return ([nameAndValue] + attributes).joined(separator: ";")
     }
 }
 

@@ -59,12 +59,12 @@ public struct RuntimeError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Whether the platform marks the response with `X-Function-Error: true`.
+    /// Whether the platform marks the response with `X-Function-Error: true`: the 502s of a failed
+    /// handler (thrown, crashed, unusable result). Timeouts and refusals do not carry it.
     public var isFunctionError: Bool {
         switch code {
-        case .handlerFailed, .processCrashed, .initializationFailed, .malformedResponse, .responseTooLarge, .timeout:
-            true
-        case .payloadTooLarge, .functionNotFound, .invalidPath, .throttled, .unavailable: false
+        case .handlerFailed, .processCrashed, .initializationFailed, .malformedResponse, .responseTooLarge: true
+        case .timeout, .payloadTooLarge, .functionNotFound, .invalidPath, .throttled, .unavailable: false
         }
     }
 

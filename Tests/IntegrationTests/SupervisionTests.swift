@@ -15,7 +15,7 @@ import Testing
         let timedOut = try stack.send("/sleep?ms=5000")
         let waited = Date().timeIntervalSince(started)
         #expect(timedOut.status == 504)
-        #expect(timedOut.header("X-Function-Error") == "true")
+        #expect(timedOut.header("X-Function-Error") == nil, "the platform marks only 502s")
         #expect(timedOut.json?["errorType"] == "Timeout")
         #expect(timedOut.json?["errorMessage"]?.stringValue?.hasPrefix("Exceeded maximum function execution time") == true)
         #expect(waited < 4, "answered at the 1 s timeout, not after the handler's 5 s")

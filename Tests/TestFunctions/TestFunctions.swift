@@ -14,6 +14,7 @@ public enum TestFunctions {
         registry.register("throws", ThrowingFunction.self)
         registry.register("malformed", MalformedFunction.self)
         registry.register("counter", CounterFunction.self)
+        registry.register("hello", HelloFunction.self)
         return registry
     }
 }
@@ -117,5 +118,14 @@ public struct CounterFunction: CloudFunction {
     public mutating func handle(_ event: Event, context: Context) throws -> Response {
         served += 1
         return .json(200, "{\"served\":\(served),\"pid\":\(getpid()),\"startedAt\":\(startedAt)}")
+    }
+}
+
+/// The trivial function of the benchmarks: a fixed small JSON answer, so what is measured is the host.
+public struct HelloFunction: CloudFunction {
+    public init() {}
+
+    public mutating func handle(_ event: Event, context: Context) throws -> Response {
+        Response(statusCode: 200, headers: ["Content-Type": "application/json"], body: #"{"ok":true}"#)
     }
 }

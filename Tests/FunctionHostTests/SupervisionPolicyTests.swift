@@ -1,0 +1,71 @@
+import Testing
+
+@testable import FunctionHost
+
+let millisecond: UInt64 = 1_000_000
+let second: UInt64 = 1_000_000_000
+
+/// Crash-loop back-off, deadlines and refusal, as arithmetic.
+@Suite struct SupervisionPolicyTests {
+    @Test func defaults() {
+        let policy = SupervisionPolicy()
+        #expect(policy.crashWindowNanoseconds == 10 * second)
+        #expect(policy.freeRestarts == 3)
+        #expect(policy.baseBackoffNanoseconds == 100 * millisecond)
+        #expect(policy.maxBackoffNanoseconds == 5 * second)
+        #expect(policy.drainGraceNanoseconds == 2 * second)
+    }
+
+    @Test(arguments: [
+        (-1, 0), (0, 0), (1, 0), (2, 0), (3, 0), (4, 100), (5, 200), (6, 400), (7, 800), (8, 1600), (9, 3200),
+        (10, 5000), (11, 5000), (20, 5000), (100, 5000), (Int.max, 5000),
+    ] as [(Int, UInt64)])
+    func respawnDelayIsFreeThenDoublesUpToTheCap(deaths: Int, milliseconds: UInt64) {
+        #expect(SupervisionPolicy().respawnDelay(recentDeaths: deaths) == milliseconds * millisecond)
+    }
+
+    @Test func respawnDelayFollowsCustomSettings() {
+        var policy = SupervisionPolicy()
+        policy.freeRestarts = 0
+        policy.baseBackoffNanoseconds = 10 * millisecond
+        policy.maxBackoffNanoseconds = 35 * millisecond
+        #expect(policy.respawnDelay(recentDeaths: 0) == 0)
+        #expect(policy.respawnDelay(recentDeaths: 1) == 10 * millisecond)
+        #expect(policy.respawnDelay(recentDeaths: 2) == 20 * millisecond)
+        #expect(policy.respawnDelay(recentDeaths: 3) == 35 * millisecond)
+    }
+
+    @Test func prunedKeepsOnlyDeathsInsideTheWindow() {
+        let policy = SupervisionPolicy()
+        let now = 100 * second
+        let deaths = [now - 11 * second, now - 10 * second - 1, now - 10 * second, now - 5 * second, now]
+        #expect(policy.pruned(deaths, now: now) == [now - 10 * second, now - 5 * second, now])
+        #expect(policy.pruned([], now: now) == [])
+        // A time after `now` (clock read in another order) is kept rather than wrapping around.
+        #expect(policy.pruned([now + 1], now: now) == [now + 1])
+        #expect(policy.pruned([0], now: 5 * second) == [0])
+    }
+
+    @Test(arguments: [
+        (30.0, 30 * second), (0.1, 100 * millisecond), (2.5, 2_500 * millisecond), (600.0, 600 * second),
+        (0.0, 0),
+    ] as [(Double, UInt64)])
+    func deadlinesAddTheTimeout(seconds: Double, nanoseconds: UInt64) {
+        let policy = SupervisionPolicy()
+        let start: UInt64 = 123_456_789
+        #expect(policy.invocationDeadline(start: start, timeoutSeconds: seconds) == start + nanoseconds)
+        #expect(policy.queueDeadline(arrival: start, queueTimeoutSeconds: seconds) == start + nanoseconds)
+    }
+
+    @Test(arguments: [
+        // queued, maxQueue, queueTimeout, idle, refused
+        (0, 128, 5.0, 0, false), (127, 128, 5.0, 0, false), (128, 128, 5.0, 0, true), (200, 128, 5.0, 0, true),
+        (0, 0, 5.0, 0, true), (0, 128, 0.0, 0, true), (0, 128, 0.0, 1, false), (128, 128, 5.0, 1, false),
+        (5, 0, 0.0, 2, false),
+    ] as [(Int, Int, Double, Int, Bool)])
+    func refusesAtOnceOnlyWithoutIdleWorkers(queued: Int, maxQueue: Int, queueTimeout: Double, idle: Int, refused: Bool) {
+        #expect(
+            SupervisionPolicy().refusesAtOnce(
+                queued: queued, maxQueue: maxQueue, queueTimeoutSeconds: queueTimeout, idleWorkers: idle) == refused)
+    }
+}

@@ -1,0 +1,99 @@
+import FunctionRuntime
+import HTTPClient
+
+/// Replicate's HTTP API through libcurl: create, get and cancel predictions, and download outputs.
+/// One handle per worker process (connections stay alive between calls). Every failure comes back
+/// as a `ReplicateFailure` the retry policy can classify.
+public final class ReplicateClient {
+    /// `REPLICATE_BASE_URL`, default `https://api.replicate.com`.
+    public let baseURL: String
+    private let token: String
+    private let client: HTTPClient
+    /// Connect timeout per call, milliseconds. Default 3000.
+    public var connectTimeoutMilliseconds = 3000
+    /// Whole-call timeout, milliseconds (bounded further by the caller's remaining time). Default 15000.
+    public var callTimeoutMilliseconds = 15_000
+
+    public init(baseURL: String, token: String) throws(ReplicateFailure) {
+        var base = baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        self.baseURL = base
+        self.token = token
+        do {
+            client = try HTTPClient()
+        } catch {
+            throw ReplicateFailure(.network, "libcurl could not start: \(error.message)")
+        }
+    }
+
+    /// `POST /v1/predictions` for a pinned model version. `cancelAfter` (e.g. "3m") caps what an
+    /// orphaned prediction can cost.
+    public func create(version: String, input: JSONValue, cancelAfter: String?, budgetMilliseconds: Int) throws(ReplicateFailure) -> Prediction {
+        var body = JSONText(capacity: 512)
+        body.add("version", version)
+        body.add("input", raw: input.encoded())
+        var headers = [HTTPHeader(name: "Content-Type", value: "application/json")]
+        if let cancelAfter { headers.append(HTTPHeader(name: "Cancel-After", value: cancelAfter)) }
+        return try predictionCall("POST", "/v1/predictions", headers: headers, body: Array(body.finish().utf8), budget: budgetMilliseconds)
+    }
+
+    /// `GET /v1/predictions/{id}`.
+    public func get(_ id: String, budgetMilliseconds: Int) throws(ReplicateFailure) -> Prediction {
+        try predictionCall("GET", "/v1/predictions/\(QueryString.encode(id))", headers: [], body: [], budget: budgetMilliseconds)
+    }
+
+    /// `POST /v1/predictions/{id}/cancel`.
+    public func cancel(_ id: String, budgetMilliseconds: Int) throws(ReplicateFailure) -> Prediction {
+        try predictionCall("POST", "/v1/predictions/\(QueryString.encode(id))/cancel", headers: [], body: [], budget: budgetMilliseconds)
+    }
+
+    /// Downloads an output file (at most `maxBytes`, default 20 MB): its bytes and content type.
+    public func download(_ url: String, budgetMilliseconds: Int, maxBytes: Int = 20_000_000) throws(ReplicateFailure) -> (bytes: [UInt8], contentType: String?) {
+        let response = try send(
+            HTTPClientRequest(
+                method: "GET", url: url, connectTimeoutMilliseconds: connectTimeoutMilliseconds,
+                timeoutMilliseconds: max(1000, min(budgetMilliseconds, 60_000)), maxResponseBytes: maxBytes))
+        guard (200..<300).contains(response.status) else {
+            throw ReplicateFailure.fromStatus(response.status, detail: "downloading the output answered \(response.status)", retryAfter: nil)
+        }
+        return (response.body, response.header("Content-Type"))
+    }
+
+    private func predictionCall(_ method: String, _ path: String, headers: [HTTPHeader], body: [UInt8], budget: Int) throws(ReplicateFailure) -> Prediction {
+        let request = HTTPClientRequest(
+            method: method, url: baseURL + path,
+            headers: headers + [HTTPHeader(name: "Authorization", value: "Bearer \(token)")], body: body,
+            connectTimeoutMilliseconds: min(connectTimeoutMilliseconds, max(budget, 200)),
+            timeoutMilliseconds: max(500, min(callTimeoutMilliseconds, budget)), maxResponseBytes: 2_000_000)
+        let response = try send(request)
+        guard (200..<300).contains(response.status) else {
+            throw ReplicateFailure.fromStatus(
+                response.status, detail: Self.problemDetail(response.body) ?? "Replicate answered \(response.status)",
+                retryAfter: response.header("Retry-After"))
+        }
+        guard let prediction = Prediction.decode(response.body) else {
+            throw ReplicateFailure(.server, "Replicate answered \(response.status) without a prediction object")
+        }
+        return prediction
+    }
+
+    private func send(_ request: HTTPClientRequest) throws(ReplicateFailure) -> HTTPClientResponse {
+        do {
+            return try client.send(request)
+        } catch {
+            let kind: ReplicateFailure.Kind = error.code == .timedOut ? .timeout : .network
+            throw ReplicateFailure(kind, "\(request.method) \(Self.pathOnly(request.url)): \(error.message)")
+        }
+    }
+
+    /// RFC 7807 `detail` (or `title`) of an error body.
+    static func problemDetail(_ body: [UInt8]) -> String? {
+        guard let value = try? JSONValue.parse(body) else { return nil }
+        return value["detail"]?.stringValue ?? value["title"]?.stringValue
+    }
+
+    /// A URL without its query (never log tokens or signed parameters).
+    static func pathOnly(_ url: String) -> String {
+        String(url.prefix { $0 != "?" })
+    }
+}

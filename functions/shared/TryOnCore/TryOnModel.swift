@@ -1,0 +1,56 @@
+import FunctionRuntime
+
+/// Status values of `replicate_tasks.status`: the four the original page knows.
+public enum TaskStatus: String, Sendable, CaseIterable {
+    case pending, processing, completed, failed
+}
+
+/// Garment categories of the `cuuupid/idm-vton` model.
+public enum GarmentCategory: String, Sendable, CaseIterable {
+    case upperBody = "upper_body"
+    case lowerBody = "lower_body"
+    case dresses
+}
+
+/// One garment of a try-on: its image (an http(s) URL or a `data:image/...;base64,` URI) and category.
+public struct Garment: Sendable, Equatable {
+    public var image: String
+    public var category: GarmentCategory
+
+    public init(image: String, category: GarmentCategory) {
+        self.image = image
+        self.category = category
+    }
+}
+
+/// A validated start request.
+public struct TryOnRequest: Sendable, Equatable {
+    public var personImage: String
+    public var garments: [Garment]
+    public var promptHints: String?
+
+    public init(personImage: String, garments: [Garment], promptHints: String?) {
+        self.personImage = personImage
+        self.garments = garments
+        self.promptHints = promptHints
+    }
+
+    /// `garments` as stored in the `garments` TEXT column: a JSON list of `{"image", "category"}`.
+    public var garmentsJSON: String {
+        "[" + garments.map { garment in
+            var object = JSONText()
+            object.add("image", garment.image)
+            object.add("category", garment.category.rawValue)
+            return object.finish()
+        }.joined(separator: ",") + "]"
+    }
+
+    /// A canonical text of the request, hashed for `Idempotency-Key` comparisons.
+    public var canonicalText: String {
+        var object = JSONText()
+        object.add("person_image", personImage)
+        object.add("garments", raw: garmentsJSON)
+        object.add("prompt_hints", promptHints ?? "")
+        return object.finish()
+    }
+}
