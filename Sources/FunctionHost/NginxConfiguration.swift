@@ -20,6 +20,9 @@ public struct NginxConfiguration: Sendable {
     /// Seconds nginx waits for the host beyond a function's timeout, so the host (not nginx)
     /// answers timeouts with the platform's 504. Default 5.
     public var readTimeoutMarginSeconds: Int
+    /// Folders served as static files: URL prefix (`/results/`) -> absolute folder. Dotfiles (such as
+    /// files still being written) are never served, and there are no directory listings.
+    public var staticFolders: [(prefix: String, directory: String)] = []
 
     public init(
         listen: String, workerProcesses: String = "1", upstreamKeepalive: Int = 8, fastCGIParamsPath: String,
@@ -69,12 +72,24 @@ public struct NginxConfiguration: Sendable {
 
                 """
         }
+        for (prefix, directory) in staticFolders {
+            locations += """
+                        location ^~ \(prefix) {
+                            alias \(directory)/;
+                            autoindex off;
+                            add_header Cache-Control "public, max-age=3600";
+                            add_header Access-Control-Allow-Origin "*";
+                            location ~ "/\\." { return 404; }
+                        }
+
+                """
+        }
         return template
-            .replacingEvery( "@WORKER_PROCESSES@", with: workerProcesses)
-            .replacingEvery( "@USER@", with: user.map { "user \($0);" } ?? "")
-            .replacingEvery( "@LISTEN@", with: listen)
-            .replacingEvery( "@UPSTREAMS@", with: upstreams)
-            .replacingEvery( "@LOCATIONS@", with: locations)
+            .replacingEvery("@WORKER_PROCESSES@", with: workerProcesses)
+            .replacingEvery("@USER@", with: user.map { "user \($0);" } ?? "")
+            .replacingEvery("@LISTEN@", with: listen)
+            .replacingEvery("@UPSTREAMS@", with: upstreams)
+            .replacingEvery("@LOCATIONS@", with: locations)
     }
 }
 

@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import FunctionHost
+import FunctionRuntime
+
+/// Where the stack listens and keeps its files, shared by `serve` and `nginx-config`.
+struct StackOptions: ParsableArguments {
+    @Option(help: "The port nginx listens on (default: $PORT, else 8080).")
+    var port: Int?
+
+    @Option(help: "The address nginx listens on.")
+    var host: String = "127.0.0.1"
+
+    @Option(name: .customLong("run-dir"), help: "Where sockets, nginx's files and temp folders go.")
+    var runDirectory: String = ".run"
+
+    @Option(name: .customLong("nginx-dir"), help: "The folder with nginx.conf.template and fastcgi_params.")
+    var nginxDirectory: String = "nginx"
+
+    @Option(name: .customLong("upstream-keepalive"), help: "Idle FastCGI connections nginx keeps per function (0: one connection per request).")
+    var upstreamKeepalive: Int = 8
+
+    @Option(name: .customLong("nginx-workers"), help: "nginx worker processes (a number or auto).")
+    var nginxWorkers: String = "1"
+
+    @Option(name: .customLong("results-dir"), help: "The folder nginx serves at /results/ (functions' stored images; default <run-dir>/results).")
+    var resultsDirectory: String?
+
+    var resolvedPort: Int { port ?? Int(getenv("PORT").map { String(cString: $0) } ?? "") ?? 8080 }
+    var absoluteRunDirectory: String { Paths.absolute(runDirectory) }
+    var absoluteResultsDirectory: String { Paths.absolute(resultsDirectory ?? runDirectory + "/results") }
+    var baseURL: String { "http://\(host):\(resolvedPort)" }
+
+    func hostOptions(functionsDirectory: String, edge: EdgeOptions) -> HostOptions {
+        HostOptions(
+            functionsDirectory: Paths.absolute(functionsDirectory),
+            socketDirectory: Paths.socketDirectory(runDirectory: absoluteRunDirectory), edge: edge)
+    }
+
+    /// The generated nginx.conf text.
+    func nginxConfiguration(catalog: FunctionCatalog, options: HostOptions) throws -> String {
+        let templatePath = nginxDirectory + "/nginx.conf.template"
+        guard let template = FileBytes.read(templatePath) else {
+            throw ValidationError("Cannot read \(templatePath) (is --nginx-dir right?)")
+        }
+        var configuration = NginxConfiguration(
+            listen: "\(host):\(resolvedPort)", workerProcesses: nginxWorkers, upstreamKeepalive: upstreamKeepalive,
+            fastCGIParamsPath: Paths.absolute(nginxDirectory + "/fastcgi_params"), user: NginxSetup.workerUser)
+        configuration.staticFolders = [("/results/", absoluteResultsDirectory)]
+        return configuration.render(template: String(decoding: template, as: UTF8.self), catalog: catalog, options: options)
+    }
+}
