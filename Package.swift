@@ -16,6 +16,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "fnhost", targets: ["fnhost"]),
+        .executable(name: "replicate-standin", targets: ["replicate-standin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -52,6 +53,11 @@ let package = Package(
             name: "ReplicateAsyncStatus", dependencies: ["TryOnCore", "FunctionRuntime"],
             path: "functions/replicate-async-status", exclude: ["function.json", "tests.json"], swiftSettings: strict),
 
+        // The offline Replicate stand-in: a real HTTP server with Replicate's prediction API, a scripted
+        // timeline, fault switches and a call log (used by `make run` without a token, and by the tests).
+        .target(name: "ReplicateStandIn", swiftSettings: strict),
+        .executableTarget(name: "replicate-standin", dependencies: ["ReplicateStandIn"], swiftSettings: strict),
+
         // The CLI: a library so that a test build can register extra (test-only) functions.
         .target(
             name: "FnhostCLI",
@@ -78,6 +84,10 @@ let package = Package(
         .testTarget(name: "FixtureRunnerTests", dependencies: ["FixtureRunner"], swiftSettings: strict),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], swiftSettings: strict),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strict),
+        .testTarget(name: "ReplicateStandInTests", dependencies: ["ReplicateStandIn"], swiftSettings: strict),
+        .testTarget(
+            name: "TryOnCoreTests", dependencies: ["TryOnCore", "FunctionRuntime", "Postgres", "ReplicateAsyncWorker"],
+            swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["FunctionRuntime", "HTTPClient", "FunctionHost"],

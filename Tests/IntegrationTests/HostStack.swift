@@ -24,7 +24,10 @@ final class HostStack {
         return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     }
 
-    init(functions: String = "Tests/Fixtures/functions", extraArguments: [String] = []) throws {
+    init(
+        functions: String = "Tests/Fixtures/functions", extraArguments: [String] = [], environment: [String: String] = [:],
+        readyPath: String = "/echo"
+    ) throws {
         port = try FreePort.pick()
         runDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("fnhost-it-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
@@ -39,18 +42,19 @@ final class HostStack {
         ] + extraArguments
         process.standardOutput = logFile
         process.standardError = logFile
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         try process.run()
-        try waitUntilReady()
+        try waitUntilReady(path: readyPath)
     }
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    private func waitUntilReady() throws {
+    private func waitUntilReady(path: String) throws {
         let client = try HTTPClient()
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             if !process.isRunning { throw StackError("fnhost exited at start:\n\(log())") }
-            if let response = try? client.send(HTTPClientRequest(url: baseURL + "/echo", timeoutMilliseconds: 2000)),
+            if let response = try? client.send(HTTPClientRequest(method: "OPTIONS", url: baseURL + path, timeoutMilliseconds: 2000)),
                 response.status == 200
             {
                 return

@@ -1,0 +1,147 @@
+import Glibc
+import Synchronization
+
+/// An offline stand-in for Replicate's HTTP API, serving the `cuuupid/idm-vton` model on loopback.
+///
+/// A real HTTP/1.1 server on raw sockets: one thread blocks in `accept`, each connection gets its
+/// own thread (keep-alive supported). The behaviour (scripted prediction timelines, output PNGs,
+/// fault switches, call log) lives in ``ReplicateStandInService``.
+///
+/// ```swift
+/// let server = try ReplicateStandInServer(configuration: .init(phaseDelayMilliseconds: 0))
+/// try server.start()
+/// defer { server.stop() }
+/// // point the client at server.baseURL, e.g. http://127.0.0.1:41234
+/// ```
+///
+/// The socket is bound in `init`, so ``port`` is known (even for port 0) before ``start()``.
+public final class ReplicateStandInServer: Sendable {
+    /// The settings the server was created with.
+    public let configuration: ReplicateStandInConfiguration
+    /// The TCP port actually bound (the kernel's choice when the configuration said 0).
+    public let port: Int
+    /// `http://<host>:<port>`, the base URL for clients (`/v1/predictions` goes after it).
+    public var baseURL: String { "http://\(configuration.host):\(port)" }
+
+    let service: ReplicateStandInService
+    private let listenFD: Int32
+    private let lifecycle = Mutex(Lifecycle())
+
+    private struct Lifecycle: Sendable {
+        enum Phase: Sendable {
+            case created
+            case running(acceptThread: pthread_t)
+            case stopped
+        }
+        var phase = Phase.created
+        /// Descriptors of open connections (removed, under the lock, just before each is closed).
+        var connections: Set<Int32> = []
+        var listenClosed = false
+    }
+
+    /// Binds and listens (but does not accept yet).
+    /// - Throws: ``StandInError`` when the host is not an IPv4 literal or the port is taken.
+    public init(configuration: ReplicateStandInConfiguration = ReplicateStandInConfiguration()) throws {
+        self.configuration = configuration
+        let (fd, port) = try POSIXSocket.listen(host: configuration.host, port: configuration.port)
+        listenFD = fd
+        self.port = port
+        service = ReplicateStandInService(configuration: configuration)
+    }
+
+    deinit {
+        let needsClose = lifecycle.withLock { state in
+            defer { state.listenClosed = true }
+            return !state.listenClosed
+        }
+        if needsClose { POSIXSocket.close(listenFD) }
+    }
+
+    /// Starts the accept thread. Call once.
+    /// - Throws: ``StandInError`` with `.invalidState` when already started or stopped, `.thread`
+    ///   when no thread could be created.
+    public func start() throws {
+        try lifecycle.withLock { state in
+            guard case .created = state.phase else {
+                throw StandInError(code: .invalidState, message: "start() called twice or after stop()")
+            }
+            let thread = try ThreadLauncher.spawn { [self] in acceptLoop() }
+            state.phase = .running(acceptThread: thread)
+        }
+    }
+
+    /// Stops accepting, ends every open connection (hung answers are cut short) and waits up to
+    /// about a second for connection threads to finish. Idempotent.
+    public func stop() {
+        let acceptThread: pthread_t? = lifecycle.withLock { state in
+            defer { state.phase = .stopped }
+            if case let .running(thread) = state.phase { return thread }
+            return nil
+        }
+        service.stop()
+        POSIXSocket.shutdownBoth(listenFD)
+        if let acceptThread { ThreadLauncher.join(acceptThread) }
+        let needsClose = lifecycle.withLock { state in
+            defer { state.listenClosed = true }
+            for fd in state.connections { POSIXSocket.shutdownBoth(fd) }
+            return !state.listenClosed
+        }
+        if needsClose { POSIXSocket.close(listenFD) }
+        for _ in 0..<100 {
+            if lifecycle.withLock({ $0.connections.isEmpty }) { return }
+            ThreadLauncher.sleep(milliseconds: 10) { false }
+        }
+    }
+
+    private var isStopping: Bool {
+        lifecycle.withLock { state in
+            if case .stopped = state.phase { return true }
+            return false
+        }
+    }
+
+    private func acceptLoop() {
+        while true {
+            let fd: Int32
+            do {
+                fd = try POSIXSocket.accept(listenFD)
+            } catch {
+                if isStopping { return }
+                configuration.log?("accept: \(error)")
+                ThreadLauncher.sleep(milliseconds: 50) { false }  // e.g. EMFILE: back off, retry
+                continue
+            }
+            let admitted = lifecycle.withLock { state in
+                guard case .running = state.phase else { return false }
+                state.connections.insert(fd)
+                return true
+            }
+            guard admitted else {
+                POSIXSocket.close(fd)
+                return
+            }
+            POSIXSocket.setTimeouts(fd, seconds: configuration.idleTimeoutSeconds)
+            do {
+                try ThreadLauncher.detach { [self] in serve(fd) }
+            } catch {
+                configuration.log?("connection thread: \(error)")
+                finish(fd)
+            }
+        }
+    }
+
+    private func serve(_ fd: Int32) {
+        let handler = ConnectionHandler(fd: fd, service: service, fallbackHost: "\(configuration.host):\(port)",
+                                        isStopping: { [self] in isStopping })
+        handler.run()
+        finish(fd)
+    }
+
+    /// Forgets and closes a connection, under the lock so `stop()` never shuts down a reused fd.
+    private func finish(_ fd: Int32) {
+        lifecycle.withLock { state in
+            state.connections.remove(fd)
+            POSIXSocket.close(fd)
+        }
+    }
+}
