@@ -25,10 +25,21 @@ ALTER TABLE replicate_tasks
     ADD COLUMN IF NOT EXISTS started_at TIMESTAMPTZ,
     ADD COLUMN IF NOT EXISTS completed_at TIMESTAMPTZ;
 
--- Existing rows: their garment count is the length of the stored JSON list (1 when it is not a list).
-UPDATE replicate_tasks
-SET total_steps = CASE WHEN jsonb_typeof(garments::jsonb) = 'array' THEN greatest(jsonb_array_length(garments::jsonb), 1) ELSE 1 END
-WHERE garments IS NOT NULL AND garments ~ '^\s*\[';
+-- Existing rows: their garment count is the length of the stored JSON list; 1 when the text is
+-- not a JSON list (the original application stored whatever the page sent).
+CREATE OR REPLACE FUNCTION pg_temp.fnhost_garment_count(garments TEXT) RETURNS INT LANGUAGE plpgsql AS $$
+BEGIN
+    IF jsonb_typeof(garments::jsonb) = 'array' THEN
+        RETURN greatest(jsonb_array_length(garments::jsonb), 1);
+    END IF;
+    RETURN 1;
+EXCEPTION WHEN others THEN
+    RETURN 1;
+END
+$$;
+UPDATE replicate_tasks SET total_steps = pg_temp.fnhost_garment_count(garments);
+-- A temporary function lives as long as the session: drop it so nothing outlives this file.
+DROP FUNCTION pg_temp.fnhost_garment_count(TEXT);
 
 ALTER TABLE replicate_tasks
     ADD CONSTRAINT replicate_tasks_lease_matches_status

@@ -70,6 +70,12 @@ public struct FastCGIRequestPreview: Sendable, Equatable {
     /// Scans the first bytes of a connection; nil when they do not start with BEGIN_REQUEST.
     /// Never traps, whatever the bytes: lengths are checked before every read.
     public static func scan(_ bytes: [UInt8]) -> FastCGIRequestPreview? {
+        scan(bytes, parameters: nil)
+    }
+
+    /// The same, keeping only the parameters named in `wanted` (nil: all of them), so the master's
+    /// peek at every request builds two strings rather than every header.
+    public static func scan(_ bytes: [UInt8], parameters wanted: Set<String>?) -> FastCGIRequestPreview? {
         guard let begin = FastCGIRecord.Header.parse(bytes, at: 0),
             begin.kind == FastCGIRecord.Kind.beginRequest.rawValue, begin.contentLength >= 8,
             bytes.count >= 8 + 8
@@ -87,12 +93,12 @@ public struct FastCGIRequestPreview: Sendable, Equatable {
             stream.append(contentsOf: bytes[start..<(start + header.contentLength)])
             offset = start + header.contentLength + header.paddingLength
         }
-        preview.parameters = decodeNameValuePairs(stream)
+        preview.parameters = decodeNameValuePairs(stream, wanted: wanted)
         return preview
     }
 
     /// FastCGI name-value pairs (§3.4): 1- or 4-byte lengths, then the name and value bytes.
-    static func decodeNameValuePairs(_ bytes: [UInt8]) -> [String: String] {
+    static func decodeNameValuePairs(_ bytes: [UInt8], wanted: Set<String>? = nil) -> [String: String] {
         var result: [String: String] = [:]
         var offset = 0
         func length() -> Int? {
@@ -112,7 +118,9 @@ public struct FastCGIRequestPreview: Sendable, Equatable {
             guard bytes.count - offset >= nameLength, bytes.count - offset - nameLength >= valueLength else { break }
             let name = String(decoding: bytes[offset..<(offset + nameLength)], as: UTF8.self)
             offset += nameLength
-            result[name] = String(decoding: bytes[offset..<(offset + valueLength)], as: UTF8.self)
+            if wanted?.contains(name) ?? true {
+                result[name] = String(decoding: bytes[offset..<(offset + valueLength)], as: UTF8.self)
+            }
             offset += valueLength
         }
         return result

@@ -30,7 +30,6 @@ public struct FastCGIRequest: Sendable {
 /// per worker process.
 public final class FastCGIResponder {
     private let request: UnsafeMutablePointer<FCGX_Request>
-    private var connection: Int32 = -1
 
     public init() throws(FastCGIError) {
         let initialized = FCGX_Init()
@@ -56,12 +55,10 @@ public final class FastCGIResponder {
     /// Reads the next request on `descriptor`. Bodies longer than `maxBodyBytes` are read to the end
     /// but only their first `maxBodyBytes + 1` bytes are kept, so the caller can answer 413.
     public func read(from descriptor: Int32, maxBodyBytes: Int) throws(FastCGIError) -> FastCGIRequest {
-        connection = descriptor
         fh_fcgx_adopt_connection(request, descriptor)
         let status = FCGX_Accept_r(request)
         guard status >= 0 else {
             fh_fcgx_release_connection(request)
-            connection = -1
             throw FastCGIError(.connectionClosed, "the connection ended before a request", returnCode: status)
         }
         var parameters: [(name: String, value: String)] = []
@@ -104,16 +101,12 @@ public final class FastCGIResponder {
     }
 
     /// Ends the request (flushes, sends END_REQUEST). Returns true when nginx asked to keep the
-    /// connection: the worker then lets go of its descriptor without closing the connection,
-    /// which the master still holds and watches for the next request.
+    /// connection: libfcgi then leaves the descriptor open and the caller keeps it (to read the
+    /// next request on it with `read(from:)`). Otherwise libfcgi has closed it.
     public func finish() -> Bool {
         FCGX_Finish_r(request)
         let kept = fh_fcgx_kept_connection(request) >= 0
-        if kept {
-            close(connection)
-            fh_fcgx_release_connection(request)
-        }
-        connection = -1
+        if kept { fh_fcgx_release_connection(request) }
         return kept
     }
 

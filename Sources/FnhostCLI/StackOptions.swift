@@ -19,8 +19,8 @@ struct StackOptions: ParsableArguments {
     @Option(name: .customLong("nginx-dir"), help: "The folder with nginx.conf.template and fastcgi_params.")
     var nginxDirectory: String = "nginx"
 
-    @Option(name: .customLong("upstream-keepalive"), help: "Idle FastCGI connections nginx keeps per function (0: one connection per request).")
-    var upstreamKeepalive: Int = 8
+    @Option(name: .customLong("upstream-keepalive"), help: "Idle FastCGI connections nginx keeps per function (default: twice its concurrency; 0: one connection per request).")
+    var upstreamKeepalive: Int?
 
     @Option(name: .customLong("nginx-workers"), help: "nginx worker processes (a number or auto).")
     var nginxWorkers: String = "1"

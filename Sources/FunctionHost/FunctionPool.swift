@@ -1,8 +1,8 @@
 import FunctionRuntime
 
-/// One function's workers and the requests waiting for them. The bookkeeping is pure: the master
-/// performs every system call and tells the pool what happened, so the queueing and dispatch rules
-/// are tested without processes.
+/// One function's workers and the requests waiting for them. The master performs every system call
+/// and tells the pool what happened; the decisions (admission, which worker, what has timed out)
+/// are plain functions of the pool's state and the workers' scoreboard stages.
 struct FunctionPool {
     let spec: FunctionSpec
     let listener: UnixListener?
@@ -18,15 +18,24 @@ struct FunctionPool {
         self.listener = listener
     }
 
-    var idleCount: Int { workers.reduce(0) { $0 + ($1.isIdle ? 1 : 0) } }
-    var activeCount: Int { workers.reduce(0) { $0 + ($1.invocation == nil ? 0 : 1) } }
-
     func slot(forControl descriptor: Int32) -> Int? {
         workers.firstIndex { $0.control == descriptor }
     }
 
     func slot(forPid pid: Int32) -> Int? {
-        workers.firstIndex { $0.pid == pid }
+        workers.firstIndex { $0.pid == pid && $0.isAlive }
+    }
+
+    /// Workers that could take a dispatch now (idle, or holding an idle connection).
+    var availableCount: Int {
+        workers.reduce(0) { count, worker in
+            count + (worker.stage == .idle || worker.stage == .holding ? 1 : 0)
+        }
+    }
+
+    /// Workers running an invocation.
+    var busyCount: Int {
+        workers.reduce(0) { $0 + ($1.stage == .busy || $1.stage == .reserved ? 1 : 0) }
     }
 
     /// Queues a new request, or returns false when it must be refused at once (429).
@@ -34,7 +43,7 @@ struct FunctionPool {
         let configuration = spec.configuration
         if policy.refusesAtOnce(
             queued: queue.count, maxQueue: configuration.maxQueue,
-            queueTimeoutSeconds: configuration.queueTimeoutSeconds, idleWorkers: idleCount)
+            queueTimeoutSeconds: configuration.queueTimeoutSeconds, idleWorkers: availableCount)
         {
             return false
         }
@@ -43,18 +52,26 @@ struct FunctionPool {
         return true
     }
 
-    /// Pairs the oldest waiting request with an idle worker, marking the worker busy.
-    mutating func nextDispatch(now: UInt64, policy: SupervisionPolicy) -> (slot: Int, invocation: RunningInvocation)? {
-        guard !queue.isEmpty, let index = workers.firstIndex(where: { $0.isIdle }) else { return nil }
-        let connection = queue.removeFirst()
-        let invocation = RunningInvocation(
-            connection: connection.descriptor, dispatchedAt: now,
-            deadline: policy.invocationDeadline(start: now, timeoutSeconds: spec.configuration.timeoutSeconds),
-            request: connection.request)
-        workers[index].state = .busy(invocation)
-        statistics.accepted += 1
-        statistics.maxActive = max(statistics.maxActive, activeCount)
-        return (index, invocation)
+    /// The order in which to try workers for a dispatch: idle ones first (no connection to give
+    /// back), then those holding an idle connection. Pure.
+    static func dispatchOrder(_ stages: [ScoreboardSlot.Stage?]) -> [Int] {
+        let idle = stages.indices.filter { stages[$0] == .idle }
+        let holding = stages.indices.filter { stages[$0] == .holding }
+        return idle + holding
+    }
+
+    /// Reserves a worker for the oldest waiting request (an atomic claim on its scoreboard slot, so
+    /// a worker about to serve its held connection is never taken twice) and removes the request
+    /// from the queue. Returns the worker and the stage it was in.
+    mutating func reserveForNext() -> (slot: Int, previous: ScoreboardSlot.Stage, connection: PendingConnection)? {
+        guard !queue.isEmpty else { return nil }
+        for index in Self.dispatchOrder(workers.map(\.stage)) {
+            guard let previous = workers[index].scoreboard?.tryReserve() else { continue }
+            let connection = queue.removeFirst()
+            statistics.accepted += 1
+            return (index, previous, connection)
+        }
+        return nil
     }
 
     /// Removes and returns the waiting requests whose queue timeout has passed.
@@ -67,9 +84,12 @@ struct FunctionPool {
         return expired
     }
 
-    /// Workers whose invocation is past its deadline.
-    func timedOut(now: UInt64) -> [Int] {
-        workers.indices.filter { (workers[$0].invocation?.deadline ?? .max) <= now }
+    /// Workers whose running invocation is past the function's timeout.
+    func timedOut(now: UInt64, policy: SupervisionPolicy) -> [Int] {
+        workers.indices.filter { index in
+            guard workers[index].stage == .busy, let started = workers[index].scoreboard?.startedAt else { return false }
+            return policy.invocationDeadline(start: started, timeoutSeconds: spec.configuration.timeoutSeconds) <= now
+        }
     }
 
     /// Records an unexpected death and returns when to respawn.
@@ -78,21 +98,23 @@ struct FunctionPool {
         return now + policy.respawnDelay(recentDeaths: recentDeaths.count)
     }
 
-    /// The earliest moment something in this pool needs the master (a deadline, a queue timeout,
-    /// a respawn), or nil.
+    /// The earliest moment something in this pool needs the master (a queue timeout, a respawn),
+    /// or nil. Invocation timeouts are checked on the master's regular tick: invocations on held
+    /// connections start without telling it.
     func nextWakeUp(policy: SupervisionPolicy) -> UInt64? {
         var earliest: UInt64?
-        func consider(_ time: UInt64) { earliest = min(earliest ?? time, time) }
-        for worker in workers {
-            switch worker.state {
-            case .busy(let invocation): consider(invocation.deadline)
-            case .dead(let respawnAt): consider(respawnAt)
-            default: break
-            }
-        }
+        for worker in workers { if let respawnAt = worker.respawnAt { earliest = min(earliest ?? respawnAt, respawnAt) } }
         if let oldest = queue.first {
-            consider(policy.queueDeadline(arrival: oldest.arrivedAt, queueTimeoutSeconds: spec.configuration.queueTimeoutSeconds))
+            let deadline = policy.queueDeadline(arrival: oldest.arrivedAt, queueTimeoutSeconds: spec.configuration.queueTimeoutSeconds)
+            earliest = min(earliest ?? deadline, deadline)
         }
         return earliest
+    }
+
+    /// Asks this pool's workers to say when they become free (while requests wait), or stops asking.
+    func setNotify(_ notify: Bool) {
+        for worker in workers where worker.isAlive {
+            if let slot = worker.scoreboard, slot.notify != notify { slot.notify = notify }
+        }
     }
 }

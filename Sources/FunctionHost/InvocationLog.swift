@@ -4,16 +4,22 @@ import Glibc
 import FunctionRuntime
 
 /// One JSON line per invocation (and per lifecycle event) on stderr: what a log collector or `jq`
-/// reads. Lines are collected and written with one `write(2)` per `flush()` (the master flushes
-/// once per loop turn), so lines of processes sharing stderr never interleave inside a line and a
-/// busy host does not pay a system call per invocation.
+/// reads. Lines are collected and written with one `write(2)` per `flush()` (whole lines only, so
+/// lines of processes sharing stderr never interleave inside a line): the master flushes once per
+/// loop turn, a worker when its oldest pending line is `maxDelayMilliseconds` old, so a busy worker
+/// does not pay a system call per invocation.
 public final class InvocationLog {
     /// File descriptor to write to. Default 2 (stderr).
     public let descriptor: Int32
+    /// How long a worker may hold a line before writing it, milliseconds. Default 50.
+    public let maxDelayMilliseconds: Int64
     private var pending = ""
+    /// When the oldest pending line was added (monotonic ns), or nil.
+    private var pendingSince: UInt64?
 
-    public init(descriptor: Int32 = 2) {
+    public init(descriptor: Int32 = 2, maxDelayMilliseconds: Int64 = 50) {
         self.descriptor = descriptor
+        self.maxDelayMilliseconds = maxDelayMilliseconds
     }
 
     /// The invocation line: time, request id, function, method, status, duration, outcome.
@@ -46,9 +52,23 @@ public final class InvocationLog {
     }
 
     private func append(_ line: String) {
+        if pendingSince == nil { pendingSince = Clock.monotonicNanoseconds() }
         pending += line
         pending += "\n"
         if pending.utf8.count > 65_536 { flush() }
+    }
+
+    /// Writes what is pending if its oldest line is due.
+    public func flushIfDue() {
+        if millisecondsUntilFlush() == 0 { flush() }
+    }
+
+    /// Milliseconds until the pending lines are due (0: now), or -1 when nothing is pending: a
+    /// `poll` timeout.
+    public func millisecondsUntilFlush() -> Int32 {
+        guard let since = pendingSince else { return -1 }
+        let elapsed = Int64((Clock.monotonicNanoseconds() &- since) / 1_000_000)
+        return Int32(max(0, maxDelayMilliseconds - elapsed))
     }
 
     /// Writes what is pending.
@@ -64,5 +84,6 @@ public final class InvocationLog {
             }
         }
         pending = ""
+        pendingSince = nil
     }
 }

@@ -6,68 +6,48 @@ import FunctionRuntime
 
 /// Worker lifecycle: spawning, their messages, their deaths, timeouts; and the companion (nginx).
 extension Master {
+    /// Starts a worker: its control socket at descriptor 3, its scoreboard slot at descriptor 4.
     func spawnWorker(pool index: Int, now: UInt64) -> WorkerSlot {
         let name = pools[index].spec.name
         var ends: [Int32] = [-1, -1]
-        guard socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
-            log.event("spawn_failed", level: "error", ["function": .string(name), "error": "socketpair failed"])
-            return WorkerSlot(pid: 0, control: -1, state: .dead(respawnAt: now + 1_000_000_000))
+        guard let scoreboard = ScoreboardSlot.create(),
+            socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0
+        else {
+            log.event("spawn_failed", level: "error", ["function": .string(name), "error": "no scoreboard slot or socketpair"])
+            return .dead(respawnAt: now + 1_000_000_000)
         }
         defer { close(ends[1]) }
         do {
             let pid = try ProcessSpawner.spawn(
-                options.workerArguments(function: name), descriptors: [(source: ends[1], target: 3)])
+                options.workerArguments(function: name),
+                descriptors: [(source: ends[1], target: WorkerMain.controlDescriptor), (source: scoreboard.descriptor, target: WorkerMain.scoreboardDescriptor)])
             _ = fcntl(ends[0], F_SETFL, fcntl(ends[0], F_GETFL) | O_NONBLOCK)
             log.event("worker_started", ["function": .string(name), "pid": .number(Double(pid))])
-            return WorkerSlot(pid: pid, control: ends[0], state: .idle)
+            return WorkerSlot(pid: pid, control: ends[0], scoreboard: scoreboard, respawnAt: nil, ownedConnection: nil)
         } catch {
             close(ends[0])
+            scoreboard.release()
             log.event("spawn_failed", level: "error", ["function": .string(name), "error": .string(error.description)])
-            return WorkerSlot(pid: 0, control: -1, state: .dead(respawnAt: now + 1_000_000_000))
+            return .dead(respawnAt: now + 1_000_000_000)
         }
     }
 
-    /// Reads the messages waiting on a worker's control socket: all of them, or (`untilEnded`) up to
-    /// the `ended` that frees the worker, which is the last one it sends before its next dispatch.
-    func readControl(pool index: Int, descriptor: Int32, untilEnded: Bool = false) {
+    /// Reads every message waiting on a worker's control socket.
+    func readControl(pool index: Int, descriptor: Int32) {
         var buffer = [UInt8](repeating: 0, count: ControlMessage.capacity)
         while let slot = pools[index].slot(forControl: descriptor) {
             var passed: Int32 = -1
             let got = buffer.withUnsafeMutableBytes { fh_receive_with_fd(descriptor, $0.baseAddress, $0.count, &passed) }
             if passed >= 0 { close(passed) }  // workers never send descriptors
             guard got > 0 else { return }  // 0: the worker is gone; its SIGCHLD will be reaped
-            guard let message = ControlMessage.decode(buffer[0..<got]) else { continue }
-            handle(message, pool: index, slot: slot)
-            if untilEnded, case .ended = message { return }
-        }
-    }
-
-    private func handle(_ message: ControlMessage, pool index: Int, slot: Int) {
-        guard let invocation = pools[index].workers[slot].invocation else { return }
-        switch message {
-        case .dispatch:
-            return
-        case .ended(let status, let outcome, let kept, let retiring, let failure):
-            if status == 0 {
-                pools[index].statistics.accepted -= 1  // the connection ended before a request
-            } else {
-                pools[index].workers[slot].served += 1
-                log.invocation(
-                    requestId: invocation.request.requestId, function: pools[index].spec.name, method: invocation.request.method,
-                    status: status,
-                    durationMilliseconds: Double(Clock.monotonicNanoseconds() - invocation.dispatchedAt) / 1e6,
-                    outcome: InvocationOutcome(rawValue: outcome) ?? .error, failure: failure)
-            }
-            if kept, !draining {
-                idleConnections[invocation.connection] = index
-            } else {
-                close(invocation.connection)
-            }
-            if retiring {
-                pools[index].statistics.recycled += 1
-                pools[index].workers[slot].state = .retiring
-            } else {
-                pools[index].workers[slot].state = .idle
+            switch ControlMessage.decode(buffer[0..<got]) {
+            case .closed(let connection)?:
+                if pools[index].workers[slot].ownedConnection == connection {
+                    pools[index].workers[slot].ownedConnection = nil
+                    closeConnection(connection)
+                }
+            case .free?, .dispatch?, nil:
+                break  // `free` only wakes the loop, which dispatches next
             }
         }
     }
@@ -101,65 +81,85 @@ extension Master {
         }
     }
 
-    /// A worker died on its own (crash, recycling, or an exit of its own).
+    /// A worker died on its own: recycled (exit 0), or crashed. What its scoreboard says decides
+    /// what happens to its connection.
     private func workerExited(pool index: Int, slot: Int, status: Int32) {
-        let control = pools[index].workers[slot].control
-        if control >= 0 { readControl(pool: index, descriptor: control) }
         let worker = pools[index].workers[slot]
-        if worker.control >= 0 { close(worker.control) }
+        if worker.control >= 0 { readControl(pool: index, descriptor: worker.control) }
+        let owned = pools[index].workers[slot].ownedConnection
+        let stage = worker.scoreboard?.stage ?? .idle
         let now = Clock.monotonicNanoseconds()
         let name = pools[index].spec.name
         let cause = Self.describe(status)
+        let recycled = status == 0
         var respawnAt = now
-        switch worker.state {
-        case .retiring:
-            break
-        case .busy(let invocation):
-            pools[index].statistics.crashes += 1
-            respawnAt = pools[index].recordDeath(now: now, policy: options.policy)
-            let error = RuntimeError(.processCrashed, "The function's process died during the invocation: \(cause)")
-            answer(invocation.connection, error: error, fastCGIRequestId: invocation.request.fastCGIRequestId)
-            log.event("worker_crashed", level: "error", [
-                "function": .string(name), "pid": .number(Double(worker.pid)), "cause": .string(cause),
-                "requestId": .string(invocation.request.requestId),
-            ])
-            log.invocation(
-                requestId: invocation.request.requestId, function: name, method: invocation.request.method, status: error.httpStatus,
-                durationMilliseconds: Double(now - invocation.dispatchedAt) / 1e6, outcome: .crash, failure: cause)
-        case .idle, .dead:
-            pools[index].statistics.crashes += 1
-            respawnAt = pools[index].recordDeath(now: now, policy: options.policy)
-            log.event("worker_crashed", level: "error", [
-                "function": .string(name), "pid": .number(Double(worker.pid)), "cause": .string(cause),
-            ])
+        switch stage {
+        case .busy:
+            if let scoreboard = worker.scoreboard {
+                let error = RuntimeError(.processCrashed, "The function's process died during the invocation: \(cause)")
+                let requestId = scoreboard.requestId
+                answer(scoreboard.connection, error: error, fastCGIRequestId: scoreboard.fastCGIRequestId, requestId: requestId)
+                log.event("worker_crashed", level: "error", [
+                    "function": .string(name), "pid": .number(Double(worker.pid)), "cause": .string(cause),
+                    "requestId": .string(requestId),
+                ])
+                log.invocation(
+                    requestId: requestId, function: name, method: scoreboard.method, status: error.httpStatus,
+                    durationMilliseconds: Double(now &- scoreboard.startedAt) / 1e6, outcome: .crash, failure: cause)
+            }
+        case .reserved:
+            // Dispatched but never started: the request is untouched; it goes back first in line.
+            if let owned, let connection = connections[owned] {
+                pools[index].queue.insert(PendingConnection(id: owned, descriptor: connection.descriptor, arrivedAt: now), at: 0)
+                pools[index].statistics.accepted -= 1
+            }
+        case .idle, .holding:
+            if let owned { watch(owned) }
+            if !recycled {
+                log.event("worker_crashed", level: "error", [
+                    "function": .string(name), "pid": .number(Double(worker.pid)), "cause": .string(cause),
+                ])
+            }
         }
-        pools[index].workers[slot] = WorkerSlot(
-            pid: 0, control: -1, state: .dead(respawnAt: draining ? .max : respawnAt))
+        if recycled {
+            pools[index].statistics.recycled += 1
+        } else {
+            pools[index].statistics.crashes += 1
+            respawnAt = pools[index].recordDeath(now: now, policy: options.policy)
+        }
+        if worker.control >= 0 { close(worker.control) }
+        worker.scoreboard?.release()
+        pools[index].workers[slot] = .dead(respawnAt: draining ? .max : respawnAt)
     }
 
-    /// An invocation ran past its deadline: kill the process, answer 504, start a new one.
+    /// An invocation ran past its timeout: kill the process, answer 504, start a new one.
     func handleTimeout(pool index: Int, slot: Int) {
         let worker = pools[index].workers[slot]
+        guard let scoreboard = worker.scoreboard else { return }
+        let started = scoreboard.startedAt
         kill(worker.pid, SIGKILL)
-        var status: Int32 = 0
-        waitpid(worker.pid, &status, 0)
-        // It may have finished just before the kill: its `ended` is then waiting on the socket.
+        waitpid(worker.pid, nil, 0)
         readControl(pool: index, descriptor: worker.control)
         let name = pools[index].spec.name
-        if let invocation = pools[index].workers[slot].invocation {
+        // It may have finished just before the kill.
+        if scoreboard.stage == .busy, scoreboard.startedAt == started {
             let timeout = pools[index].spec.configuration.timeoutSeconds
             let error = RuntimeError(
                 .timeout, "Exceeded maximum function execution time before timeout (\(Self.format(timeout)) s)")
-            answer(invocation.connection, error: error, fastCGIRequestId: invocation.request.fastCGIRequestId)
+            answer(
+                scoreboard.connection, error: error, fastCGIRequestId: scoreboard.fastCGIRequestId,
+                requestId: scoreboard.requestId)
             pools[index].statistics.timeouts += 1
             log.invocation(
-                requestId: invocation.request.requestId, function: name, method: invocation.request.method, status: error.httpStatus,
-                durationMilliseconds: Double(Clock.monotonicNanoseconds() - invocation.dispatchedAt) / 1e6,
-                outcome: .timeout)
+                requestId: scoreboard.requestId, function: name, method: scoreboard.method, status: error.httpStatus,
+                durationMilliseconds: Double(Clock.monotonicNanoseconds() &- started) / 1e6, outcome: .timeout)
+        } else if let owned = pools[index].workers[slot].ownedConnection {
+            watch(owned)
         }
         close(worker.control)
+        scoreboard.release()
         if draining {
-            pools[index].workers[slot] = WorkerSlot(pid: 0, control: -1, state: .dead(respawnAt: .max))
+            pools[index].workers[slot] = .dead(respawnAt: .max)
         } else {
             pools[index].workers[slot] = spawnWorker(pool: index, now: Clock.monotonicNanoseconds())
             pools[index].statistics.respawns += 1
@@ -169,6 +169,7 @@ extension Master {
     func startCompanion(_ index: Int) {
         do {
             companions[index].pid = try ProcessSpawner.spawn(companions[index].process.arguments)
+            companions[index].startedAt = Clock.monotonicNanoseconds()
             log.event("companion_started", [
                 "name": .string(companions[index].process.name), "pid": .number(Double(companions[index].pid)),
             ])
@@ -183,13 +184,19 @@ extension Master {
 
     private func companionExited(_ index: Int, status: Int32) {
         let name = companions[index].process.name
+        let livedNanoseconds = Clock.monotonicNanoseconds() - companions[index].startedAt
         companions[index].pid = 0
         if draining {
             log.event("companion_stopped", ["name": .string(name)])
             return
         }
         log.event("companion_died", level: "error", ["name": .string(name), "cause": .string(Self.describe(status))])
-        usleep(200_000)  // a companion that dies at once (bad config, port taken) must not spin
+        if livedNanoseconds < 2_000_000_000 {
+            // It died at once (bad configuration, port taken): restarting would spin. Stop instead.
+            log.event("stopping", level: "error", ["reason": .string("\(name) exited right after starting; see its messages above")])
+            beginDrain(signal: 0)
+            return
+        }
         startCompanion(index)
     }
 

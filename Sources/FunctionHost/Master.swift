@@ -7,27 +7,41 @@ import FunctionRuntime
 
 /// The master process of `fnhost serve` (php-fpm's model, with Lambda semantics).
 ///
-/// It is the only process that accepts: each function has a unix socket that nginx connects to; the
-/// master queues each connection and hands it to an idle worker of that function over the worker's
-/// control socket (the descriptor travels with SCM_RIGHTS). Because the master keeps its own
-/// descriptor of every connection, it can answer for a worker that died (502) or ran past its
-/// timeout (504), answer 429 when no worker frees up within the queue timeout, and hold kept-alive
-/// nginx connections without pinning a worker to them. One thread, one `poll` loop over the signalfd,
-/// the listeners, the control sockets and the idle kept-alive connections.
+/// It is the only process that accepts: each function has a unix socket nginx connects to. A new
+/// connection is watched until its request arrives, queued, and handed to an idle worker of that
+/// function over the worker's control socket (the descriptor travels with SCM_RIGHTS). A worker
+/// keeps a kept-alive connection after its response and serves the next requests on it directly,
+/// recording each in its scoreboard slot (shared memory) without involving the master; when the
+/// master needs that worker for another request it reserves the slot atomically and the worker
+/// lets the connection go back to the master.
+///
+/// Because the master keeps its own descriptor of every connection, it can answer for a worker
+/// that died (502) or ran past its timeout (504), answer 429 when no worker frees up within the
+/// queue timeout, and never strands a kept-alive connection on a busy worker.
 public final class Master {
     var pools: [FunctionPool]
     let options: HostOptions
     let log: InvocationLog
-    /// Connections with no request in flight -> their pool: new ones whose request has not arrived
-    /// yet, and kept-alive ones between requests. A connection is admitted when it turns readable,
-    /// so the master can peek at its request before handing it on.
-    var idleConnections: [Int32: Int] = [:]
-    var companions: [(process: CompanionProcess, pid: pid_t)] = []
+    /// Every open nginx connection by the master's id: its descriptor, pool and owning worker.
+    var connections: [UInt64: Connection] = [:]
+    /// Connections the master watches for their next request: descriptor -> id.
+    var watched: [Int32: UInt64] = [:]
+    var nextConnectionId: UInt64 = 1
+    var companions: [(process: CompanionProcess, pid: pid_t, startedAt: UInt64)] = []
     var signals: Int32 = -1
     var draining = false
+    var drainDeadline: UInt64 = .max
     /// Scratch space for peeking at request starts (BEGIN_REQUEST and PARAMS fit in 8 KiB).
     var peekBuffer = [UInt8](repeating: 0, count: 8192)
-    var drainDeadline: UInt64 = .max
+    /// How often the master checks invocations against their timeouts, ms. 100.
+    let tickMilliseconds: Int32 = 100
+
+    struct Connection {
+        var descriptor: Int32
+        var pool: Int
+        /// The worker serving or holding it; nil while the master watches or queues it.
+        var owner: Int?
+    }
 
     public init(catalog: FunctionCatalog, options: HostOptions, companions: [CompanionProcess] = [], log: InvocationLog = InvocationLog()) throws(SystemCallError) {
         self.options = options
@@ -38,7 +52,7 @@ public final class Master {
             pools.append(FunctionPool(spec: spec, listener: listener))
         }
         self.pools = pools
-        self.companions = companions.map { ($0, 0) }
+        self.companions = companions.map { ($0, 0, 0) }
     }
 
     /// Runs until SIGTERM, SIGINT or SIGQUIT, then drains: running invocations finish (up to the
@@ -57,8 +71,7 @@ public final class Master {
         let now = Clock.monotonicNanoseconds()
         for index in pools.indices {
             for _ in 0..<pools[index].spec.configuration.concurrency {
-                let slot = spawnWorker(pool: index, now: now)
-                pools[index].workers.append(slot)
+                pools[index].workers.append(spawnWorker(pool: index, now: now))
             }
         }
         for index in companions.indices { startCompanion(index) }
@@ -70,7 +83,7 @@ public final class Master {
         while true {
             let now = Clock.monotonicNanoseconds()
             serviceTimers(now: now)
-            dispatchAll(now: Clock.monotonicNanoseconds())
+            dispatchAll()
             if draining, finishedDraining() || now >= drainDeadline { break }
             log.flush()
             try pollOnce(timeoutMilliseconds: pollTimeout(now: now))
@@ -85,15 +98,15 @@ public final class Master {
         for pool in pools {
             if let wake = pool.nextWakeUp(policy: options.policy) { earliest = min(earliest, wake) }
         }
-        guard earliest != .max else { return 1000 }
         guard earliest > now else { return 0 }
-        return Int32(min(1000, (earliest - now + 999_999) / 1_000_000))
+        return Int32(min(UInt64(tickMilliseconds), (earliest - now + 999_999) / 1_000_000))
     }
 
     private func pollOnce(timeoutMilliseconds: Int32) throws(SystemCallError) {
-        enum Source { case signals, listener(Int), control(Int), kept(Int32) }
+        enum Source { case signals, listener(Int), control(Int), connection(Int32) }
         var descriptors: [pollfd] = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0)]
         var sources: [Source] = [.signals]
+        descriptors.reserveCapacity(8 + watched.count)
         for (index, pool) in pools.enumerated() {
             if !draining || !companions.isEmpty, let listener = pool.listener {
                 descriptors.append(pollfd(fd: listener.descriptor, events: Int16(POLLIN), revents: 0))
@@ -104,9 +117,9 @@ public final class Master {
                 sources.append(.control(index))
             }
         }
-        for connection in idleConnections.keys {
-            descriptors.append(pollfd(fd: connection, events: Int16(POLLIN), revents: 0))
-            sources.append(.kept(connection))
+        for descriptor in watched.keys {
+            descriptors.append(pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0))
+            sources.append(.connection(descriptor))
         }
         let ready = poll(&descriptors, nfds_t(descriptors.count), timeoutMilliseconds)
         if ready < 0 {
@@ -118,8 +131,8 @@ public final class Master {
             switch sources[position] {
             case .signals: handleSignals()
             case .listener(let pool): acceptConnections(pool: pool)
-            case .control(let pool): readControl(pool: pool, descriptor: descriptor.fd, untilEnded: true)
-            case .kept(let connection): connectionReadable(connection)
+            case .control(let pool): readControl(pool: pool, descriptor: descriptor.fd)
+            case .connection(let connection): connectionReadable(connection)
             }
         }
     }
@@ -127,11 +140,11 @@ public final class Master {
     private func serviceTimers(now: UInt64) {
         for index in pools.indices {
             for pending in pools[index].expiredQueue(now: now, policy: options.policy) {
-                refuse(pending.descriptor, pool: index, arrivedAt: pending.arrivedAt)
+                refuse(pending, pool: index)
             }
-            for slot in pools[index].timedOut(now: now) { handleTimeout(pool: index, slot: slot) }
+            for slot in pools[index].timedOut(now: now, policy: options.policy) { handleTimeout(pool: index, slot: slot) }
             for slot in pools[index].workers.indices {
-                if case .dead(let respawnAt) = pools[index].workers[slot].state, respawnAt <= now, !draining {
+                if let respawnAt = pools[index].workers[slot].respawnAt, respawnAt <= now, !draining {
                     pools[index].workers[slot] = spawnWorker(pool: index, now: now)
                     pools[index].statistics.respawns += 1
                 }
@@ -139,22 +152,29 @@ public final class Master {
         }
     }
 
-    private func dispatchAll(now: UInt64) {
+    /// Hands waiting requests to workers; while some must still wait, asks the pool's workers to
+    /// say when they become free.
+    private func dispatchAll() {
         for index in pools.indices {
-            while let (slot, invocation) = pools[index].nextDispatch(now: now, policy: options.policy) {
-                let worker = pools[index].workers[slot]
-                let deadline = Clock.epochMilliseconds() + Int64((invocation.deadline - now) / 1_000_000)
-                let message = ControlMessage.dispatch(deadlineMilliseconds: deadline).encoded()
-                let sent = message.withUnsafeBytes {
-                    fh_send_with_fd(worker.control, $0.baseAddress, $0.count, invocation.connection)
+            while let (slot, previous, pending) = pools[index].reserveForNext() {
+                if previous == .holding, let held = pools[index].workers[slot].ownedConnection {
+                    watch(held)  // the worker lets it go; its next request comes through the master
                 }
-                if sent < 0 {
-                    // The worker is gone (its SIGCHLD is on the way): requeue the request first in line.
-                    pools[index].queue.insert(PendingConnection(descriptor: invocation.connection, arrivedAt: now), at: 0)
+                let message = ControlMessage.dispatch(connection: pending.id).encoded()
+                let control = pools[index].workers[slot].control
+                let sent = message.withUnsafeBytes { fh_send_with_fd(control, $0.baseAddress, $0.count, pending.descriptor) }
+                guard sent >= 0 else {
+                    // The worker is gone (its SIGCHLD is on the way): the request goes back first in line.
+                    pools[index].queue.insert(pending, at: 0)
                     pools[index].statistics.accepted -= 1
-                    pools[index].workers[slot].state = .retiring
+                    pools[index].workers[slot].ownedConnection = nil
+                    break
                 }
+                pools[index].workers[slot].ownedConnection = pending.id
+                connections[pending.id]?.owner = slot
             }
+            pools[index].setNotify(!pools[index].queue.isEmpty)
+            pools[index].statistics.maxActive = max(pools[index].statistics.maxActive, pools[index].busyCount)
         }
     }
 
@@ -163,88 +183,110 @@ public final class Master {
     private func acceptConnections(pool index: Int) {
         guard let listener = pools[index].listener else { return }
         while true {
-            let connection: Int32?
+            let descriptor: Int32?
             do {
-                connection = try listener.accept()
+                descriptor = try listener.accept()
             } catch {
                 log.event("accept_failed", level: "error", ["function": .string(pools[index].spec.name), "error": .string(error.description)])
                 return
             }
-            guard let connection else { return }
-            idleConnections[connection] = index
+            guard let descriptor else { return }
+            let id = nextConnectionId
+            nextConnectionId += 1
+            connections[id] = Connection(descriptor: descriptor, pool: index, owner: nil)
+            watched[descriptor] = id
         }
     }
 
-    /// An idle connection became readable: a request arrived (queue it, with what a peek at its
+    /// Watches a connection for its next request (it has no owner).
+    func watch(_ id: UInt64) {
+        guard var connection = connections[id] else { return }
+        connection.owner = nil
+        connections[id] = connection
+        if draining {
+            closeConnection(id)
+        } else {
+            watched[connection.descriptor] = id
+        }
+    }
+
+    func closeConnection(_ id: UInt64) {
+        guard let connection = connections.removeValue(forKey: id) else { return }
+        watched[connection.descriptor] = nil
+        close(connection.descriptor)
+    }
+
+    /// A watched connection became readable: a request arrived (queue it, with what a peek at its
     /// start tells), or nginx closed it.
-    private func connectionReadable(_ connection: Int32) {
-        guard let index = idleConnections.removeValue(forKey: connection) else { return }
+    private func connectionReadable(_ descriptor: Int32) {
+        guard let id = watched.removeValue(forKey: descriptor), let connection = connections[id] else { return }
         let peeked = peekBuffer.withUnsafeMutableBytes {
-            recv(connection, $0.baseAddress, $0.count, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
+            recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
         }
         guard peeked > 0, !draining else {
             if peeked < 0, errno == EAGAIN || errno == EINTR {
-                idleConnections[connection] = index
+                watched[descriptor] = id
             } else {
-                close(connection)
+                closeConnection(id)
             }
             return
         }
-        var pending = PendingConnection(descriptor: connection, arrivedAt: Clock.monotonicNanoseconds())
-        if let preview = FastCGIRequestPreview.scan(Array(peekBuffer[0..<peeked])) {
+        var pending = PendingConnection(id: id, descriptor: descriptor, arrivedAt: Clock.monotonicNanoseconds())
+        if let preview = FastCGIRequestPreview.scan(Array(peekBuffer[0..<peeked]), parameters: ["FNHOST_REQUEST_ID", "REQUEST_METHOD"]) {
             pending.request = RequestSummary(
-                fastCGIRequestId: preview.requestId, requestId: preview.parameters["FNHOST_REQUEST_ID"] ?? "",
+                fastCGIRequestId: preview.requestId,
+                requestId: preview.parameters["FNHOST_REQUEST_ID"].flatMap(RequestID.fromNginx) ?? "",
                 method: preview.parameters["REQUEST_METHOD"] ?? "")
         }
-        if !pools[index].enqueue(pending, policy: options.policy) {
-            pools[index].statistics.throttled += 1
-            refuse(connection, pool: index, arrivedAt: pending.arrivedAt)
+        if !pools[connection.pool].enqueue(pending, policy: options.policy) {
+            pools[connection.pool].statistics.throttled += 1
+            refuse(pending, pool: connection.pool)
         }
     }
 
     /// Answers 429 on a connection no worker took in time.
-    private func refuse(_ connection: Int32, pool index: Int, arrivedAt: UInt64) {
-        let preview = drainRequestStart(connection)
+    private func refuse(_ pending: PendingConnection, pool index: Int) {
+        let spec = pools[index].spec
         let error = RuntimeError(
-            .throttled,
-            "Function \(pools[index].spec.name) is at its concurrency limit (\(pools[index].spec.configuration.concurrency)); try again later")
-        answer(connection, error: error, fastCGIRequestId: preview?.requestId ?? 1)
+            .throttled, "Function \(spec.name) is at its concurrency limit (\(spec.configuration.concurrency)); try again later")
+        drainRequest(pending.descriptor)
+        answer(pending.id, error: error, fastCGIRequestId: pending.request.fastCGIRequestId, requestId: pending.request.requestId)
         log.invocation(
-            requestId: preview?.parameters["FNHOST_REQUEST_ID"] ?? "", function: pools[index].spec.name,
-            method: preview?.parameters["REQUEST_METHOD"] ?? "", status: error.httpStatus,
-            durationMilliseconds: Double(Clock.monotonicNanoseconds() - arrivedAt) / 1e6, outcome: .throttled)
+            requestId: pending.request.requestId, function: spec.name, method: pending.request.method,
+            status: error.httpStatus, durationMilliseconds: Double(Clock.monotonicNanoseconds() - pending.arrivedAt) / 1e6,
+            outcome: .throttled)
     }
 
     /// Reads what has arrived of a request the master answers itself (never blocks).
-    private func drainRequestStart(_ connection: Int32) -> FastCGIRequestPreview? {
-        var collected: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 16_384)
-        while collected.count < 4_000_000 {
-            let got = recv(connection, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+    private func drainRequest(_ descriptor: Int32) {
+        var total = 0
+        while total < 4_000_000 {
+            let got = peekBuffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
             if got < 0, errno == EINTR { continue }
-            guard got > 0 else { break }
-            collected.append(contentsOf: buffer[0..<got])
+            guard got > 0 else { return }
+            total += got
         }
-        return FastCGIRequestPreview.scan(collected)
     }
 
-    /// Writes a complete error response and closes the connection.
-    func answer(_ connection: Int32, error: RuntimeError, fastCGIRequestId: UInt16) {
-        let parts = error.httpResponse
+    /// Writes a complete error response on a connection and closes it.
+    func answer(_ id: UInt64, error: RuntimeError, fastCGIRequestId: UInt16, requestId: String = "") {
+        guard let connection = connections[id] else { return }
+        var parts = error.httpResponse
+        if !requestId.isEmpty { parts.headers.append(("X-Request-Id", requestId)) }
         let bytes = FastCGIRecord.response(
             requestId: fastCGIRequestId, status: parts.status, reason: HTTPStatus.reason(parts.status),
             headers: parts.headers, body: parts.body)
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes {
-                send(connection, $0.baseAddress.map { $0 + offset }, bytes.count - offset, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
+                send(connection.descriptor, $0.baseAddress.map { $0 + offset }, bytes.count - offset, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
             }
             if written < 0, errno == EINTR { continue }
             guard written > 0 else { break }
             offset += written
         }
-        shutdown(connection, Int32(SHUT_WR))
-        close(connection)
+        shutdown(connection.descriptor, Int32(SHUT_WR))
+        closeConnection(id)
     }
 
     // MARK: - Draining
@@ -255,24 +297,24 @@ public final class Master {
         let longest = pools.map { $0.spec.configuration.timeoutSeconds }.max() ?? 0
         drainDeadline = Clock.monotonicNanoseconds() + UInt64(longest * 1e9) + options.policy.drainGraceNanoseconds
         log.event("draining", ["signal": .number(Double(signal))])
-        for (connection, _) in idleConnections { close(connection) }
-        idleConnections.removeAll()
+        for id in Array(watched.values) { closeConnection(id) }
         for companion in companions where companion.pid > 0 { kill(companion.pid, companion.process.stopSignal) }
     }
 
     private func finishedDraining() -> Bool {
-        companions.allSatisfy { $0.pid == 0 } && pools.allSatisfy { $0.activeCount == 0 && $0.queue.isEmpty }
+        companions.allSatisfy { $0.pid == 0 } && pools.allSatisfy { $0.busyCount == 0 && $0.queue.isEmpty }
     }
 
     private func shutDown() {
         for pool in pools { pool.listener?.close() }
         for index in pools.indices {
             for pending in pools[index].queue {
-                answer(pending.descriptor, error: RuntimeError(.unavailable, "The host is shutting down"), fastCGIRequestId: 1)
+                answer(pending.id, error: RuntimeError(.unavailable, "The host is shutting down"), fastCGIRequestId: pending.request.fastCGIRequestId)
             }
             pools[index].queue.removeAll()
             for worker in pools[index].workers where worker.control >= 0 { close(worker.control) }
         }
+        for id in Array(connections.keys) { closeConnection(id) }
         // Workers exit when their control socket closes; give them a moment, then make sure.
         let deadline = Clock.monotonicNanoseconds() + 2_000_000_000
         var alive = pools.flatMap { $0.workers.map(\.pid) }.filter { $0 > 0 } + companions.map(\.pid).filter { $0 > 0 }

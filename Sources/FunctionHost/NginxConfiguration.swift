@@ -9,9 +9,11 @@ public struct NginxConfiguration: Sendable {
     /// nginx worker processes. Default 1 (`auto` = one per core).
     public var workerProcesses: String
     /// Idle kept-alive connections each nginx worker keeps per function (upstream `keepalive` with
-    /// `fastcgi_keep_conn on`). 0 opens a connection per request. Default 8. The master, not a
-    /// worker, holds idle connections, so this never pins a worker.
-    public var upstreamKeepalive: Int
+    /// `fastcgi_keep_conn on`). Nil (the default) sizes it to twice the function's concurrency
+    /// (at least 4), so every worker can keep serving its own connection directly; 0 opens a
+    /// connection per request. Idle connections beyond the workers wait at the master, never
+    /// pinning a worker.
+    public var upstreamKeepalive: Int?
     /// Absolute path of the `fastcgi_params` file to include.
     public var fastCGIParamsPath: String
     /// When nginx starts as root its workers run as this user (`nobody`), which must be able to
@@ -25,7 +27,7 @@ public struct NginxConfiguration: Sendable {
     public var staticFolders: [(prefix: String, directory: String)] = []
 
     public init(
-        listen: String, workerProcesses: String = "1", upstreamKeepalive: Int = 8, fastCGIParamsPath: String,
+        listen: String, workerProcesses: String = "1", upstreamKeepalive: Int? = nil, fastCGIParamsPath: String,
         user: String? = nil, readTimeoutMarginSeconds: Int = 5
     ) {
         self.listen = listen
@@ -44,7 +46,8 @@ public struct NginxConfiguration: Sendable {
             let upstream = "fnhost_\(index)_\(spec.name.replacingDashes())"
             upstreams += "    upstream \(upstream) {\n"
             upstreams += "        server unix:\(options.socketPath(for: spec.name));\n"
-            if upstreamKeepalive > 0 { upstreams += "        keepalive \(upstreamKeepalive);\n" }
+            let keepalive = upstreamKeepalive ?? max(4, 2 * spec.configuration.concurrency)
+            if keepalive > 0 { upstreams += "        keepalive \(keepalive);\n" }
             upstreams += "    }\n"
 
             let readTimeout = Int(spec.configuration.timeoutSeconds.rounded(.up)) + readTimeoutMarginSeconds
@@ -53,15 +56,15 @@ public struct NginxConfiguration: Sendable {
                         # \(spec.name): \(spec.url)
                         location ~ "^/\(identifier)/?$" {
                             include \(fastCGIParamsPath);
-                            fastcgi_param FNHOST_REQUEST_ID $fnhost_request_uuid;
+                            fastcgi_param FNHOST_REQUEST_ID $request_id;
                             fastcgi_param FUNCTION_NAME \(spec.name);
                             fastcgi_pass \(upstream);
-                            fastcgi_keep_conn \(upstreamKeepalive > 0 ? "on" : "off");
+                            fastcgi_keep_conn \(keepalive > 0 ? "on" : "off");
                             fastcgi_read_timeout \(readTimeout)s;
                             fastcgi_send_timeout \(readTimeout)s;
                             fastcgi_ignore_client_abort on;
                             fastcgi_ignore_headers X-Accel-Redirect X-Accel-Expires X-Accel-Limit-Rate X-Accel-Buffering X-Accel-Charset;
-                            fastcgi_buffer_size 32k;
+                            fastcgi_buffer_size 16k;
                             fastcgi_buffers 16 64k;
                         }
                         location ~ "^/\(identifier)/." {

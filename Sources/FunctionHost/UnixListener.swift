@@ -8,6 +8,9 @@ import Glibc
 struct UnixListener {
     let descriptor: Int32
     let path: String
+    /// The socket file's identity, so `close` never removes a file another host bound since.
+    let device: UInt64
+    let inode: UInt64
 
     /// `sun_path` holds 107 bytes and a NUL.
     static let maxPathBytes = 107
@@ -39,8 +42,12 @@ struct UnixListener {
             Glibc.close(descriptor)
             throw error
         }
+        var status = stat()
+        stat(path, &status)
         self.descriptor = descriptor
         self.path = path
+        self.device = UInt64(status.st_dev)
+        self.inode = UInt64(status.st_ino)
     }
 
     /// The next waiting connection (blocking I/O, close-on-exec), or nil when none is waiting.
@@ -53,8 +60,12 @@ struct UnixListener {
         return connection
     }
 
+    /// Closes the socket and removes its file, unless the file is no longer ours.
     func close() {
         Glibc.close(descriptor)
-        unlink(path)
+        var status = stat()
+        if stat(path, &status) == 0, UInt64(status.st_dev) == device, UInt64(status.st_ino) == inode {
+            unlink(path)
+        }
     }
 }

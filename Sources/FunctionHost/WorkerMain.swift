@@ -6,20 +6,36 @@ import FastCGI
 import FunctionRuntime
 
 /// The loop of one worker process (`fnhost worker`, started by the master with its control socket
-/// at descriptor 3): wait for a connection, read the FastCGI request, invoke the function, write
-/// the response, report. Exits when the master closes the control socket, and after `maxRequests`
-/// invocations or when over its memory limit (the master starts a replacement).
+/// at descriptor 3 and its scoreboard slot at descriptor 4).
+///
+/// It serves connections the master dispatches and, after a response on a kept-alive connection,
+/// keeps that connection and serves its next requests directly (the fast path: no master, no
+/// message). Each invocation is recorded in the scoreboard slot, which is how the master sees it
+/// is busy, enforces the timeout and answers for it if it dies; and each writes its own log line.
+/// Exits when the master closes the control socket, and after `maxRequests` invocations or when
+/// over its memory limit (the master starts a replacement).
 public struct WorkerMain {
     /// The control socket's descriptor in a worker.
     public static let controlDescriptor: Int32 = 3
+    /// The scoreboard slot's memfd in a worker.
+    public static let scoreboardDescriptor: Int32 = 4
 
     var invoker: FunctionInvoker
     let responder: FastCGIResponder
     let control: Int32
+    let scoreboard: ScoreboardSlot
+    let log = InvocationLog()
+    /// The kept-alive connection this worker holds, with the master's id for it.
+    var held: (descriptor: Int32, id: UInt64)?
+    var served = 0
 
     public init(spec: FunctionSpec, factory: @escaping FunctionRegistry.Factory, edge: EdgeOptions) throws(FastCGIError) {
         _ = fh_die_with_parent()
         for (name, value) in spec.configuration.environment { setenv(name, value, 1) }
+        guard let scoreboard = ScoreboardSlot.map(descriptor: Self.scoreboardDescriptor) else {
+            throw FastCGIError(.initializationFailed, "no scoreboard slot at descriptor 4 (start workers with fnhost serve)")
+        }
+        self.scoreboard = scoreboard
         invoker = FunctionInvoker(spec: spec, factory: factory, edge: edge)
         responder = try FastCGIResponder()
         // FCGX_Init installs a SIGTERM handler that only sets a flag: restore the default so that a
@@ -31,43 +47,74 @@ public struct WorkerMain {
     /// Serves until the master goes away. Returns the process exit status.
     public mutating func run() -> Int32 {
         if let failure = invoker.warmUp() {
-            InvocationLog().event("init_failed", level: "error", [
-                "function": .string(invoker.spec.name), "error": .string(failure.message),
-            ])
+            log.event("init_failed", level: "error", ["function": .string(invoker.spec.name), "error": .string(failure.message)])
         }
         var buffer = [UInt8](repeating: 0, count: ControlMessage.capacity)
-        var served = 0
-        let configuration = invoker.spec.configuration
+        var descriptors = [pollfd(fd: control, events: Int16(POLLIN), revents: 0), pollfd(fd: -1, events: Int16(POLLIN), revents: 0)]
+        // After a failed claim the master has reserved this worker: wait for its dispatch only.
+        var awaitingDispatch = false
         while true {
-            var connection: Int32 = -1
-            let got = buffer.withUnsafeMutableBytes { fh_receive_with_fd(control, $0.baseAddress, $0.count, &connection) }
-            guard got > 0 else { return 0 }  // the master closed the socket: stop
-            guard connection >= 0, case .dispatch(let deadline)? = ControlMessage.decode(buffer[0..<got]) else {
-                if connection >= 0 { close(connection) }
+            descriptors[1].fd = awaitingDispatch ? -1 : held?.descriptor ?? -1
+            descriptors[0].revents = 0
+            descriptors[1].revents = 0
+            // Log lines are written in batches; one still pending is written when it falls due.
+            let ready = poll(&descriptors, 2, log.millisecondsUntilFlush())
+            if ready == 0 {
+                log.flush()
                 continue
             }
-            let (status, outcome, failure) = serve(connection, deadlineMilliseconds: deadline)
-            let kept = responder.finish()
-            if status > 0 { served += 1 }
-            // Reading /proc costs three system calls: check every 32 invocations, and after the first.
-            let overMemory =
-                served % 32 == 1 && fh_resident_bytes() > Int64(configuration.memoryMB) * 1_048_576
-            let retiring = (configuration.maxRequests > 0 && served >= configuration.maxRequests) || overMemory
-            send(.ended(status: status, outcome: outcome.rawValue, kept: kept, retiring: retiring, failure: failure ?? ""))
-            if retiring { return 0 }
+            if ready < 0 {
+                if errno == EINTR { continue }
+                return 1
+            }
+            if descriptors[0].revents != 0 {
+                var connection: Int32 = -1
+                let got = buffer.withUnsafeMutableBytes { fh_receive_with_fd(control, $0.baseAddress, $0.count, &connection) }
+                if got < 0, errno == EINTR || errno == EAGAIN { continue }
+                guard got > 0 else { return 0 }  // the master closed the socket: stop
+                guard connection >= 0, case .dispatch(let id)? = ControlMessage.decode(buffer[0..<got]) else {
+                    if connection >= 0 { close(connection) }
+                    continue
+                }
+                awaitingDispatch = false
+                if let previous = held {
+                    close(previous.descriptor)  // the master watches it again
+                    held = nil
+                }
+                scoreboard.begin(connection: id, at: Clock.monotonicNanoseconds())
+                if serve(connection, id: id) { return 0 }
+            } else if let current = held, descriptors[1].revents != 0 {
+                guard scoreboard.tryClaimHeld(connection: current.id, at: Clock.monotonicNanoseconds()) else {
+                    awaitingDispatch = true
+                    continue
+                }
+                held = nil
+                if serve(current.descriptor, id: current.id) { return 0 }
+            }
         }
     }
 
-    /// One request on `connection`: (status, outcome, failure); status 0 when no request came.
-    private mutating func serve(_ connection: Int32, deadlineMilliseconds: Int64) -> (Int, InvocationOutcome, String?) {
+    /// One request on `descriptor`; records it in the scoreboard and the log. Returns true when the
+    /// worker retires (recycled after `maxRequests`, or over its memory limit).
+    private mutating func serve(_ descriptor: Int32, id: UInt64) -> Bool {
+        let configuration = invoker.spec.configuration
+        let startedAt = Clock.monotonicNanoseconds()
         let maxEvent = invoker.builder.options.maxEventBytes
         let request: FastCGIRequest
         do {
-            request = try responder.read(from: connection, maxBodyBytes: maxEvent)
+            request = try responder.read(from: descriptor, maxBodyBytes: maxEvent)
         } catch {
-            return (0, .error, error.description)
+            // No request: nginx closed the connection (libfcgi has closed our descriptor).
+            scoreboard.setIdle()
+            send(.closed(connection: id))
+            notifyIfAsked()
+            return false
         }
         let incoming = Self.incomingRequest(from: request)
+        scoreboard.describe(
+            fastCGIRequestId: UInt16(truncatingIfNeeded: request.requestId), requestId: incoming.requestId,
+            method: incoming.method)
+        let deadline = Clock.epochMilliseconds() + Int64(configuration.timeoutSeconds * 1000)
         let result: InvocationResult
         if request.announcedBodyLength > maxEvent {
             result = InvocationResult(
@@ -75,11 +122,35 @@ public struct WorkerMain {
                     .payloadTooLarge,
                     "The request body is \(request.announcedBodyLength) bytes; the limit for the whole event is \(maxEvent) bytes (3.5 MB)"))
         } else {
-            result = invoker.invoke(incoming, deadlineMilliseconds: deadlineMilliseconds)
+            result = invoker.invoke(incoming, deadlineMilliseconds: deadline)
         }
-        let parts = result.response
+        var parts = result.response
+        parts.headers.append(("X-Request-Id", incoming.requestId))
         responder.write(status: parts.status, reason: HTTPStatus.reason(parts.status), headers: parts.headers, body: parts.body)
-        return (parts.status, result.outcome, result.failure)
+        let kept = responder.finish()
+        served += 1
+        // Reading /proc costs three system calls: check every 32 invocations, and after the first.
+        let overMemory = served % 32 == 1 && fh_resident_bytes() > Int64(configuration.memoryMB) * 1_048_576
+        let retiring = (configuration.maxRequests > 0 && served >= configuration.maxRequests) || overMemory
+        if kept, !retiring {
+            held = (descriptor, id)
+        } else if kept {
+            close(descriptor)
+        }
+        scoreboard.end(holding: kept && !retiring, failed: result.outcome != .ok)
+        if !kept { send(.closed(connection: id)) }
+        log.invocation(
+            requestId: incoming.requestId, function: invoker.spec.name, method: incoming.method, status: parts.status,
+            durationMilliseconds: Double(Clock.monotonicNanoseconds() - startedAt) / 1e6, outcome: result.outcome,
+            failure: result.failure)
+        log.flushIfDue()
+        notifyIfAsked()
+        return retiring
+    }
+
+    /// Tells the master this worker is free when it has asked (requests are waiting).
+    private func notifyIfAsked() {
+        if scoreboard.notify { send(.free) }
     }
 
     private func send(_ message: ControlMessage) {
@@ -113,6 +184,6 @@ public struct WorkerMain {
         return IncomingRequest(
             method: method, query: query, headers: headers, body: request.body, remoteAddress: remoteAddress,
             remotePort: remotePort, receivedAtMilliseconds: Clock.epochMilliseconds(),
-            requestId: requestId.flatMap { UUIDText.isValid($0) ? $0 : nil } ?? RequestID.make())
+            requestId: requestId.flatMap(RequestID.fromNginx) ?? RequestID.make())
     }
 }

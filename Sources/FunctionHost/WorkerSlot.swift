@@ -2,47 +2,37 @@
 import Glibc
 #endif
 
-/// The master's record of one worker process: php-fpm's scoreboard entry.
+/// The master's record of one worker process. What the worker is doing lives in its scoreboard
+/// slot (shared memory); this is what only the master knows.
 struct WorkerSlot {
-    enum State {
-        /// Waiting for an invocation.
-        case idle
-        /// Serving `invocation`.
-        case busy(RunningInvocation)
-        /// Said it will exit (recycled after `maxRequests` or over its memory limit).
-        case retiring
-        /// Gone; respawn at `respawnAt` (monotonic ns).
-        case dead(respawnAt: UInt64)
-    }
-
     var pid: pid_t
     /// The master's end of the worker's control socket (-1 when dead).
     var control: Int32
-    var state: State
-    /// Invocations this process has served.
-    var served: Int = 0
+    /// The worker's scoreboard slot (nil when dead).
+    var scoreboard: ScoreboardSlot?
+    /// When a dead worker is respawned (monotonic ns); nil while it runs.
+    var respawnAt: UInt64?
+    /// The connection the master last gave this worker, which it serves or holds (by id).
+    var ownedConnection: UInt64?
 
-    var isIdle: Bool {
-        if case .idle = state { return true }
-        return false
+    static func dead(respawnAt: UInt64) -> WorkerSlot {
+        WorkerSlot(pid: 0, control: -1, scoreboard: nil, respawnAt: respawnAt, ownedConnection: nil)
     }
 
-    var invocation: RunningInvocation? {
-        if case .busy(let invocation) = state { return invocation }
-        return nil
-    }
+    var isAlive: Bool { respawnAt == nil && pid > 0 }
+
+    /// The stage the scoreboard reports (nil for a dead worker).
+    var stage: ScoreboardSlot.Stage? { isAlive ? scoreboard?.stage : nil }
 }
 
-/// An invocation in a worker, as the master tracks it.
-struct RunningInvocation {
-    /// The master's descriptor of the nginx connection (kept for timeout and crash answers).
-    var connection: Int32
-    /// When it was dispatched and when it times out (monotonic ns).
-    var dispatchedAt: UInt64
-    var deadline: UInt64
-    /// What the master read of the request before dispatching it (for timeout and crash answers
-    /// and their log lines).
-    var request: RequestSummary
+/// A connection waiting for a worker.
+struct PendingConnection {
+    /// The master's id for the connection.
+    var id: UInt64
+    var descriptor: Int32
+    /// Arrival time (monotonic ns).
+    var arrivedAt: UInt64
+    var request = RequestSummary()
 }
 
 /// The start of a request as the master peeks at it: enough to answer and log for a worker.
@@ -52,12 +42,4 @@ struct RequestSummary: Equatable {
     /// The request's UUID (`FNHOST_REQUEST_ID`), or "" when it had not arrived yet.
     var requestId: String = ""
     var method: String = ""
-}
-
-/// A connection waiting for a worker.
-struct PendingConnection {
-    var descriptor: Int32
-    /// Arrival time (monotonic ns).
-    var arrivedAt: UInt64
-    var request = RequestSummary()
 }

@@ -19,8 +19,8 @@ public struct FunctionConfiguration: Sendable, Equatable {
     /// `version`: reported as `Context.functionVersion`. Default `"$LATEST"`.
     public var version: String = "$LATEST"
     /// `maxRequests`: invocations a worker serves before it is replaced (against leaks in C
-    /// libraries), php-fpm's `pm.max_requests`. Default 10000; 0 never recycles.
-    public var maxRequests: Int = 10_000
+    /// libraries), php-fpm's `pm.max_requests`. Default 100000; 0 never recycles.
+    public var maxRequests: Int = 100_000
     /// `queueTimeout`: seconds a request waits for a free worker before it gets 429. Default 5,
     /// from 0 to 600.
     public var queueTimeoutSeconds: Double = 5

@@ -44,4 +44,21 @@ public enum RequestID {
     public static func make() -> String {
         UUIDText.random()
     }
+
+    /// The id nginx made for a request (`$request_id`: 32 hex digits) in UUID form; a value that
+    /// already is a UUID is kept (lower-cased); anything else gives nil.
+    public static func fromNginx(_ value: String) -> String? {
+        let bytes = Array(value.utf8)
+        if bytes.count == 36 { return UUIDText.isValid(value) ? value.lowercased() : nil }
+        guard bytes.count == 32 else { return nil }
+        var output = [UInt8]()
+        output.reserveCapacity(36)
+        for (index, byte) in bytes.enumerated() {
+            let lower = byte >= 65 && byte <= 70 ? byte + 32 : byte
+            guard (lower >= 48 && lower <= 57) || (lower >= 97 && lower <= 102) else { return nil }
+            if index == 8 || index == 12 || index == 16 || index == 20 { output.append(UInt8(ascii: "-")) }
+            output.append(lower)
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
 }

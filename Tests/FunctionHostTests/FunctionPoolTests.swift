@@ -13,152 +13,177 @@ func poolSpec(timeout: Double = 30, queueTimeout: Double = 5, maxQueue: Int = 2)
         url: "https://functions.poehali.dev/0b8e6c2a-1f3d-4e5a-9b7c-2d4e6f8a0b1c", configuration: configuration)
 }
 
-func idleSlot(_ pid: Int32 = 0, control: Int32 = -1) -> WorkerSlot {
-    WorkerSlot(pid: pid, control: control, state: .idle)
+/// A live worker record with a real scoreboard slot (shared memory in this process) in `stage`.
+func worker(_ pid: Int32, control: Int32 = -1, stage: ScoreboardSlot.Stage, startedAt: UInt64 = 0, connection: UInt64 = 0)
+    throws -> WorkerSlot
+{
+    let slot = try #require(ScoreboardSlot.create())
+    switch stage {
+    case .idle: slot.setIdle()
+    case .busy: slot.begin(connection: connection, at: startedAt)
+    case .holding:
+        slot.begin(connection: connection, at: startedAt)
+        slot.end(holding: true, failed: false)
+    case .reserved: _ = slot.tryReserve()
+    }
+    return WorkerSlot(pid: pid, control: control, scoreboard: slot, respawnAt: nil, ownedConnection: connection == 0 ? nil : connection)
 }
 
-func busySlot(deadline: UInt64, connection: Int32 = 50) -> WorkerSlot {
-    WorkerSlot(
-        pid: 0, control: -1,
-        state: .busy(RunningInvocation(connection: connection, dispatchedAt: 0, deadline: deadline, request: RequestSummary())))
-}
-
-func pending(_ descriptor: Int32, at arrival: UInt64, requestId: String = "") -> PendingConnection {
+func pending(_ id: UInt64, at arrival: UInt64, requestId: String = "") -> PendingConnection {
     PendingConnection(
-        descriptor: descriptor, arrivedAt: arrival,
+        id: id, descriptor: Int32(id), arrivedAt: arrival,
         request: RequestSummary(fastCGIRequestId: 1, requestId: requestId, method: "POST"))
 }
 
-/// The pool's queueing and dispatch rules, with fabricated worker slots.
+/// The pool's queueing and dispatch rules over workers' scoreboard stages.
 @Suite struct FunctionPoolTests {
     let policy = SupervisionPolicy()
 
-    @Test func countsIdleAndActiveWorkers() {
+    @Test func countsAvailableAndBusyWorkersFromTheScoreboard() throws {
         var pool = FunctionPool(spec: poolSpec(), listener: nil)
         pool.workers = [
-            idleSlot(10, control: 3), busySlot(deadline: 5), WorkerSlot(pid: 12, control: 5, state: .retiring),
-            WorkerSlot(pid: 13, control: -1, state: .dead(respawnAt: 9)), idleSlot(14, control: 7),
+            try worker(10, control: 3, stage: .idle), try worker(11, control: 4, stage: .busy),
+            try worker(12, control: 5, stage: .holding, connection: 7), .dead(respawnAt: 9),
+            try worker(14, control: 7, stage: .reserved),
         ]
-        #expect(pool.idleCount == 2)
-        #expect(pool.activeCount == 1)
+        #expect(pool.availableCount == 2)
+        #expect(pool.busyCount == 2)
         #expect(pool.slot(forControl: 5) == 2)
         #expect(pool.slot(forControl: 99) == nil)
         #expect(pool.slot(forPid: 14) == 4)
-        #expect(pool.slot(forPid: 99) == nil)
+        #expect(pool.slot(forPid: 0) == nil, "dead workers have no pid")
     }
 
-    @Test func enqueueAcceptsUpToMaxQueueWhenNoWorkerIsIdle() {
+    @Test func dispatchPrefersIdleWorkersOverOnesHoldingAConnection() {
+        #expect(FunctionPool.dispatchOrder([.holding, .busy, .idle, nil, .reserved, .idle, .holding]) == [2, 5, 0, 6])
+        #expect(FunctionPool.dispatchOrder([.busy, .reserved, nil]).isEmpty)
+    }
+
+    @Test func reservingTakesTheOldestRequestAndClaimsTheSlot() throws {
+        var pool = FunctionPool(spec: poolSpec(maxQueue: 5), listener: nil)
+        pool.workers = [try worker(10, stage: .holding, connection: 3), try worker(11, stage: .busy), try worker(12, stage: .idle)]
+        let queued1 = pool.enqueue(pending(20, at: 1), policy: policy)
+        #expect(queued1)
+        let queued2 = pool.enqueue(pending(21, at: 2), policy: policy)
+        #expect(queued2)
+        let queued3 = pool.enqueue(pending(22, at: 3), policy: policy)
+        #expect(queued3)
+
+        let firstReservation = pool.reserveForNext()
+        let first = try #require(firstReservation)
+        #expect(first.slot == 2 && first.previous == .idle && first.connection.id == 20)
+        let secondReservation = pool.reserveForNext()
+        let second = try #require(secondReservation)
+        #expect(second.slot == 0 && second.previous == .holding && second.connection.id == 21)
+        let third = pool.reserveForNext()
+        #expect(third == nil, "the busy worker is not taken")
+        #expect(pool.queue.map(\.id) == [22])
+        #expect(pool.statistics.accepted == 2)
+        #expect(pool.workers.map(\.stage) == [.reserved, .busy, .reserved])
+    }
+
+    @Test func aWorkerThatClaimedItsHeldConnectionFirstCannotBeReserved() throws {
+        var pool = FunctionPool(spec: poolSpec(), listener: nil)
+        let holding = try worker(10, stage: .holding, connection: 3)
+        pool.workers = [holding]
+        #expect(holding.scoreboard?.tryClaimHeld(connection: 3, at: 5) == true)
+        let queued4 = pool.enqueue(pending(20, at: 1), policy: policy)
+        #expect(queued4)
+        let reservation = pool.reserveForNext()
+        #expect(reservation == nil)
+        #expect(pool.queue.count == 1)
+    }
+
+    @Test func aReservedWorkerCannotClaimItsHeldConnection() throws {
+        let holding = try worker(10, stage: .holding, connection: 3)
+        #expect(holding.scoreboard?.tryReserve() == .holding)
+        #expect(holding.scoreboard?.tryClaimHeld(connection: 3, at: 5) == false)
+        #expect(holding.stage == .reserved)
+    }
+
+    @Test func enqueueAcceptsUpToMaxQueueWhenNoWorkerIsAvailable() throws {
         var pool = FunctionPool(spec: poolSpec(maxQueue: 2), listener: nil)
-        pool.workers = [busySlot(deadline: 100)]
-        let accepted = (1...3).map { pool.enqueue(pending(Int32($0), at: UInt64($0)), policy: policy) }
+        pool.workers = [try worker(10, stage: .busy)]
+        let accepted = (1...3).map { pool.enqueue(pending(UInt64($0), at: UInt64($0)), policy: policy) }
         #expect(accepted == [true, true, false])
-        #expect(pool.queue.map(\.descriptor) == [1, 2])
+        #expect(pool.queue.map(\.id) == [1, 2])
         #expect(pool.statistics.maxQueued == 2)
     }
 
-    @Test func enqueueWithAnIdleWorkerIsAlwaysAccepted() {
-        var pool = FunctionPool(spec: poolSpec(queueTimeout: 0, maxQueue: 0), listener: nil)
-        pool.workers = [idleSlot()]
-        let accepted = pool.enqueue(pending(1, at: 0), policy: policy)
-        #expect(accepted)
-        #expect(pool.queue.count == 1)
-    }
-
-    @Test func zeroQueueTimeoutRefusesWhenEveryWorkerIsBusy() {
+    @Test func aZeroQueueTimeoutRefusesAtOnceOnlyWhenNoWorkerIsAvailable() throws {
         var pool = FunctionPool(spec: poolSpec(queueTimeout: 0, maxQueue: 10), listener: nil)
-        pool.workers = [busySlot(deadline: 100), WorkerSlot(pid: 0, control: -1, state: .dead(respawnAt: 1))]
-        let accepted = pool.enqueue(pending(1, at: 0), policy: policy)
-        #expect(!accepted)
-        #expect(pool.queue.isEmpty)
+        pool.workers = [try worker(10, stage: .busy)]
+        let refused = !pool.enqueue(pending(1, at: 1), policy: policy)
+        #expect(refused)
+        pool.workers.append(try worker(11, stage: .holding, connection: 4))
+        let queued5 = pool.enqueue(pending(2, at: 1), policy: policy)
+        #expect(queued5)
     }
 
-    @Test func nextDispatchPairsTheOldestRequestWithTheFirstIdleWorker() throws {
-        var pool = FunctionPool(spec: poolSpec(timeout: 30), listener: nil)
-        pool.workers = [
-            busySlot(deadline: 100), WorkerSlot(pid: 0, control: -1, state: .retiring), idleSlot(21), idleSlot(22),
-        ]
-        let nothing = pool.nextDispatch(now: 0, policy: policy)
-        #expect(nothing == nil)  // nothing queued
-        pool.queue = [pending(7, at: 1, requestId: "r-7"), pending(8, at: 2)]
-
-        let now = 50 * second
-        let dispatched = pool.nextDispatch(now: now, policy: policy)
-        let first = try #require(dispatched)
-        #expect(first.slot == 2)
-        #expect(first.invocation.connection == 7)
-        #expect(first.invocation.dispatchedAt == now)
-        #expect(first.invocation.deadline == now + 30 * second)
-        #expect(first.invocation.request == RequestSummary(fastCGIRequestId: 1, requestId: "r-7", method: "POST"))
-        #expect(pool.workers[2].invocation?.connection == 7)
-        #expect(!pool.workers[2].isIdle)
-
-        let dispatchedNext = pool.nextDispatch(now: now + 1, policy: policy)
-        let next = try #require(dispatchedNext)
-        #expect(next.slot == 3)
-        #expect(next.invocation.connection == 8)
-        #expect(pool.queue.isEmpty)
-        #expect(pool.statistics.accepted == 2)
-        #expect(pool.statistics.maxActive == 3)
-
-        pool.queue = [pending(9, at: 3)]
-        let none = pool.nextDispatch(now: now + 2, policy: policy)
-        #expect(none == nil)  // no idle worker left
-        #expect(pool.queue.count == 1)
-    }
-
-    @Test func expiredQueueRemovesRequestsPastTheQueueTimeout() {
-        var pool = FunctionPool(spec: poolSpec(queueTimeout: 5, maxQueue: 10), listener: nil)
-        pool.queue = [pending(1, at: 0), pending(2, at: 1 * second), pending(3, at: 1 * second + 1), pending(4, at: 6 * second)]
-        let early = pool.expiredQueue(now: 4 * second, policy: policy)
-        #expect(early.isEmpty)
-        #expect(pool.statistics.throttled == 0)
-        let expired = pool.expiredQueue(now: 6 * second, policy: policy)
-        #expect(expired.map(\.descriptor) == [1, 2])  // a deadline equal to now has passed
-        #expect(pool.queue.map(\.descriptor) == [3, 4])
+    @Test func expiredQueueRemovesOnlyRequestsPastTheQueueTimeout() throws {
+        var pool = FunctionPool(spec: poolSpec(queueTimeout: 1, maxQueue: 10), listener: nil)
+        pool.workers = [try worker(10, stage: .busy)]
+        for (id, arrival) in [(1, 0), (2, 500_000_000), (3, 1_200_000_000)] {
+            let queued6 = pool.enqueue(pending(UInt64(id), at: UInt64(arrival)), policy: policy)
+            #expect(queued6)
+        }
+        let expired = pool.expiredQueue(now: 1_500_000_000, policy: policy)
+        #expect(expired.map(\.id) == [1, 2])
+        #expect(pool.queue.map(\.id) == [3])
         #expect(pool.statistics.throttled == 2)
-        let late = pool.expiredQueue(now: 20 * second, policy: policy)
-        #expect(late.map(\.descriptor) == [3, 4])
-        #expect(pool.queue.isEmpty)
-        #expect(pool.statistics.throttled == 4)
+        #expect(pool.expiredQueue(now: 1_500_000_000, policy: policy).isEmpty)
     }
 
-    @Test func timedOutListsBusyWorkersPastTheirDeadline() {
-        var pool = FunctionPool(spec: poolSpec(), listener: nil)
+    @Test func timedOutListsBusyWorkersPastTheFunctionTimeout() throws {
+        var pool = FunctionPool(spec: poolSpec(timeout: 2), listener: nil)
         pool.workers = [
-            busySlot(deadline: 10), idleSlot(), busySlot(deadline: 20), busySlot(deadline: 30),
-            WorkerSlot(pid: 0, control: -1, state: .dead(respawnAt: 1)),
+            try worker(10, stage: .busy, startedAt: 1_000_000_000), try worker(11, stage: .busy, startedAt: 2_500_000_000),
+            try worker(12, stage: .holding, startedAt: 0, connection: 5), try worker(13, stage: .idle),
         ]
-        #expect(pool.timedOut(now: 9) == [])
-        #expect(pool.timedOut(now: 20) == [0, 2])
-        #expect(pool.timedOut(now: 1 << 62) == [0, 2, 3])
+        #expect(pool.timedOut(now: 2_999_999_999, policy: policy).isEmpty)
+        #expect(pool.timedOut(now: 3_000_000_000, policy: policy) == [0])
+        #expect(pool.timedOut(now: 5_000_000_000, policy: policy) == [0, 1], "holding and idle workers never time out")
     }
 
-    @Test func recordDeathRespawnsAtOnceThenBacksOff() {
+    @Test func nextWakeUpIsTheEarliestQueueDeadlineOrRespawn() throws {
+        var pool = FunctionPool(spec: poolSpec(queueTimeout: 1, maxQueue: 10), listener: nil)
+        pool.workers = [try worker(10, stage: .busy)]
+        #expect(pool.nextWakeUp(policy: policy) == nil)
+        let queued7 = pool.enqueue(pending(1, at: 2_000_000_000), policy: policy)
+        #expect(queued7)
+        #expect(pool.nextWakeUp(policy: policy) == 3_000_000_000)
+        pool.workers.append(.dead(respawnAt: 2_500_000_000))
+        #expect(pool.nextWakeUp(policy: policy) == 2_500_000_000)
+    }
+
+    @Test func crashLoopsBackOff() {
         var pool = FunctionPool(spec: poolSpec(), listener: nil)
-        let base = 1_000 * second
-        let respawns = (0..<5).map { pool.recordDeath(now: base + UInt64($0), policy: policy) }
-        #expect(respawns == [base, base + 1, base + 2, base + 3 + 100 * millisecond, base + 4 + 200 * millisecond])
-        #expect(pool.recentDeaths.count == 5)
-        // Eleven seconds later the old deaths have left the window.
-        let later = base + 11 * second
-        let respawn = pool.recordDeath(now: later, policy: policy)
-        #expect(respawn == later)
-        #expect(pool.recentDeaths == [later])
+        let delays = (0..<6).map { index -> UInt64 in
+            let now = UInt64(index) * 1_000_000
+            return pool.recordDeath(now: now, policy: policy) - now
+        }
+        #expect(delays == [0, 0, 0, 100_000_000, 200_000_000, 400_000_000])
     }
 
-    @Test func nextWakeUpIsTheEarliestDeadlineRespawnOrQueueTimeout() {
-        var pool = FunctionPool(spec: poolSpec(queueTimeout: 5), listener: nil)
-        #expect(pool.nextWakeUp(policy: policy) == nil)
-        pool.workers = [idleSlot(), WorkerSlot(pid: 0, control: -1, state: .retiring)]
-        #expect(pool.nextWakeUp(policy: policy) == nil)
+    @Test func notifyIsSetAndClearedOnEveryLiveWorker() throws {
+        var pool = FunctionPool(spec: poolSpec(), listener: nil)
+        pool.workers = [try worker(10, stage: .busy), try worker(11, stage: .idle), .dead(respawnAt: 1)]
+        pool.setNotify(true)
+        #expect(pool.workers.compactMap { $0.scoreboard?.notify } == [true, true])
+        pool.setNotify(false)
+        #expect(pool.workers.compactMap { $0.scoreboard?.notify } == [false, false])
+    }
 
-        pool.workers.append(busySlot(deadline: 40 * second))
-        #expect(pool.nextWakeUp(policy: policy) == 40 * second)
-        pool.workers.append(WorkerSlot(pid: 0, control: -1, state: .dead(respawnAt: 30 * second)))
-        #expect(pool.nextWakeUp(policy: policy) == 30 * second)
-        pool.queue = [pending(1, at: 20 * second), pending(2, at: 21 * second)]
-        #expect(pool.nextWakeUp(policy: policy) == 25 * second)
-        pool.workers.append(busySlot(deadline: 7))
-        #expect(pool.nextWakeUp(policy: policy) == 7)
+    @Test func theScoreboardCarriesWhatTheMasterNeedsAfterADeath() throws {
+        let slot = try #require(ScoreboardSlot.create())
+        slot.begin(connection: 42, at: 777)
+        slot.describe(fastCGIRequestId: 3, requestId: "9b2f6a8e-3c1d-4f7a-8e52-0d6c4b1a7f30", method: "POST")
+        #expect(slot.stage == .busy)
+        #expect(slot.connection == 42 && slot.startedAt == 777 && slot.fastCGIRequestId == 3)
+        #expect(slot.requestId == "9b2f6a8e-3c1d-4f7a-8e52-0d6c4b1a7f30")
+        #expect(slot.method == "POST")
+        slot.end(holding: false, failed: true)
+        #expect(slot.stage == .idle && slot.served == 1 && slot.failed == 1)
+        slot.release()
     }
 }

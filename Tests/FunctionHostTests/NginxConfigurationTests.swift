@@ -85,7 +85,7 @@ extension String {
             all.filter { $0.hasPrefix("server unix:") } == [
                 "server unix:/run/fnhost/echo.sock;", "server unix:/run/fnhost/my-tasks.sock;",
             ])
-        #expect(all.filter { $0 == "keepalive 8;" }.count == 2)
+        #expect(all.filter { $0 == "keepalive 4;" }.count == 2, "twice the default concurrency of 2")
         #expect(all.filter { $0 == "fastcgi_keep_conn on;" }.count == 2)
         #expect(all.contains("fastcgi_pass fnhost_0_echo;"))
         #expect(all.contains("fastcgi_pass fnhost_1_my_tasks;"))
@@ -175,5 +175,22 @@ extension String {
         #expect(!text.contains("@WORKER_PROCESSES@") && !text.contains("@UPSTREAMS@") && !text.contains("@LOCATIONS@"))
         #expect(!text.contains("@LISTEN@") && !text.contains("@USER@"))
         #expect(text.contains("upstream fnhost_0_echo {"))
+    }
+}
+
+@Suite struct NginxKeepaliveSizingTests {
+    @Test func keepaliveFollowsEachFunctionsConcurrencyUnlessSet() {
+        var wide = FunctionConfiguration()
+        wide.concurrency = 16
+        let catalog = FunctionCatalog(directory: "/x", functions: [
+            FunctionSpec(name: "one", uuid: "0e1a5b6c-1111-4aaa-8bbb-000000000001", url: "u", configuration: FunctionConfiguration()),
+            FunctionSpec(name: "wide", uuid: "0e1a5b6c-2222-4aaa-8bbb-000000000002", url: "u", configuration: wide),
+        ])
+        let automatic = NginxConfiguration(listen: "127.0.0.1:1", fastCGIParamsPath: "/p")
+        let rendered = automatic.render(template: "@UPSTREAMS@", catalog: catalog, options: hostOptions())
+        #expect(rendered.contains("keepalive 4;") && rendered.contains("keepalive 32;"))
+        let fixed = NginxConfiguration(listen: "127.0.0.1:1", upstreamKeepalive: 6, fastCGIParamsPath: "/p")
+        let fixedText = fixed.render(template: "@UPSTREAMS@", catalog: catalog, options: hostOptions())
+        #expect(fixedText.components(separatedBy: "keepalive 6;").count == 3)
     }
 }

@@ -28,7 +28,7 @@ func configurationError(_ text: String, file: String = "functions/demo/function.
         #expect(configuration.memoryMB == 128)
         #expect(configuration.environment.isEmpty)
         #expect(configuration.version == "$LATEST")
-        #expect(configuration.maxRequests == 10_000)
+        #expect(configuration.maxRequests == 100_000)
         #expect(configuration.queueTimeoutSeconds == 5)
         #expect(configuration.maxQueue == 128)
         #expect(configuration.description == "")

@@ -15,6 +15,7 @@ public enum TestFunctions {
         registry.register("malformed", MalformedFunction.self)
         registry.register("counter", CounterFunction.self)
         registry.register("hello", HelloFunction.self)
+        registry.register("hello-wide", HelloFunction.self)
         return registry
     }
 }

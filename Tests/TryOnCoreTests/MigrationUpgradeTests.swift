@@ -141,6 +141,30 @@ struct MigrationUpgradeTests {
         }
     }
 
+    /// The migrations leave nothing behind in the session (MigrationRunner's promise, needed behind a pooler
+    /// where server sessions are shared): the same session can migrate a second schema.
+    @Test func migrationsRunTwiceInOneSession() async throws {
+        guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
+            throw MissingDatabaseURL()
+        }
+        let session = PostgresConnection(url: url, applicationName: "tryon-tests-session")
+        let schemas = (0..<2).map { "tryon_session\($0)_\(String(UInt32.random(in: .min ... .max), radix: 16))" }
+        defer {
+            for schema in schemas {
+                _ = try? session.execute("DROP SCHEMA IF EXISTS " + PostgresIdentifier.quoted(schema) + " CASCADE")
+            }
+            session.close()
+        }
+        for schema in schemas {
+            let report = try MigrationRunner(folder: PackagePaths.migrations, schema: schema).run(on: session)
+            #expect(report.succeeded, "\(schema):\n\(report)")
+            #expect(report.outcomes[Self.v0002] == .applied)
+        }
+        let leftovers = try session.query(
+            "SELECT p.proname FROM pg_proc p WHERE p.pronamespace = pg_my_temp_schema()")
+        #expect(leftovers.map { $0["proname"] ?? "" } == [])
+    }
+
     @Test func v0002Constraints() async throws {
         try await withTaskDatabase("constraints") { db throws in
             try db.insert("t1")

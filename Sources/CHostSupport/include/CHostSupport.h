@@ -28,3 +28,50 @@ int fh_die_with_parent(void);
 /* The process's resident set size in bytes, from /proc/self/statm; -1 when unknown. */
 long long fh_resident_bytes(void);
 #endif
+
+/*
+ * The scoreboard: one slot per worker process in shared memory (a memfd the master maps and hands
+ * to the worker), php-fpm's idea. The worker records each invocation there without a system call;
+ * the master reads it to find idle workers, enforce timeouts and answer for a worker that died.
+ *
+ * Stages, changed only with atomic operations:
+ *   FH_STAGE_IDLE     no connection, waiting for a dispatch
+ *   FH_STAGE_HOLDING  idle, keeping its last kept-alive connection and serving requests on it directly
+ *   FH_STAGE_BUSY     running an invocation
+ *   FH_STAGE_RESERVED the master chose it for a dispatch; it must not start a request on its held connection
+ */
+enum { FH_STAGE_IDLE = 0, FH_STAGE_HOLDING = 1, FH_STAGE_BUSY = 2, FH_STAGE_RESERVED = 3 };
+
+/* Creates a zeroed slot in a new memfd; *fd receives the descriptor (close-on-exec). NULL on failure. */
+void *fh_slot_create(int *fd);
+/* Maps the slot behind fd (in a worker). NULL on failure. */
+void *fh_slot_map(int fd);
+void fh_slot_unmap(void *slot);
+
+/* Master: IDLE or HOLDING -> RESERVED. Returns the previous stage, or -1 when the worker is busy or reserved. */
+int fh_slot_try_reserve(void *slot);
+/* Worker: HOLDING -> BUSY, before reading a request on its held connection `connection`, starting at
+   monotonic `started_ns` (stored before the stage changes, so a BUSY stage never shows a stale start).
+   1 on success, 0 when the master reserved the worker. */
+int fh_slot_try_claim_held(void *slot, uint64_t connection, uint64_t started_ns);
+/* Worker: an invocation starts on connection `connection` (the master's id) at monotonic `started_ns`. */
+void fh_slot_begin(void *slot, uint64_t connection, uint64_t started_ns);
+/* Worker: what the invocation is (copied into the slot, truncated to fit). */
+void fh_slot_describe(void *slot, uint16_t fastcgi_request_id, const char *request_id, const char *method);
+/* Worker: the invocation ended; `holding` keeps the connection; `failed` counts an error outcome. */
+void fh_slot_end(void *slot, int holding, int failed);
+/* Worker: back to IDLE without an invocation (a held connection closed, or a dispatch that carried no request). */
+void fh_slot_set_idle(void *slot);
+
+int fh_slot_stage(const void *slot);
+uint64_t fh_slot_started(const void *slot);
+uint64_t fh_slot_connection(const void *slot);
+uint64_t fh_slot_served(const void *slot);
+uint64_t fh_slot_failed(const void *slot);
+uint16_t fh_slot_fastcgi_request_id(const void *slot);
+/* Copies the request id / method (NUL-terminated) into buffer. */
+void fh_slot_request_id(const void *slot, char *buffer, size_t capacity);
+void fh_slot_method(const void *slot, char *buffer, size_t capacity);
+/* Master: ask the worker (1) or stop asking (0) to send "free" after each invocation. */
+void fh_slot_set_notify(void *slot, int notify);
+int fh_slot_notify(const void *slot);

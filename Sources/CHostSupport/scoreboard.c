@@ -1,0 +1,121 @@
+#define _GNU_SOURCE
+#include "CHostSupport.h"
+
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+typedef struct {
+    _Atomic uint32_t stage;
+    _Atomic uint32_t notify;
+    _Atomic uint64_t started_ns;
+    _Atomic uint64_t connection;
+    _Atomic uint64_t served;
+    _Atomic uint64_t failed;
+    _Atomic uint32_t fastcgi_request_id;
+    char request_id[48];
+    char method[24];
+} fh_slot;
+
+void *fh_slot_create(int *fd) {
+    *fd = -1;
+#ifdef __linux__
+    int descriptor = memfd_create("fnhost-scoreboard", MFD_CLOEXEC);
+#else
+    int descriptor = -1;
+#endif
+    if (descriptor < 0) return NULL;
+    if (ftruncate(descriptor, (off_t)sizeof(fh_slot)) != 0) { close(descriptor); return NULL; }
+    void *slot = mmap(NULL, sizeof(fh_slot), PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, 0);
+    if (slot == MAP_FAILED) { close(descriptor); return NULL; }
+    memset(slot, 0, sizeof(fh_slot));
+    *fd = descriptor;
+    return slot;
+}
+
+void *fh_slot_map(int fd) {
+    void *slot = mmap(NULL, sizeof(fh_slot), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    return slot == MAP_FAILED ? NULL : slot;
+}
+
+void fh_slot_unmap(void *slot) {
+    if (slot != NULL) munmap(slot, sizeof(fh_slot));
+}
+
+int fh_slot_try_reserve(void *raw) {
+    fh_slot *slot = raw;
+    uint32_t expected = FH_STAGE_HOLDING;
+    if (atomic_compare_exchange_strong(&slot->stage, &expected, FH_STAGE_RESERVED)) return FH_STAGE_HOLDING;
+    expected = FH_STAGE_IDLE;
+    if (atomic_compare_exchange_strong(&slot->stage, &expected, FH_STAGE_RESERVED)) return FH_STAGE_IDLE;
+    return -1;
+}
+
+int fh_slot_try_claim_held(void *raw, uint64_t connection, uint64_t started_ns) {
+    fh_slot *slot = raw;
+    slot->request_id[0] = 0;
+    slot->method[0] = 0;
+    atomic_store(&slot->fastcgi_request_id, 1);
+    atomic_store(&slot->connection, connection);
+    atomic_store(&slot->started_ns, started_ns);
+    uint32_t expected = FH_STAGE_HOLDING;
+    return atomic_compare_exchange_strong(&slot->stage, &expected, FH_STAGE_BUSY) ? 1 : 0;
+}
+
+void fh_slot_begin(void *raw, uint64_t connection, uint64_t started_ns) {
+    fh_slot *slot = raw;
+    slot->request_id[0] = 0;
+    slot->method[0] = 0;
+    atomic_store(&slot->fastcgi_request_id, 1);
+    atomic_store(&slot->connection, connection);
+    atomic_store(&slot->started_ns, started_ns);
+    atomic_store(&slot->stage, FH_STAGE_BUSY);
+}
+
+static void copy_text(char *target, size_t capacity, const char *source) {
+    size_t length = source == NULL ? 0 : strnlen(source, capacity - 1);
+    if (length > 0) memcpy(target, source, length);
+    target[length] = 0;
+}
+
+void fh_slot_describe(void *raw, uint16_t fastcgi_request_id, const char *request_id, const char *method) {
+    fh_slot *slot = raw;
+    copy_text(slot->request_id, sizeof slot->request_id, request_id);
+    copy_text(slot->method, sizeof slot->method, method);
+    atomic_store(&slot->fastcgi_request_id, fastcgi_request_id);
+}
+
+void fh_slot_end(void *raw, int holding, int failed) {
+    fh_slot *slot = raw;
+    atomic_fetch_add(&slot->served, 1);
+    if (failed) atomic_fetch_add(&slot->failed, 1);
+    atomic_store(&slot->stage, holding ? FH_STAGE_HOLDING : FH_STAGE_IDLE);
+}
+
+void fh_slot_set_idle(void *raw) {
+    fh_slot *slot = raw;
+    atomic_store(&slot->stage, FH_STAGE_IDLE);
+}
+
+int fh_slot_stage(const void *raw) { return (int)atomic_load(&((fh_slot *)raw)->stage); }
+uint64_t fh_slot_started(const void *raw) { return atomic_load(&((fh_slot *)raw)->started_ns); }
+uint64_t fh_slot_connection(const void *raw) { return atomic_load(&((fh_slot *)raw)->connection); }
+uint64_t fh_slot_served(const void *raw) { return atomic_load(&((fh_slot *)raw)->served); }
+uint64_t fh_slot_failed(const void *raw) { return atomic_load(&((fh_slot *)raw)->failed); }
+uint16_t fh_slot_fastcgi_request_id(const void *raw) {
+    return (uint16_t)atomic_load(&((fh_slot *)raw)->fastcgi_request_id);
+}
+
+void fh_slot_request_id(const void *raw, char *buffer, size_t capacity) {
+    const fh_slot *slot = raw;
+    copy_text(buffer, capacity, slot->request_id);
+}
+
+void fh_slot_method(const void *raw, char *buffer, size_t capacity) {
+    const fh_slot *slot = raw;
+    copy_text(buffer, capacity, slot->method);
+}
+
+void fh_slot_set_notify(void *raw, int notify) { atomic_store(&((fh_slot *)raw)->notify, notify ? 1 : 0); }
+int fh_slot_notify(const void *raw) { return (int)atomic_load(&((fh_slot *)raw)->notify); }

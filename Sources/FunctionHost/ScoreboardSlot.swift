@@ -1,0 +1,89 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CHostSupport
+
+/// One worker's scoreboard slot in shared memory (see `CHostSupport.h`): the worker records each
+/// invocation there without a system call, the master reads it. The master creates the slot (a
+/// memfd) and hands the descriptor to the worker, which maps the same page.
+struct ScoreboardSlot {
+    enum Stage: Int32 {
+        /// Waiting for a dispatch, no connection.
+        case idle = 0
+        /// Idle, keeping a kept-alive connection and serving requests on it directly.
+        case holding = 1
+        /// Running an invocation.
+        case busy = 2
+        /// Chosen by the master for a dispatch.
+        case reserved = 3
+    }
+
+    let pointer: UnsafeMutableRawPointer
+    /// The memfd (master: to pass on; worker: -1 once mapped).
+    let descriptor: Int32
+
+    /// A new slot (master side).
+    static func create() -> ScoreboardSlot? {
+        var descriptor: Int32 = -1
+        guard let pointer = fh_slot_create(&descriptor) else { return nil }
+        return ScoreboardSlot(pointer: pointer, descriptor: descriptor)
+    }
+
+    /// The slot behind a passed descriptor (worker side).
+    static func map(descriptor: Int32) -> ScoreboardSlot? {
+        guard let pointer = fh_slot_map(descriptor) else { return nil }
+        close(descriptor)
+        return ScoreboardSlot(pointer: pointer, descriptor: -1)
+    }
+
+    func release() {
+        fh_slot_unmap(pointer)
+        if descriptor >= 0 { close(descriptor) }
+    }
+
+    var stage: Stage { Stage(rawValue: fh_slot_stage(pointer)) ?? .busy }
+    /// When the running invocation started (monotonic ns).
+    var startedAt: UInt64 { fh_slot_started(pointer) }
+    /// The master's id of the connection the worker serves or holds.
+    var connection: UInt64 { fh_slot_connection(pointer) }
+    /// Invocations completed by this worker.
+    var served: UInt64 { fh_slot_served(pointer) }
+    /// Of those, how many ended in an error outcome.
+    var failed: UInt64 { fh_slot_failed(pointer) }
+    var fastCGIRequestId: UInt16 { fh_slot_fastcgi_request_id(pointer) }
+
+    var requestId: String { text(fh_slot_request_id) }
+    var method: String { text(fh_slot_method) }
+
+    /// Master: claims an idle or holding worker for a dispatch; the previous stage, or nil.
+    func tryReserve() -> Stage? {
+        let previous = fh_slot_try_reserve(pointer)
+        return previous < 0 ? nil : Stage(rawValue: previous)
+    }
+
+    /// Worker: before reading a request on its held connection; false when the master reserved it.
+    func tryClaimHeld(connection: UInt64, at start: UInt64) -> Bool {
+        fh_slot_try_claim_held(pointer, connection, start) == 1
+    }
+
+    func begin(connection: UInt64, at start: UInt64) { fh_slot_begin(pointer, connection, start) }
+
+    func describe(fastCGIRequestId: UInt16, requestId: String, method: String) {
+        fh_slot_describe(pointer, fastCGIRequestId, requestId, method)
+    }
+
+    func end(holding: Bool, failed: Bool) { fh_slot_end(pointer, holding ? 1 : 0, failed ? 1 : 0) }
+    func setIdle() { fh_slot_set_idle(pointer) }
+
+    /// Whether the master waits for "free" messages (requests are queued).
+    var notify: Bool {
+        get { fh_slot_notify(pointer) != 0 }
+        nonmutating set { fh_slot_set_notify(pointer, newValue ? 1 : 0) }
+    }
+
+    private func text(_ read: (UnsafeRawPointer?, UnsafeMutablePointer<CChar>?, Int) -> Void) -> String {
+        var buffer = [CChar](repeating: 0, count: 64)
+        read(pointer, &buffer, buffer.count)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
