@@ -33,6 +33,22 @@ enum Paths {
         return "/tmp/fnhost-\(String(hash, radix: 36))"
     }
 
+    /// When nginx starts as root its workers run as `nobody`, which must be able to reach `path`:
+    /// every folder on the way needs the x bit for others. Throws naming the first that lacks it.
+    static func requireReachableByNginxWorkers(_ path: String, purpose: String) throws {
+        guard geteuid() == 0 else { return }
+        var partial = ""
+        for component in path.split(separator: "/") {
+            partial += "/\(component)"
+            var status = stat()
+            guard stat(partial, &status) == 0 else { return }
+            if status.st_mode & 0o001 == 0 {
+                throw ValidationError(
+                    "nginx's workers run as nobody and cannot reach \(purpose) \(path): \(partial) is not searchable by others (chmod o+x \(partial), or choose another --run-dir)")
+            }
+        }
+    }
+
     static func printToStandardError(_ text: String) {
         text.withCString { _ = write(2, $0, strlen($0)) }
     }

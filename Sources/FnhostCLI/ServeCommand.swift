@@ -35,6 +35,8 @@ struct ServeCommand: ParsableCommand {
 
         var companions: [CompanionProcess] = []
         if !noNginx {
+            try Paths.requireReachableByNginxWorkers(options.socketDirectory, purpose: "the sockets in")
+            try Paths.requireReachableByNginxWorkers(stack.absoluteResultsDirectory, purpose: "the stored images in")
             let nginx = NginxSetup(runDirectory: stack.absoluteRunDirectory)
             try nginx.prepare(configuration: try stack.nginxConfiguration(catalog: catalog, options: options))
             companions.append(nginx.companion)
