@@ -13,6 +13,7 @@ typedef struct {
     _Atomic uint64_t connection;
     _Atomic uint64_t served;
     _Atomic uint64_t failed;
+    _Atomic uint64_t slow;
     _Atomic uint32_t fastcgi_request_id;
     char request_id[48];
     char method[24];
@@ -86,10 +87,11 @@ void fh_slot_describe(void *raw, uint16_t fastcgi_request_id, const char *reques
     atomic_store(&slot->fastcgi_request_id, fastcgi_request_id);
 }
 
-void fh_slot_end(void *raw, int holding, int failed) {
+void fh_slot_end(void *raw, int holding, int failed, int slow) {
     fh_slot *slot = raw;
     atomic_fetch_add(&slot->served, 1);
     if (failed) atomic_fetch_add(&slot->failed, 1);
+    if (slow) atomic_fetch_add(&slot->slow, 1);
     atomic_store(&slot->stage, holding ? FH_STAGE_HOLDING : FH_STAGE_IDLE);
 }
 
@@ -103,6 +105,7 @@ uint64_t fh_slot_started(const void *raw) { return atomic_load(&((fh_slot *)raw)
 uint64_t fh_slot_connection(const void *raw) { return atomic_load(&((fh_slot *)raw)->connection); }
 uint64_t fh_slot_served(const void *raw) { return atomic_load(&((fh_slot *)raw)->served); }
 uint64_t fh_slot_failed(const void *raw) { return atomic_load(&((fh_slot *)raw)->failed); }
+uint64_t fh_slot_slow(const void *raw) { return atomic_load(&((fh_slot *)raw)->slow); }
 uint16_t fh_slot_fastcgi_request_id(const void *raw) {
     return (uint16_t)atomic_load(&((fh_slot *)raw)->fastcgi_request_id);
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FunctionHost
 import FunctionRuntime
 import Synchronization
 #if canImport(Glibc)
@@ -9,11 +10,15 @@ import Glibc
 /// built with; every subcommand finds them through `FnhostMain.registry`.
 public enum FnhostMain {
     private static let registryStorage = Mutex(FunctionRegistry())
+    private static let providersStorage = Mutex<[StatusProvider]>([])
 
     public static var registry: FunctionRegistry { registryStorage.withLock { $0 } }
+    /// Sections the status page adds (the try-on task queue for the shipped functions).
+    public static var statusProviders: [StatusProvider] { providersStorage.withLock { $0 } }
 
-    public static func run(registry: FunctionRegistry) -> Never {
+    public static func run(registry: FunctionRegistry, statusProviders: [StatusProvider] = ShippedFunctions.statusProviders) -> Never {
         registryStorage.withLock { $0 = registry }
+        providersStorage.withLock { $0 = statusProviders }
         FnhostCommand.main()
         exit(0)
     }
@@ -25,7 +30,7 @@ struct FnhostCommand: ParsableCommand {
         abstract: "Runs poehali.dev-style cloud functions on this machine, behind nginx over FastCGI.",
         subcommands: [
             ServeCommand.self, InvokeCommand.self, GenerateEventCommand.self, TestCommand.self, WorkerCommand.self,
-            NginxConfigCommand.self, MigrateCommand.self,
+            NginxConfigCommand.self, MigrateCommand.self, StatusCommand.self, TriggerCommand.self,
         ]
     )
 }

@@ -49,6 +49,13 @@ enum Paths {
         }
     }
 
+    /// Writes a small text file; failures are ignored (it is a convenience for other commands).
+    static func writeFile(_ path: String, _ text: String) {
+        guard let file = fopen(path, "w") else { return }
+        fputs(text, file)
+        fclose(file)
+    }
+
     static func printToStandardError(_ text: String) {
         text.withCString { _ = write(2, $0, strlen($0)) }
     }

@@ -23,7 +23,9 @@ struct ServeCommand: ParsableCommand {
         for spec in catalog.functions where FnhostMain.registry.factory(for: spec.name) == nil {
             throw ValidationError("Function \"\(spec.name)\" is listed in func2url.json but this fnhost binary has no handler for it")
         }
-        let options = stack.hostOptions(functionsDirectory: functions.directory, edge: edge.options)
+        var options = stack.hostOptions(functionsDirectory: functions.directory, edge: edge.options)
+        options.admin = stack.resolvedAdminPort > 0 && !noNginx
+        options.statusProviders = FnhostMain.statusProviders
         try Paths.makeDirectory(stack.absoluteRunDirectory)
         try Paths.makeDirectory(options.socketDirectory)
         try Paths.makeDirectory(stack.absoluteResultsDirectory)
@@ -48,6 +50,10 @@ struct ServeCommand: ParsableCommand {
                 lines.append("  \(spec.name): \(stack.baseURL)/\(spec.uuid)  (also /\(spec.name); public URL \(spec.url))")
             }
             lines.append("  stored images: \(stack.baseURL)/results/ (\(stack.absoluteResultsDirectory))")
+            if let admin = stack.adminURL {
+                lines.append("  status page (loopback only): \(admin)/status  (Prometheus: \(admin)/metrics; fnhost status)")
+                Paths.writeFile(stack.absoluteRunDirectory + "/admin-url", admin + "\n")
+            }
             Paths.printToStandardError(lines.joined(separator: "\n") + "\n")
         }
         try master.run()

@@ -1,4 +1,6 @@
+import FunctionHost
 import FunctionRuntime
+import TryOnCore
 import ReplicateAsyncStart
 import ReplicateAsyncStatus
 import ReplicateAsyncWorker
@@ -11,5 +13,12 @@ public enum ShippedFunctions {
         registry.register("replicate-async-worker", WorkerFunction.self)
         registry.register("replicate-async-status", StatusFunction.self)
         return registry
+    }
+
+    /// The try-on task queue on the status page (counts by status, oldest pending, rescues), read
+    /// every 5 s on the host's background thread when `DATABASE_URL` is set.
+    public static var statusProviders: [StatusProvider] {
+        guard ProcessEnvironment.value("DATABASE_URL") != nil else { return [] }
+        return [StatusProvider(name: "task_queue", intervalSeconds: 5) { TaskQueueStatus.collect() }]
     }
 }

@@ -28,7 +28,12 @@ struct StackOptions: ParsableArguments {
     @Option(name: .customLong("results-dir"), help: "The folder nginx serves at /results/ (functions' stored images; default <run-dir>/results).")
     var resultsDirectory: String?
 
+    @Option(name: .customLong("admin-port"), help: "Loopback port of the status page and trigger control (default: the port + 1; 0: none).")
+    var adminPort: Int?
+
     var resolvedPort: Int { port ?? Int(getenv("PORT").map { String(cString: $0) } ?? "") ?? 8080 }
+    var resolvedAdminPort: Int { adminPort ?? resolvedPort + 1 }
+    var adminURL: String? { resolvedAdminPort > 0 ? "http://127.0.0.1:\(resolvedAdminPort)" : nil }
     var absoluteRunDirectory: String { Paths.absolute(runDirectory) }
     var absoluteResultsDirectory: String { Paths.absolute(resultsDirectory ?? runDirectory + "/results") }
     var baseURL: String { "http://\(host):\(resolvedPort)" }
@@ -49,6 +54,7 @@ struct StackOptions: ParsableArguments {
             listen: "\(host):\(resolvedPort)", workerProcesses: nginxWorkers, upstreamKeepalive: upstreamKeepalive,
             fastCGIParamsPath: Paths.absolute(nginxDirectory + "/fastcgi_params"), user: NginxSetup.workerUser)
         configuration.staticFolders = [("/results/", absoluteResultsDirectory)]
+        if resolvedAdminPort > 0 { configuration.adminListen = "127.0.0.1:\(resolvedAdminPort)" }
         return configuration.render(template: String(decoding: template, as: UTF8.self), catalog: catalog, options: options)
     }
 }

@@ -12,6 +12,14 @@ public struct HostOptions: Sendable {
     public var policy: SupervisionPolicy
     /// The executable workers run (`<it> worker ...`). Default: this process's own binary.
     public var executable: String
+    /// Whether the master serves its status page and trigger control (`<socketDirectory>/.admin.sock`,
+    /// which nginx exposes on a loopback-only port). Default true.
+    public var admin: Bool = true
+    /// Sections the status page adds from the functions' own numbers (the task queue).
+    public var statusProviders: [StatusProvider] = []
+
+    /// The admin socket: a dotfile, so that no function name can collide with it.
+    public var adminSocketPath: String { "\(socketDirectory)/.admin.sock" }
 
     public init(
         functionsDirectory: String, socketDirectory: String, edge: EdgeOptions = .platform,

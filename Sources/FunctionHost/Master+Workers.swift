@@ -128,7 +128,7 @@ extension Master {
             respawnAt = pools[index].recordDeath(now: now, policy: options.policy)
         }
         if worker.control >= 0 { close(worker.control) }
-        worker.scoreboard?.release()
+        if let scoreboard = worker.scoreboard { retire(scoreboard, pool: index) }
         pools[index].workers[slot] = .dead(respawnAt: draining ? .max : respawnAt)
     }
 
@@ -157,13 +157,21 @@ extension Master {
             watch(owned)
         }
         close(worker.control)
-        scoreboard.release()
+        retire(scoreboard, pool: index)
         if draining {
             pools[index].workers[slot] = .dead(respawnAt: .max)
         } else {
             pools[index].workers[slot] = spawnWorker(pool: index, now: Clock.monotonicNanoseconds())
             pools[index].statistics.respawns += 1
         }
+    }
+
+    /// Keeps a gone worker's counts for the status page, then frees its slot.
+    private func retire(_ scoreboard: ScoreboardSlot, pool index: Int) {
+        pools[index].statistics.completedByGoneWorkers += Int(scoreboard.served)
+        pools[index].statistics.failedByGoneWorkers += Int(scoreboard.failed)
+        pools[index].statistics.slowByGoneWorkers += Int(scoreboard.slow)
+        scoreboard.release()
     }
 
     func startCompanion(_ index: Int) {

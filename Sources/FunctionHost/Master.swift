@@ -35,6 +35,16 @@ public final class Master {
     var peekBuffer = [UInt8](repeating: 0, count: 8192)
     /// How often the master checks invocations against their timeouts, ms. 100.
     let tickMilliseconds: Int32 = 100
+    /// Timer triggers' schedules.
+    var scheduler: TriggerScheduler
+    /// Invocations the master started itself (timers), by the descriptor their answer arrives on.
+    var triggerRuns: [Int32: TriggerRun] = [:]
+    /// The status page and trigger control (nil when `options.admin` is off).
+    let adminListener: UnixListener?
+    /// Admin requests being read: descriptor -> bytes so far.
+    var adminConnections: [Int32: [UInt8]] = [:]
+    let statusCollector: StatusCollector
+    let startedAt = Clock.monotonicNanoseconds()
 
     struct Connection {
         var descriptor: Int32
@@ -53,6 +63,11 @@ public final class Master {
         }
         self.pools = pools
         self.companions = companions.map { ($0, 0, 0) }
+        adminListener = options.admin ? try UnixListener(path: options.adminSocketPath) : nil
+        statusCollector = StatusCollector(providers: options.statusProviders)
+        scheduler = TriggerScheduler(
+            triggers: pools.indices.map { ($0, pools[$0].spec.configuration.triggers) },
+            now: Clock.epochMilliseconds() / 1000)
     }
 
     /// Runs until SIGTERM, SIGINT or SIGQUIT, then drains: running invocations finish (up to the
@@ -75,6 +90,7 @@ public final class Master {
             }
         }
         for index in companions.indices { startCompanion(index) }
+        statusCollector.start()
         log.event("host_started", [
             "functions": .array(pools.map { .string($0.spec.name) }),
             "workers": .number(Double(pools.reduce(0) { $0 + $1.workers.count })),
@@ -83,6 +99,7 @@ public final class Master {
         while true {
             let now = Clock.monotonicNanoseconds()
             serviceTimers(now: now)
+            serviceTriggers()
             dispatchAll()
             if draining, finishedDraining() || now >= drainDeadline { break }
             log.flush()
@@ -99,11 +116,16 @@ public final class Master {
             if let wake = pool.nextWakeUp(policy: options.policy) { earliest = min(earliest, wake) }
         }
         guard earliest > now else { return 0 }
-        return Int32(min(UInt64(tickMilliseconds), (earliest - now + 999_999) / 1_000_000))
+        var timeout = Int32(min(UInt64(tickMilliseconds), (earliest - now + 999_999) / 1_000_000))
+        if let fire = scheduler.nextWakeUp {
+            let untilFire = fire * 1000 - Clock.epochMilliseconds()
+            timeout = Int32(max(0, min(Int64(timeout), untilFire)))
+        }
+        return timeout
     }
 
     private func pollOnce(timeoutMilliseconds: Int32) throws(SystemCallError) {
-        enum Source { case signals, listener(Int), control(Int), connection(Int32) }
+        enum Source { case signals, listener(Int), control(Int), connection(Int32), triggerClient(Int32), adminListener, admin(Int32) }
         var descriptors: [pollfd] = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0)]
         var sources: [Source] = [.signals]
         descriptors.reserveCapacity(8 + watched.count)
@@ -121,6 +143,18 @@ public final class Master {
             descriptors.append(pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0))
             sources.append(.connection(descriptor))
         }
+        for descriptor in triggerRuns.keys {
+            descriptors.append(pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0))
+            sources.append(.triggerClient(descriptor))
+        }
+        if let adminListener, !draining {
+            descriptors.append(pollfd(fd: adminListener.descriptor, events: Int16(POLLIN), revents: 0))
+            sources.append(.adminListener)
+        }
+        for descriptor in adminConnections.keys {
+            descriptors.append(pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0))
+            sources.append(.admin(descriptor))
+        }
         let ready = poll(&descriptors, nfds_t(descriptors.count), timeoutMilliseconds)
         if ready < 0 {
             if errno == EINTR { return }
@@ -133,6 +167,9 @@ public final class Master {
             case .listener(let pool): acceptConnections(pool: pool)
             case .control(let pool): readControl(pool: pool, descriptor: descriptor.fd)
             case .connection(let connection): connectionReadable(connection)
+            case .triggerClient(let descriptor): triggerClientReadable(descriptor)
+            case .adminListener: acceptAdmin()
+            case .admin(let descriptor): adminReadable(descriptor)
             }
         }
     }
@@ -143,6 +180,7 @@ public final class Master {
                 refuse(pending, pool: index)
             }
             for slot in pools[index].timedOut(now: now, policy: options.policy) { handleTimeout(pool: index, slot: slot) }
+            pools[index].statistics.maxActive = max(pools[index].statistics.maxActive, pools[index].busyCount)
             for slot in pools[index].workers.indices {
                 if let respawnAt = pools[index].workers[slot].respawnAt, respawnAt <= now, !draining {
                     pools[index].workers[slot] = spawnWorker(pool: index, now: now)
@@ -307,6 +345,9 @@ public final class Master {
 
     private func shutDown() {
         for pool in pools { pool.listener?.close() }
+        adminListener?.close()
+        for descriptor in triggerRuns.keys { close(descriptor) }
+        for descriptor in adminConnections.keys { close(descriptor) }
         for index in pools.indices {
             for pending in pools[index].queue {
                 answer(pending.id, error: RuntimeError(.unavailable, "The host is shutting down"), fastCGIRequestId: pending.request.fastCGIRequestId)

@@ -25,6 +25,9 @@ public struct NginxConfiguration: Sendable {
     /// Folders served as static files: URL prefix (`/results/`) -> absolute folder. Dotfiles (such as
     /// files still being written) are never served, and there are no directory listings.
     public var staticFolders: [(prefix: String, directory: String)] = []
+    /// The loopback address of the host's status page and trigger control (`127.0.0.1:8081`), a
+    /// server of its own so the public port never exposes it. Nil leaves it out.
+    public var adminListen: String?
 
     public init(
         listen: String, workerProcesses: String = "1", upstreamKeepalive: Int? = nil, fastCGIParamsPath: String,
@@ -87,7 +90,27 @@ public struct NginxConfiguration: Sendable {
 
                 """
         }
+        var admin = ""
+        if let adminListen {
+            admin = """
+                    # The host's status page and trigger control: loopback only, never on the public port.
+                    server {
+                        listen \(adminListen);
+                        location ~ "^/(status/?|metrics|trigger/[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)?)$" {
+                            include \(fastCGIParamsPath);
+                            fastcgi_param DOCUMENT_URI $uri;
+                            fastcgi_pass unix:\(options.adminSocketPath);
+                            fastcgi_read_timeout 10s;
+                        }
+                        location / {
+                            default_type application/json;
+                            return 404 '{"error":"Not found: GET /status, GET /metrics, POST /trigger/<function>[/<trigger>]"}';
+                        }
+                    }
+                """
+        }
         return template
+            .replacingEvery("@ADMIN_SERVER@", with: admin)
             .replacingEvery("@WORKER_PROCESSES@", with: workerProcesses)
             .replacingEvery("@USER@", with: user.map { "user \($0);" } ?? "")
             .replacingEvery("@LISTEN@", with: listen)

@@ -16,6 +16,11 @@ public struct PoolStatistics: Sendable, Equatable {
     public var maxActive: Int = 0
     /// The longest the queue of waiting requests has been.
     public var maxQueued: Int = 0
+    /// Invocations completed, errors and slow invocations by worker processes that are gone (the
+    /// live ones report theirs in the scoreboard).
+    public var completedByGoneWorkers: Int = 0
+    public var failedByGoneWorkers: Int = 0
+    public var slowByGoneWorkers: Int = 0
 
     public init() {}
 }

@@ -50,6 +50,8 @@ struct ScoreboardSlot {
     var served: UInt64 { fh_slot_served(pointer) }
     /// Of those, how many ended in an error outcome.
     var failed: UInt64 { fh_slot_failed(pointer) }
+    /// Of those, how many took longer than the function's slow threshold.
+    var slow: UInt64 { fh_slot_slow(pointer) }
     var fastCGIRequestId: UInt16 { fh_slot_fastcgi_request_id(pointer) }
 
     var requestId: String { text(fh_slot_request_id) }
@@ -72,7 +74,9 @@ struct ScoreboardSlot {
         fh_slot_describe(pointer, fastCGIRequestId, requestId, method)
     }
 
-    func end(holding: Bool, failed: Bool) { fh_slot_end(pointer, holding ? 1 : 0, failed ? 1 : 0) }
+    func end(holding: Bool, failed: Bool, slow: Bool = false) {
+        fh_slot_end(pointer, holding ? 1 : 0, failed ? 1 : 0, slow ? 1 : 0)
+    }
     func setIdle() { fh_slot_set_idle(pointer) }
 
     /// Whether the master waits for "free" messages (requests are queued).

@@ -121,6 +121,13 @@ public struct WorkerMain {
                 error: RuntimeError(
                     .payloadTooLarge,
                     "The request body is \(request.announcedBodyLength) bytes; the limit for the whole event is \(maxEvent) bytes (3.5 MB)"))
+        } else if request.parameter("FNHOST_TRIGGER") == "timer" {
+            // A timer the master fired: the body is the trigger event itself.
+            if let event = try? Event.decode(json: request.body), event.isTrigger {
+                result = invoker.invoke(event, deadlineMilliseconds: deadline)
+            } else {
+                result = InvocationResult(error: RuntimeError(.malformedResponse, "The timer event could not be read"))
+            }
         } else {
             result = invoker.invoke(incoming, deadlineMilliseconds: deadline)
         }
@@ -137,12 +144,20 @@ public struct WorkerMain {
         } else if kept {
             close(descriptor)
         }
-        scoreboard.end(holding: kept && !retiring, failed: result.outcome != .ok)
+        let durationMilliseconds = Double(Clock.monotonicNanoseconds() - startedAt) / 1e6
+        let slow = durationMilliseconds > configuration.effectiveSlowThresholdSeconds * 1000
+        scoreboard.end(holding: kept && !retiring, failed: result.outcome != .ok, slow: slow)
         if !kept { send(.closed(connection: id)) }
         log.invocation(
             requestId: incoming.requestId, function: invoker.spec.name, method: incoming.method, status: parts.status,
-            durationMilliseconds: Double(Clock.monotonicNanoseconds() - startedAt) / 1e6, outcome: result.outcome,
-            failure: result.failure)
+            durationMilliseconds: durationMilliseconds, outcome: result.outcome, failure: result.failure)
+        if slow {
+            log.event("slow_invocation", level: "warning", [
+                "function": .string(invoker.spec.name), "requestId": .string(incoming.requestId),
+                "durationMs": .number((durationMilliseconds * 100).rounded() / 100),
+                "thresholdMs": .number(configuration.effectiveSlowThresholdSeconds * 1000),
+            ])
+        }
         log.flushIfDue()
         notifyIfAsked()
         return retiring

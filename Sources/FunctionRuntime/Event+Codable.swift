@@ -10,11 +10,19 @@ import Foundation
 extension Event: Codable {
     enum CodingKeys: String, CodingKey {
         case httpMethod, headers, multiValueHeaders, queryStringParameters, multiValueQueryStringParameters
-        case requestContext, body, isBase64Encoded, url, path, params, multiValueParams, pathParams
+        case requestContext, body, isBase64Encoded, url, path, params, multiValueParams, pathParams, messages
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let messages = try container.decodeIfPresent([TriggerMessage].self, forKey: .messages) {
+            let first = messages.first
+            self = Event.timer(
+                triggerId: first?.details.triggerId ?? "", payload: first?.details.payload ?? "", epochMilliseconds: 0,
+                eventId: first?.eventMetadata.eventId ?? TraceID.make())
+            self.messages = messages
+            return
+        }
         let method = try container.decodeIfPresent(String.self, forKey: .httpMethod)?.uppercased() ?? "GET"
         let context =
             try container.decodeIfPresent(RequestContext.self, forKey: .requestContext)
@@ -43,6 +51,10 @@ extension Event: Codable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
+        if let messages {
+            try container.encode(messages, forKey: .messages)
+            return
+        }
         try container.encode(httpMethod, forKey: .httpMethod)
         try container.encode(headers, forKey: .headers)
         try container.encode(multiValueHeaders, forKey: .multiValueHeaders)
@@ -56,6 +68,13 @@ extension Event: Codable {
         try container.encode(params, forKey: .params)
         try container.encode(multiValueParams, forKey: .multiValueParams)
         try container.encode(pathParams, forKey: .pathParams)
+    }
+
+    /// Compact JSON (a trigger invocation's body).
+    public func jsonText() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 
     /// Pretty JSON with sorted keys inside maps: what `fnhost generate-event` prints.

@@ -36,6 +36,9 @@ public struct Event: Sendable, Equatable {
     public var multiValueParams: [String: [String]]
     /// Always `{}` for HTTP calls.
     public var pathParams: [String: String]
+    /// For a trigger invocation (a timer), the trigger's messages, and the event is only these
+    /// (`{"messages": [...]}`, as the platform sends it); nil for HTTP calls.
+    public var messages: [TriggerMessage]?
 
     public init(
         httpMethod: String,
@@ -60,6 +63,7 @@ public struct Event: Sendable, Equatable {
         self.params = [:]
         self.multiValueParams = [:]
         self.pathParams = [:]
+        self.messages = nil
     }
 
     /// A header's value by name in any casing (handlers on the platform probe several spellings).

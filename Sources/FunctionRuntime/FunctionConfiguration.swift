@@ -28,12 +28,20 @@ public struct FunctionConfiguration: Sendable, Equatable {
     public var maxQueue: Int = 128
     /// `description`: free text for people.
     public var description: String = ""
+    /// `slowThreshold`: seconds after which an invocation is logged as slow (with its request id
+    /// and duration) and counted on the status page. Default: half the timeout.
+    public var slowThresholdSeconds: Double?
+    /// `triggers`: timer triggers (see `TriggerConfiguration`). Default none.
+    public var triggers: [TriggerConfiguration] = []
+
+    /// The slow-invocation threshold in effect, seconds.
+    public var effectiveSlowThresholdSeconds: Double { slowThresholdSeconds ?? timeoutSeconds / 2 }
 
     public init() {}
 
     static let knownKeys: Set<String> = [
         "timeout", "concurrency", "memory", "environment", "version", "maxRequests", "queueTimeout", "maxQueue",
-        "description",
+        "description", "slowThreshold", "triggers",
     ]
 
     /// Parses `function.json` text; errors name the file and the key.
@@ -72,6 +80,8 @@ public struct FunctionConfiguration: Sendable, Equatable {
         if let value = try integer("maxQueue", 0...100_000) { configuration.maxQueue = value }
         if let value = try string("version") { configuration.version = value }
         if let value = try string("description") { configuration.description = value }
+        if let value = try number("slowThreshold", 0.001...600) { configuration.slowThresholdSeconds = value }
+        if let value = members["triggers"] { configuration.triggers = try TriggerConfiguration.parseList(value, file: file) }
         if let member = members["environment"] {
             guard case .object(let variables) = member else {
                 throw ConfigurationError(file: file, "\"environment\" must be an object of strings")

@@ -292,3 +292,27 @@ func splitRecords(_ bytes: [UInt8]) -> [ParsedRecord] {
         }
     }
 }
+
+/// The client side the master uses for timer invocations.
+@Suite struct FastCGIClientTests {
+    @Test func aRequestScansBackToItsParameters() throws {
+        let body = Array(#"{"messages":[]}"#.utf8)
+        let longValue = String(repeating: "v", count: 300)
+        let bytes = FastCGIRecord.request(requestId: 7, parameters: [("REQUEST_METHOD", "TIMER"), ("LONG", longValue)], body: body)
+        let preview = try #require(FastCGIRequestPreview.scan(bytes))
+        #expect(preview.requestId == 7 && !preview.keepConnection)
+        #expect(preview.parameters == ["REQUEST_METHOD": "TIMER", "LONG": longValue])
+        // The stream ends with an empty STDIN record after the body.
+        #expect(Array(bytes.suffix(8)) == [1, 5, 0, 7, 0, 0, 0, 0])
+        #expect(Array(bytes.suffix(8 + body.count + 8).prefix(8)) == [1, 5, 0, 7, 0, UInt8(body.count), 0, 0])
+    }
+
+    @Test func aResponseIsReadOnlyOnceItEnded() throws {
+        let full = FastCGIRecord.response(requestId: 1, status: 504, reason: "Gateway Timeout", headers: [("A", "b")], body: Array("late".utf8))
+        #expect(FastCGIRecord.parseResponse(Array(full.dropLast(16))) == nil)
+        let parsed = try #require(FastCGIRecord.parseResponse(full))
+        #expect(parsed.status == 504 && parsed.body == Array("late".utf8))
+        let noStatus = FastCGIRecord.response(requestId: 1, status: 200, reason: "OK", headers: [], body: [])
+        #expect(FastCGIRecord.parseResponse(noStatus)?.status == 200)
+    }
+}

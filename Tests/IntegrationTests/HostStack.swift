@@ -37,9 +37,10 @@ final class HostStack {
         process = Process()
         process.executableURL = Self.binaryDirectory.appendingPathComponent("fnhost-testhost")
         process.currentDirectoryURL = Self.packageRoot
+        let admin = extraArguments.contains("--admin-port") ? [] : ["--admin-port", String(try FreePort.pick())]
         process.arguments = [
             "serve", "--functions", functions, "--port", String(port), "--run-dir", runDirectory.path,
-        ] + extraArguments
+        ] + admin + extraArguments
         process.standardOutput = logFile
         process.standardError = logFile
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }

@@ -130,6 +130,16 @@ import Testing
         #expect(otherUser.json?["task_id"] != first.json?["task_id"], "keys are per user")
     }
 
+    @Test func withTheStartTriggerOffATaskIsCompletedByTheWorkersTimerAlone() throws {
+        let stack = try TryOnStack(environment: ["WORKER_TRIGGER": "off"])
+        defer { stack.stop() }
+        let taskId = try stack.startTask(garments: ["https://example.com/g.jpg"])
+        // The shipped worker's timer fires every 5 s; nothing else calls the worker here.
+        let final = try stack.waitForTerminalStatus(taskId, timeout: 15, kickWorker: false)
+        #expect(final["status"] == "completed", "\(final)")
+        #expect(stack.host.logEvents("timer_finished").contains { $0["function"] == "replicate-async-worker" })
+    }
+
     @Test func statusRevealsNothingToAnotherUserAndTheWorkerTokenIsEnforced() throws {
         let stack = try TryOnStack(environment: ["WORKER_TOKEN": "s3cret-token", "WORKER_TRIGGER": "off"])
         defer { stack.stop() }

@@ -16,6 +16,7 @@ public enum TestFunctions {
         registry.register("counter", CounterFunction.self)
         registry.register("hello", HelloFunction.self)
         registry.register("hello-wide", HelloFunction.self)
+        registry.register("ticker", TickerFunction.self)
         return registry
     }
 }
@@ -128,5 +129,25 @@ public struct HelloFunction: CloudFunction {
 
     public mutating func handle(_ event: Event, context: Context) throws -> Response {
         Response(statusCode: 200, headers: ["Content-Type": "application/json"], body: #"{"ok":true}"#)
+    }
+}
+
+/// Records every timer event it receives as `<TICKER_DIR>/<event id>.json` (so tests see exactly
+/// what a timer delivers); a payload `sleep:N` makes it sleep N ms first.
+public struct TickerFunction: CloudFunction {
+    public init() {}
+
+    public mutating func handle(_ event: Event, context: Context) throws -> Response {
+        guard let message = event.messages?.first else { return .json(400, #"{"error":"not a timer event"}"#) }
+        if message.details.payload.hasPrefix("sleep:"), let milliseconds = Int(message.details.payload.dropFirst(6)) {
+            usleep(useconds_t(max(0, min(milliseconds, 60_000)) * 1000))
+        }
+        if let directory = getenv("TICKER_DIR").map({ String(cString: $0) }),
+            let file = fopen("\(directory)/\(message.eventMetadata.eventId).json", "w")
+        {
+            fputs(try event.jsonText(), file)
+            fclose(file)
+        }
+        return .json(200, #"{"ticked":true}"#)
     }
 }

@@ -25,8 +25,17 @@ public struct WorkerFunction: CloudFunction {
     }
 
     public mutating func handle(_ event: Event, context: Context) throws -> Response {
+        // Its timer (function.json) invokes it with a trigger event: no method, and no token needed,
+        // since triggers come from the host itself.
+        if event.isTrigger { return try processOne(context: context) }
+        if event.httpMethod == "OPTIONS" { return CORS.preflight(methods: "GET, POST, OPTIONS") }
+        try checkHTTPInvocation(event)
+        return try processOne(context: context)
+    }
+
+    /// Method and worker token of an HTTP invocation.
+    private func checkHTTPInvocation(_ event: Event) throws(TryOnError) {
         switch event.httpMethod {
-        case "OPTIONS": return CORS.preflight(methods: "GET, POST, OPTIONS")
         case "GET", "POST": break
         default: throw TryOnError(.methodNotAllowed, "Use GET or POST to run the worker", headers: Self.headers)
         }
@@ -35,6 +44,10 @@ public struct WorkerFunction: CloudFunction {
                 throw TryOnError(.unauthorized, "X-Worker-Token is missing or wrong", headers: Self.headers)
             }
         }
+    }
+
+    /// Sweeps, claims one task and processes it.
+    private mutating func processOne(context: Context) throws -> Response {
         guard let token = settings.replicateToken else {
             throw TryOnError(.internal, "REPLICATE_API_TOKEN is not set; the worker cannot call Replicate", headers: Self.headers)
         }

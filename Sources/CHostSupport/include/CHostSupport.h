@@ -58,8 +58,9 @@ int fh_slot_try_claim_held(void *slot, uint64_t connection, uint64_t started_ns)
 void fh_slot_begin(void *slot, uint64_t connection, uint64_t started_ns);
 /* Worker: what the invocation is (copied into the slot, truncated to fit). */
 void fh_slot_describe(void *slot, uint16_t fastcgi_request_id, const char *request_id, const char *method);
-/* Worker: the invocation ended; `holding` keeps the connection; `failed` counts an error outcome. */
-void fh_slot_end(void *slot, int holding, int failed);
+/* Worker: the invocation ended; `holding` keeps the connection; `failed` counts an error outcome,
+   `slow` one slower than the function's slow threshold. */
+void fh_slot_end(void *slot, int holding, int failed, int slow);
 /* Worker: back to IDLE without an invocation (a held connection closed, or a dispatch that carried no request). */
 void fh_slot_set_idle(void *slot);
 
@@ -68,6 +69,7 @@ uint64_t fh_slot_started(const void *slot);
 uint64_t fh_slot_connection(const void *slot);
 uint64_t fh_slot_served(const void *slot);
 uint64_t fh_slot_failed(const void *slot);
+uint64_t fh_slot_slow(const void *slot);
 uint16_t fh_slot_fastcgi_request_id(const void *slot);
 /* Copies the request id / method (NUL-terminated) into buffer. */
 void fh_slot_request_id(const void *slot, char *buffer, size_t capacity);

@@ -1,0 +1,63 @@
+import ArgumentParser
+import FunctionHost
+import FunctionRuntime
+import HTTPClient
+
+/// Where a running host's admin endpoint is: `--admin-url`, else the file `serve` wrote in the run folder.
+struct AdminOptions: ParsableArguments {
+    @Option(name: .customLong("admin-url"), help: "The host's admin URL (default: from <run-dir>/admin-url, written by fnhost serve).")
+    var adminURL: String?
+
+    @Option(name: .customLong("run-dir")) var runDirectory: String = ".run"
+
+    func resolved() throws -> String {
+        if let adminURL { return adminURL }
+        guard let bytes = FileBytes.read(runDirectory + "/admin-url") else {
+            throw ValidationError("No running host found (\(runDirectory)/admin-url is missing): start fnhost serve, or pass --admin-url")
+        }
+        return String(decoding: bytes, as: UTF8.self).trimmedASCIIWhitespace
+    }
+
+    func send(_ method: String, _ path: String) throws -> HTTPClientResponse {
+        let base = try resolved()
+        do {
+            return try HTTPClient().send(HTTPClientRequest(method: method, url: base + path, timeoutMilliseconds: 5000))
+        } catch {
+            throw ValidationError("The host at \(base) did not answer: \(error.message)")
+        }
+    }
+}
+
+/// `fnhost status`: the status page of a running host, as a table (or its JSON).
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show a running host's pools, counters, timers and task queue.")
+
+    @OptionGroup var admin: AdminOptions
+    @Flag(help: "Print the JSON instead of a table.") var json = false
+
+    func run() throws {
+        let response = try admin.send("GET", "/status")
+        guard response.status == 200, let status = try? JSONValue.parse(response.body) else {
+            throw ValidationError("The status page answered \(response.status)")
+        }
+        print(json ? status.encoded() : StatusReport.table(status))
+    }
+}
+
+/// `fnhost trigger NAME [TRIGGER]`: fires a function's timer now, through the running host's pool.
+struct TriggerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trigger", abstract: "Fire a function's timer trigger now (through the running host).")
+
+    @Argument(help: "The function (name or uuid).") var function: String
+    @Argument(help: "The trigger's name (default: the function's first timer).") var trigger: String?
+    @OptionGroup var admin: AdminOptions
+
+    func run() throws {
+        let path = "/trigger/\(function)" + (trigger.map { "/\($0)" } ?? "")
+        let response = try admin.send("POST", path)
+        print(String(decoding: response.body, as: UTF8.self))
+        if response.status >= 400 { throw ExitCode(1) }
+    }
+}

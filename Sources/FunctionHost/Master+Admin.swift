@@ -1,0 +1,118 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import FastCGI
+import FunctionRuntime
+
+/// The master's own endpoints, on the admin socket that nginx exposes on a loopback-only port:
+/// `GET /status` (JSON; `?format=prometheus` or `GET /metrics` for Prometheus text) and
+/// `POST /trigger/<function>[/<trigger>]` (fire a timer now). The requests are tiny; the master
+/// reads them without blocking and answers at once.
+extension Master {
+    func acceptAdmin() {
+        guard let listener = adminListener else { return }
+        while let descriptor = try? listener.accept() {
+            adminConnections[descriptor] = []
+        }
+    }
+
+    func adminReadable(_ descriptor: Int32) {
+        guard var received = adminConnections[descriptor] else { return }
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        var ended = false
+        while received.count < 65_536 {
+            let got = recv(descriptor, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            if got > 0 {
+                received.append(contentsOf: buffer[0..<got])
+                continue
+            }
+            if got < 0, errno == EINTR { continue }
+            ended = got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)
+            break
+        }
+        guard Self.requestComplete(received) || ended || received.count >= 65_536 else {
+            adminConnections[descriptor] = received
+            return
+        }
+        adminConnections[descriptor] = nil
+        let preview = FastCGIRequestPreview.scan(received, parameters: ["REQUEST_METHOD", "DOCUMENT_URI", "QUERY_STRING"])
+        let (status, contentType, body) = adminAnswer(
+            method: preview?.parameters["REQUEST_METHOD"] ?? "", path: preview?.parameters["DOCUMENT_URI"] ?? "",
+            query: preview?.parameters["QUERY_STRING"] ?? "")
+        let bytes = FastCGIRecord.response(
+            requestId: preview?.requestId ?? 1, status: status, reason: HTTPStatus.reason(status),
+            headers: [("Content-Type", contentType), ("Cache-Control", "no-store")], body: Array(body.utf8))
+        _ = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT)) }
+        shutdown(descriptor, Int32(SHUT_WR))
+        close(descriptor)
+    }
+
+    /// Routes one admin request: (status, content type, body).
+    func adminAnswer(method: String, path: String, query: String) -> (Int, String, String) {
+        let json = "application/json"
+        let parameters = Dictionary(QueryString.parse(query).map { ($0.name, $0.value) }) { _, last in last }
+        switch (method, path) {
+        case ("GET", "/status"), ("GET", "/status/"):
+            if parameters["format"] == "prometheus" {
+                return (200, "text/plain; version=0.0.4", statusReport().prometheus())
+            }
+            return (200, json, statusReport().json().encoded())
+        case ("GET", "/metrics"):
+            return (200, "text/plain; version=0.0.4", statusReport().prometheus())
+        case ("POST", _) where path.hasPrefix("/trigger/"):
+            let parts = path.dropFirst("/trigger/".count).split(separator: "/").map(String.init)
+            guard let function = parts.first, parts.count <= 2 else {
+                return (400, json, #"{"error":"Use POST /trigger/<function>[/<trigger>]"}"#)
+            }
+            switch fireByHand(function: function, name: parts.count == 2 ? parts[1] : nil) {
+            case .success(let requestId):
+                var body = JSONText()
+                body.add("fired", true)
+                body.add("function", function)
+                body.add("requestId", requestId)
+                return (202, json, body.finish())
+            case .failure(let error):
+                var body = JSONText()
+                body.add("error", error.message)
+                return (error.status, json, body.finish())
+            }
+        default:
+            return (404, json, #"{"error":"Not found: GET /status, GET /metrics, POST /trigger/<function>[/<trigger>]"}"#)
+        }
+    }
+
+    /// The numbers of every pool now.
+    func statusReport() -> StatusReport {
+        let pools = pools.enumerated().map { index, pool -> StatusReport.Pool in
+            let live = pool.workers.compactMap { $0.isAlive ? $0.scoreboard : nil }
+            let completed = pool.statistics.completedByGoneWorkers + live.reduce(0) { $0 + Int($1.served) }
+            let timers = scheduler.entries.filter { $0.pool == index }.map { entry in
+                StatusReport.Timer(
+                    name: entry.trigger.name, cron: entry.trigger.schedule.text, nextFire: entry.nextFire,
+                    fired: entry.fired, skipped: entry.skipped, running: entry.running, lastStatus: entry.lastStatus)
+            }
+            return StatusReport.Pool(
+                function: pool.spec.name, poolSize: pool.spec.configuration.concurrency, busy: pool.busyCount,
+                idle: pool.availableCount, accepted: completed + pool.busyCount, completed: completed,
+                errors: pool.statistics.failedByGoneWorkers + live.reduce(0) { $0 + Int($1.failed) },
+                throttled: pool.statistics.throttled, timeouts: pool.statistics.timeouts, crashes: pool.statistics.crashes,
+                respawns: pool.statistics.respawns, recycled: pool.statistics.recycled, queueLength: pool.queue.count,
+                maxQueueLength: pool.statistics.maxQueued, maxActive: pool.statistics.maxActive,
+                slow: pool.statistics.slowByGoneWorkers + live.reduce(0) { $0 + Int($1.slow) }, timers: timers)
+        }
+        return StatusReport(
+            uptimeSeconds: Double(Clock.monotonicNanoseconds() - startedAt) / 1e9, pools: pools,
+            extras: statusCollector.snapshot)
+    }
+
+    /// Whether a FastCGI request's STDIN stream has ended (its empty STDIN record arrived).
+    static func requestComplete(_ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while let header = FastCGIRecord.Header.parse(bytes, at: offset) {
+            guard bytes.count >= offset + 8 + header.contentLength else { return false }
+            if header.kind == FastCGIRecord.Kind.stdin.rawValue, header.contentLength == 0 { return true }
+            offset += 8 + header.contentLength + header.paddingLength
+        }
+        return false
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import FunctionRuntime
+import HTTPClient
+import Testing
+
+/// Timer triggers and the status page, through the real stack.
+@Suite(.serialized) struct TimerAndStatusTests {
+    /// The fixture stack with its admin port and a folder where `ticker` records its timer events.
+    static func stack() throws -> (HostStack, String, String) {
+        let tickDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("ticks-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: tickDirectory, withIntermediateDirectories: true)
+        let adminPort = try FreePort.pick()
+        let stack = try HostStack(extraArguments: ["--admin-port", String(adminPort)], environment: ["TICKER_DIR": tickDirectory])
+        return (stack, tickDirectory, "http://127.0.0.1:\(adminPort)")
+    }
+
+    static func ticks(_ directory: String) -> [JSONValue] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).compactMap {
+            FileManager.default.contents(atPath: "\(directory)/\($0)").flatMap { try? JSONValue.parse(Array($0)) }
+        }
+    }
+
+    @Test func timersFireOnScheduleWithThePlatformsTimerEventAndNeverPileUp() throws {
+        let (stack, ticks, admin) = try Self.stack()
+        defer { stack.stop() }
+        Thread.sleep(forTimeInterval: 3.5)
+        let events = Self.ticks(ticks).filter { $0["messages"]?.arrayValue?.first?["details"]?["trigger_id"] == "every-second" }
+        #expect(events.count >= 2, "fired every second")
+        let message = try #require(events.first?["messages"]?.arrayValue?.first)
+        #expect(message["event_metadata"]?["event_type"] == "yandex.cloud.events.serverless.triggers.TimerMessage")
+        #expect(message["event_metadata"]?["event_id"]?.stringValue.map(UUIDText.isValid) == true)
+        #expect(message["event_metadata"]?["created_at"]?.stringValue?.hasSuffix("Z") == true)
+        #expect(message["details"]?["payload"] == #"{"hello":1}"#)
+        #expect(events.first?["httpMethod"] == nil, "a timer event is only its messages")
+
+        let status = try #require(try sendRequest(admin, "/status").json)
+        let timers = status["functions"]?["ticker"]?["timers"]?.arrayValue ?? []
+        let slow = try #require(timers.first { $0["name"] == "slow" })
+        #expect((slow["skipped"]?.numberValue ?? 0) >= 1, "ticks while the 2.5 s invocation runs are skipped: \(slow)")
+        #expect((slow["fired"]?.numberValue ?? 0) >= 1)
+        let everySecond = try #require(timers.first { $0["name"] == "every-second" })
+        #expect((everySecond["fired"]?.numberValue ?? 0) >= 2)
+        #expect(timers.first { $0["name"] == "by-hand" }?["next_fire"] == .null, "disabled")
+    }
+
+    @Test func aTimerCanBeFiredByHandThroughTheRunningHost() throws {
+        let (stack, ticks, admin) = try Self.stack()
+        defer { stack.stop() }
+        let fired = try sendRequest(admin, "POST", "/trigger/ticker/by-hand")
+        #expect(fired.status == 202, "\(String(decoding: fired.body, as: UTF8.self))")
+        let requestId = try #require(fired.json?["requestId"]?.stringValue)
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline, !Self.ticks(ticks).contains(where: { $0["messages"]?.arrayValue?.first?["event_metadata"]?["event_id"]?.stringValue == requestId }) {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let event = Self.ticks(ticks).first { $0["messages"]?.arrayValue?.first?["event_metadata"]?["event_id"]?.stringValue == requestId }
+        #expect(event?["messages"]?.arrayValue?.first?["details"]?["trigger_id"] == "by-hand")
+        #expect(try sendRequest(admin, "POST", "/trigger/echo").status == 404, "echo has no timer")
+        #expect(try sendRequest(admin, "POST", "/trigger/nothing").status == 404)
+
+        // The same through the command line.
+        let cli = Process()
+        cli.executableURL = HostStack.binaryDirectory.appendingPathComponent("fnhost-testhost")
+        cli.arguments = ["trigger", "ticker", "by-hand", "--admin-url", admin]
+        let output = Pipe()
+        cli.standardOutput = output
+        try cli.run()
+        cli.waitUntilExit()
+        #expect(cli.terminationStatus == 0)
+        #expect(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("\"fired\":true"))
+    }
+
+    @Test func theStatusPageNumbersMoveWithInvocationsThrottlesAndTimeouts() throws {
+        let (stack, _, admin) = try Self.stack()
+        defer { stack.stop() }
+        func pool(_ name: String) throws -> JSONValue {
+            try #require(try sendRequest(admin, "/status").json?["functions"]?[name])
+        }
+        let before = try pool("echo")
+        #expect(before["pool_size"] == 2)
+        for _ in 0..<3 { _ = try stack.send("/echo") }
+        #expect(try pool("echo")["accepted"]?.numberValue == (before["accepted"]?.numberValue ?? 0) + 3)
+
+        let base = stack.baseURL
+        let statuses = inParallel(5) { _ in (try? sendRequest(base, "/sleep?ms=800"))?.status ?? -1 }
+        #expect(statuses.contains(429))
+        #expect(try stack.send("/sleep?ms=3000").status == 504)
+        let sleep = try pool("sleep")
+        #expect((sleep["throttled"]?.numberValue ?? 0) >= 1)
+        #expect(sleep["timeouts"] == 1)
+        #expect((sleep["respawns"]?.numberValue ?? 0) >= 1)
+        #expect((sleep["max_active"]?.numberValue ?? 0) >= 1)
+        #expect((sleep["slow"]?.numberValue ?? 0) >= 1, "0.8 s invocations pass the 0.5 s threshold (half the timeout)")
+        #expect(stack.logEvents("slow_invocation").contains { $0["function"] == "sleep" })
+
+        let metrics = try sendRequest(admin, "/metrics")
+        #expect(metrics.header("Content-Type")?.hasPrefix("text/plain") == true)
+        #expect(String(decoding: metrics.body, as: UTF8.self).contains("fnhost_timeouts_total{function=\"sleep\"} 1"))
+
+        // Only the function routes, the page and the results are public: no status on the public port.
+        #expect(try stack.send("/status").status == 404)
+        #expect(try stack.send("/metrics").status == 404)
+
+        let cli = Process()
+        cli.executableURL = HostStack.binaryDirectory.appendingPathComponent("fnhost-testhost")
+        cli.arguments = ["status", "--admin-url", admin]
+        let output = Pipe()
+        cli.standardOutput = output
+        try cli.run()
+        cli.waitUntilExit()
+        let table = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(cli.terminationStatus == 0)
+        #expect(table.contains("sleep") && table.contains("ticker / every-second"))
+    }
+}
