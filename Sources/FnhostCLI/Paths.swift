@@ -49,6 +49,33 @@ enum Paths {
         }
     }
 
+    /// An executable in the same folder as this one.
+    static func siblingExecutable(_ name: String) -> String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard length > 0 else { return name }
+        let path = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]) + "/" + name
+    }
+
+    /// A loopback TCP port nothing listens on now (the kernel's choice).
+    static func freeLoopbackPort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw ValidationError("no socket for a free port") }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+            }
+        }
+        guard bound else { throw ValidationError("cannot find a free loopback port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
     /// Writes a small text file; failures are ignored (it is a convenience for other commands).
     static func writeFile(_ path: String, _ text: String) {
         guard let file = fopen(path, "w") else { return }

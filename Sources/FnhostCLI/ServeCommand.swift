@@ -18,6 +18,12 @@ struct ServeCommand: ParsableCommand {
     @Flag(name: .customLong("no-nginx"), help: "Run only the host; nginx (or another FastCGI client) is started separately.")
     var noNginx = false
 
+    @Flag(name: .customLong("replicate-standin"), help: "Also run the offline Replicate stand-in (next to this binary) and point REPLICATE_BASE_URL and REPLICATE_API_TOKEN at it.")
+    var replicateStandIn = false
+
+    @Option(name: .customLong("standin-delay-ms"), help: "With --replicate-standin: milliseconds each prediction spends starting and then processing.")
+    var standInDelayMilliseconds: Int = 1500
+
     func run() throws {
         let catalog = try functions.catalog()
         for spec in catalog.functions where FnhostMain.registry.factory(for: spec.name) == nil {
@@ -36,6 +42,20 @@ struct ServeCommand: ParsableCommand {
         setenv("STORAGE_DIR", stack.absoluteResultsDirectory, 0)
 
         var companions: [CompanionProcess] = []
+        var standInURL: String?
+        if replicateStandIn {
+            let binary = Paths.siblingExecutable("replicate-standin")
+            let standInPort = try Paths.freeLoopbackPort()
+            standInURL = "http://127.0.0.1:\(standInPort)"
+            setenv("REPLICATE_BASE_URL", "http://127.0.0.1:\(standInPort)", 1)
+            setenv("REPLICATE_API_TOKEN", "r8_offline_standin", 1)
+            companions.append(
+                CompanionProcess(
+                    name: "replicate-standin",
+                    arguments: [binary, "--port", String(standInPort), "--delay-ms", String(standInDelayMilliseconds), "--quiet",
+                        "--files-dir", stack.absoluteRunDirectory + "/standin-files"],
+                    stopSignal: SIGTERM))
+        }
         if !noNginx {
             try Paths.requireReachableByNginxWorkers(options.socketDirectory, purpose: "the sockets in")
             try Paths.requireReachableByNginxWorkers(stack.absoluteResultsDirectory, purpose: "the stored images in")
@@ -50,6 +70,7 @@ struct ServeCommand: ParsableCommand {
                 lines.append("  \(spec.name): \(stack.baseURL)/\(spec.uuid)  (also /\(spec.name); public URL \(spec.url))")
             }
             lines.append("  stored images: \(stack.baseURL)/results/ (\(stack.absoluteResultsDirectory))")
+            if let standInURL { lines.append("  Replicate: the offline stand-in at \(standInURL) (no REPLICATE_API_TOKEN given)") }
             if let admin = stack.adminURL {
                 lines.append("  status page (loopback only): \(admin)/status  (Prometheus: \(admin)/metrics; fnhost status)")
                 Paths.writeFile(stack.absoluteRunDirectory + "/admin-url", admin + "\n")

@@ -51,6 +51,7 @@ struct TaskProcessor {
                 guard remaining() > settings.reserveMilliseconds * 2 else {
                     return try snooze(task, seconds: 0, reason: "invocation time ran short before step \(task.step + 1)")
                 }
+                try renewLeaseIfDue(task)
                 if let outcome = try runStep(&task) { return outcome }
             }
             guard try store.finish(task, resultURL: task.intermediateURL ?? "") else { throw LeaseLost() }
@@ -72,6 +73,9 @@ struct TaskProcessor {
         var tries = 0
         while true {
             if task.currentPredictionId == nil {
+                // A create can take a whole call's budget: renew first, so the lease cannot lapse
+                // between the create and its checkpoint (which would orphan a billed prediction).
+                try renewLeaseIfDue(task, force: true)
                 switch createPrediction(task, step: step) {
                 case .success(let prediction):
                     guard try store.checkpointPrediction(task, step: step, predictionId: prediction.id) else {
@@ -99,6 +103,7 @@ struct TaskProcessor {
                     if let outcome = try apply(decision, to: &task, countsAsRetry: true) { return outcome }
                     continue
                 }
+                try renewLeaseIfDue(task, force: true)
                 let budget = budget()
                 switch Result(catching: { () throws(ReplicateFailure) in try replicate.download(output, budgetMilliseconds: budget) }) {
                 case .success(let file):
@@ -204,9 +209,12 @@ struct TaskProcessor {
         return Outcome(message: "Checkpointed: \(reason)", status: status.rawValue, stepsDone: task.step)
     }
 
-    private mutating func renewLeaseIfDue(_ task: ClaimedTask) throws {
+    /// Renews the lease when a third of it has passed since the last renewal, or (`force`) before a
+    /// call that may take a while, unless it was renewed within the last second.
+    private mutating func renewLeaseIfDue(_ task: ClaimedTask, force: Bool = false) throws {
         let now = Clock.monotonicNanoseconds()
-        guard Double(now - lastRenewal) / 1e9 >= settings.leaseSeconds / 3 else { return }
+        let sinceRenewal = Double(now - lastRenewal) / 1e9
+        guard sinceRenewal >= settings.leaseSeconds / 3 || (force && sinceRenewal >= 1) else { return }
         guard try store.renewLease(task, seconds: settings.leaseSeconds) else { throw LeaseLost() }
         lastRenewal = now
     }

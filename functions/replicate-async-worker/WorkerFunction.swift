@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import FunctionRuntime
+import HTTPClient
 import TryOnCore
 
 /// `replicate-async-worker` (GET or POST, and the timer): sweeps expired leases, claims ONE pending
@@ -19,6 +20,8 @@ public struct WorkerFunction: CloudFunction {
     private var store: TaskStore?
     private var replicate: ReplicateClient?
     private let settings: WorkerSettings
+    /// Sends the chained invocation that keeps a backlog draining (fire-and-forget).
+    private let chain = BackgroundSender(threads: 1, maxPending: 2)
 
     public init() throws {
         settings = WorkerSettings(environment: ProcessEnvironment.current)
@@ -72,6 +75,7 @@ public struct WorkerFunction: CloudFunction {
         var processor = TaskProcessor(
             store: store, replicate: replicate, storage: settings.storage, settings: settings, context: context)
         let outcome = processor.process(task)
+        chainIfBacklog(store)
         var body = JSONText(capacity: 160)
         body.add("message", outcome.message)
         body.add("task_id", task.id)
@@ -79,6 +83,21 @@ public struct WorkerFunction: CloudFunction {
         body.add("steps_done", outcome.stepsDone)
         if sweep.rescued > 0 { body.add("rescued", sweep.rescued) }
         return .json(200, body.finish(), headers: Self.headers)
+    }
+}
+
+extension WorkerFunction {
+    /// One task per invocation, as the platform's worker does; when more tasks are ready, this
+    /// invocation asks for the next one (through the worker's own URL, fire-and-forget), so a
+    /// backlog drains as fast as the pool allows rather than one task per timer tick.
+    func chainIfBacklog(_ store: TaskStore) {
+        guard let url = settings.chainURL, (try? store.hasReadyTask()) == true else { return }
+        var headers = [HTTPHeader(name: "X-Triggered-By", value: "replicate-async-worker (backlog)")]
+        if let token = settings.workerToken { headers.append(HTTPHeader(name: "X-Worker-Token", value: token)) }
+        chain.send(
+            HTTPClientRequest(
+                method: "GET", url: url, headers: headers, connectTimeoutMilliseconds: 500, timeoutMilliseconds: 1500,
+                maxResponseBytes: 65_536))
     }
 }
 
@@ -102,6 +121,9 @@ public struct WorkerSettings: Sendable {
     public var storage: ResultStorage
     /// `locked_by`: host and pid.
     public var workerId: String
+    /// Where a worker invocation asks for the next one while tasks are ready (`WORKER_URL`, default
+    /// its own public URL mapped to this host); nil with `WORKER_CHAIN=off`.
+    public var chainURL: String?
 
     public init(environment: [String: String]) {
         replicateToken = environment["REPLICATE_API_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
@@ -112,6 +134,12 @@ public struct WorkerSettings: Sendable {
         pollIntervalMilliseconds = max(20, Int(environment["POLL_INTERVAL_MS"] ?? "") ?? 1000)
         reserveMilliseconds = Int64(environment["WORKER_RESERVE_MS"] ?? "") ?? 8000
         cancelAfter = environment["REPLICATE_CANCEL_AFTER"] ?? "5m"
+        chainURL =
+            environment["WORKER_CHAIN"] == "off"
+            ? nil
+            : environment["WORKER_URL"]
+                ?? FunctionURL.local(
+                    for: "https://functions.poehali.dev/1fb0123a-5d1e-4bf3-8052-44ac16407a2e", environment: environment)
         storage = ResultStorage.fromEnvironment(environment)
         var name = [CChar](repeating: 0, count: 256)
         gethostname(&name, name.count - 1)

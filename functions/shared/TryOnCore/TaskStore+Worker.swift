@@ -194,6 +194,20 @@ extension TaskStore {
         }
     }
 
+    /// Whether a pending task is ready to be claimed now (one indexed probe).
+    public func hasReadyTask() throws(TryOnError) -> Bool {
+        try run { () throws(PostgresError) -> Bool in
+            let rows = try connection.queryPrepared(
+                name: "tasks_has_ready",
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM replicate_tasks
+                                   WHERE status = 'pending' AND run_after <= now() AND deadline_at > now()
+                                     AND attempt < max_attempts) AS ready
+                    """)
+            return rows.first?["ready"] == "t"
+        }
+    }
+
     /// Task counts by status, the oldest pending task's age in seconds, and the rescues so far.
     public func queueSummary() throws(TryOnError) -> (counts: [TaskStatus: Int], oldestPendingSeconds: Double?, rescued: Int) {
         try run { () throws(PostgresError) -> ([TaskStatus: Int], Double?, Int) in

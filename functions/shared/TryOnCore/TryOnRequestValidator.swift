@@ -49,7 +49,7 @@ public struct TryOnRequestValidator: Sendable {
             guard hints.count <= maxPromptHintsLength else {
                 throw invalid("prompt_hints is \(hints.count) characters long; at most \(maxPromptHintsLength) are allowed")
             }
-            guard !hints.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" }) else {
+            guard !hints.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\n" && $0 != "\t") || (0x7F...0x9F).contains($0.value) }) else {
                 throw invalid("prompt_hints contains control characters")
             }
             promptHints = hints.isEmpty ? nil : hints
