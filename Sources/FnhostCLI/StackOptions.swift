@@ -31,6 +31,9 @@ struct StackOptions: ParsableArguments {
     @Option(name: .customLong("admin-port"), help: "Loopback port of the status page and trigger control (default: the port + 1; 0: none).")
     var adminPort: Int?
 
+    @Option(name: .customLong("page-dir"), help: "The folder with the web page served at / (default: web, when it exists).")
+    var pageDirectory: String?
+
     var resolvedPort: Int { port ?? Int(getenv("PORT").map { String(cString: $0) } ?? "") ?? 8080 }
     var resolvedAdminPort: Int { adminPort ?? resolvedPort + 1 }
     var adminURL: String? { resolvedAdminPort > 0 ? "http://127.0.0.1:\(resolvedAdminPort)" : nil }
@@ -55,6 +58,10 @@ struct StackOptions: ParsableArguments {
             fastCGIParamsPath: Paths.absolute(nginxDirectory + "/fastcgi_params"), user: NginxSetup.workerUser)
         configuration.staticFolders = [("/results/", absoluteResultsDirectory)]
         if resolvedAdminPort > 0 { configuration.adminListen = "127.0.0.1:\(resolvedAdminPort)" }
+        let page = Paths.absolute(pageDirectory ?? "web")
+        if FileBytes.read(page + "/index.html") != nil {
+            configuration.page = (page, Paths.absolute(options.functionsDirectory + "/func2url.json"))
+        }
         return configuration.render(template: String(decoding: template, as: UTF8.self), catalog: catalog, options: options)
     }
 }

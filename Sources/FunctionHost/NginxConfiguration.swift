@@ -25,6 +25,9 @@ public struct NginxConfiguration: Sendable {
     /// Folders served as static files: URL prefix (`/results/`) -> absolute folder. Dotfiles (such as
     /// files still being written) are never served, and there are no directory listings.
     public var staticFolders: [(prefix: String, directory: String)] = []
+    /// The web page served at `/` (a folder with `index.html`), and the `func2url.json` the page
+    /// reads its function URLs from (served as `/func2url.json`). Nil: `/` answers 404.
+    public var page: (directory: String, func2url: String)?
     /// The loopback address of the host's status page and trigger control (`127.0.0.1:8081`), a
     /// server of its own so the public port never exposes it. Nil leaves it out.
     public var adminListen: String?
@@ -86,6 +89,26 @@ public struct NginxConfiguration: Sendable {
                             add_header Cache-Control "public, max-age=3600";
                             add_header Access-Control-Allow-Origin "*";
                             location ~ "/\\." { return 404; }
+                        }
+
+                """
+        }
+        if let page {
+            locations += """
+                        # The try-on page: static files, no build step. Dotfiles are never served.
+                        location = / {
+                            root \(page.directory);
+                            try_files /index.html =404;
+                            add_header Cache-Control "no-cache";
+                        }
+                        location = /func2url.json {
+                            alias \(page.func2url);
+                            default_type application/json;
+                            add_header Cache-Control "no-cache";
+                        }
+                        location ~ "^/[A-Za-z0-9_-]+\\.(html|js|css|svg|png|ico)$" {
+                            root \(page.directory);
+                            add_header Cache-Control "no-cache";
                         }
 
                 """
