@@ -53,24 +53,25 @@ int fh_slot_try_reserve(void *raw) {
     return -1;
 }
 
-int fh_slot_try_claim_held(void *raw, uint64_t connection, uint64_t started_ns) {
-    fh_slot *slot = raw;
+/* A new invocation's fields, written before its stage says BUSY (so BUSY never shows stale ones). */
+static void reset_invocation(fh_slot *slot, uint64_t connection, uint64_t started_ns) {
     slot->request_id[0] = 0;
     slot->method[0] = 0;
     atomic_store(&slot->fastcgi_request_id, 1);
     atomic_store(&slot->connection, connection);
     atomic_store(&slot->started_ns, started_ns);
+}
+
+int fh_slot_try_claim_held(void *raw, uint64_t connection, uint64_t started_ns) {
+    fh_slot *slot = raw;
+    reset_invocation(slot, connection, started_ns);
     uint32_t expected = FH_STAGE_HOLDING;
     return atomic_compare_exchange_strong(&slot->stage, &expected, FH_STAGE_BUSY) ? 1 : 0;
 }
 
 void fh_slot_begin(void *raw, uint64_t connection, uint64_t started_ns) {
     fh_slot *slot = raw;
-    slot->request_id[0] = 0;
-    slot->method[0] = 0;
-    atomic_store(&slot->fastcgi_request_id, 1);
-    atomic_store(&slot->connection, connection);
-    atomic_store(&slot->started_ns, started_ns);
+    reset_invocation(slot, connection, started_ns);
     atomic_store(&slot->stage, FH_STAGE_BUSY);
 }
 

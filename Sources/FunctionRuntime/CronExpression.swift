@@ -48,12 +48,12 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
     /// Fields are separated by any runs of spaces and tabs (CR and LF count too); leading and trailing ones
     /// are ignored. Errors name the field and what is wrong with it: `minute field "61": 61 is outside 0-59`.
     public init(parsing text: String) throws(CronError) {
-        let bytes = Array(text.utf8)
-        guard bytes.count <= Self.maximumLength else {
+        let length = text.utf8.count
+        guard length <= Self.maximumLength else {
             throw CronError(
-                reason: "cron expression is \(bytes.count) bytes long; at most \(Self.maximumLength) are accepted")
+                reason: "cron expression is \(length) bytes long; at most \(Self.maximumLength) are accepted")
         }
-        let fields = Self.splitFields(bytes)
+        let fields = Self.splitFields(Array(text.utf8))
         let kinds: [CronFieldKind]
         switch fields.count {
         case 6: kinds = [.second, .minute, .hour, .dayOfMonth, .month, .dayOfWeek]
