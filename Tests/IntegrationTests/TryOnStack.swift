@@ -15,19 +15,20 @@ final class TryOnStack {
     static let workerPath = "/replicate-async-worker"
     static let statusPath = "/replicate-async-status"
 
-    /// `environment` adds to (and overrides) what the functions get.
-    init(standInDelayMilliseconds: Int = 0, environment: [String: String] = [:]) throws {
-        guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
+    /// `environment` adds to (and overrides) what the functions get; `databaseURL` defaults to the
+    /// cluster `make test` started.
+    init(standInDelayMilliseconds: Int = 0, environment: [String: String] = [:], databaseURL: String? = nil) throws {
+        guard let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
             throw StackError("DATABASE_URL is not set: run the tests with `make test`, which starts PostgreSQL")
         }
-        databaseURL = url
+        self.databaseURL = url
         schema = "t_it_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
         standIn = try StandInProcess(delayMilliseconds: standInDelayMilliseconds)
         let migrate = Process()
         migrate.executableURL = HostStack.binaryDirectory.appendingPathComponent("fnhost-testhost")
         migrate.currentDirectoryURL = HostStack.packageRoot
         migrate.arguments = ["migrate", "--folder", "db_migrations"]
-        migrate.environment = ProcessInfo.processInfo.environment.merging(["MAIN_DB_SCHEMA": schema]) { _, new in new }
+        migrate.environment = ProcessInfo.processInfo.environment.merging(["MAIN_DB_SCHEMA": schema, "DATABASE_URL": url]) { _, new in new }
         let output = Pipe()
         migrate.standardOutput = output
         migrate.standardError = output
@@ -40,6 +41,7 @@ final class TryOnStack {
         }
         let functionEnvironment = [
             "MAIN_DB_SCHEMA": schema,
+            "DATABASE_URL": url,
             "REPLICATE_API_TOKEN": "r8_standin_test",
             "REPLICATE_BASE_URL": standIn.baseURL,
             "POLL_INTERVAL_MS": "50",

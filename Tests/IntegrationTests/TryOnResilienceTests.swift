@@ -1,0 +1,161 @@
+import Foundation
+import Synchronization
+import FunctionRuntime
+import HTTPClient
+import Testing
+
+/// The try-on system when things go wrong underneath it: the database stops, a worker loses its
+/// lease while it waits; and the functions' own tests.json through the real stack.
+@Suite(.serialized) struct TryOnResilienceTests {
+    @Test func withTheDatabaseDownFunctionsAnswer503QuicklyAndRecoverByThemselves() throws {
+        let cluster = try ThrowawayCluster()
+        defer { cluster.stop() }
+        let stack = try TryOnStack(environment: ["WORKER_TRIGGER": "off"], databaseURL: cluster.url)
+        defer { stack.stop() }
+        let before = try stack.startTask(garments: ["https://example.com/g.jpg"])
+        #expect(try stack.status(before).status == 200)
+
+        try cluster.stopServer()
+        for path in ["\(TryOnStack.statusPath)?task_id=\(before)", TryOnStack.workerPath] {
+            let started = Date()
+            let answer = try stack.host.send(path)
+            #expect(answer.status == 503, "\(path): \(String(decoding: answer.body, as: UTF8.self))")
+            #expect(answer.json?["code"] == "database_unavailable")
+            #expect(answer.header("Retry-After") != nil)
+            #expect(Date().timeIntervalSince(started) < 5, "answered within the connect timeout")
+            #expect(!String(decoding: answer.body, as: UTF8.self).contains(cluster.password), "no secret in an error body")
+        }
+        let refused = try stack.start(#"{"person_image":"https://example.com/p.jpg","garments":["https://example.com/g.jpg"]}"#)
+        #expect(refused.status == 503)
+
+        try cluster.startServer()
+        let deadline = Date().addingTimeInterval(10)
+        var recovered = try stack.status(before).status
+        while recovered != 200, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.2)
+            recovered = try stack.status(before).status
+        }
+        #expect(recovered == 200, "the warm connection was re-made without a restart")
+        #expect(try stack.start(#"{"person_image":"https://example.com/p.jpg","garments":["https://example.com/g.jpg"]}"#).status == 200)
+        #expect(!stack.host.log().contains(cluster.password), "no secret in the log")
+    }
+
+    @Test func aWorkerThatLostItsLeaseCannotWriteAndTheTaskCompletesOnce() throws {
+        // Worker A's create answers after 4 s; its 2 s lease lapses meanwhile; worker B rescues the
+        // task and completes it; A's checkpoint then updates nothing and A stops.
+        let stack = try TryOnStack(environment: ["WORKER_TRIGGER": "off", "WORKER_CHAIN": "off", "LEASE_SECONDS": "2"])
+        defer { stack.stop() }
+        let taskId = try stack.startTask(garments: ["https://example.com/g.jpg"])
+        try stack.standIn.setFaults(#"{"hangMs": 4000, "hangCount": 1}"#)
+        let base = stack.baseURL
+        let first = ResponseHolder()
+        let workerA = Thread { first.set(try? sendRequest(base, TryOnStack.workerPath)) }
+        workerA.start()
+        Thread.sleep(forTimeInterval: 2.6)
+        let second = try stack.host.send(TryOnStack.workerPath)
+        #expect(second.json?["task_id"]?.stringValue == taskId, "worker B rescued and claimed the task: \(String(decoding: second.body, as: UTF8.self))")
+        #expect(second.json?["status"] == "completed")
+        let deadline = Date().addingTimeInterval(10)
+        while first.value == nil, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        let stale = try #require(first.value)
+        #expect(stale.json?["status"] == "lease_lost", "\(String(decoding: stale.body, as: UTF8.self))")
+        let final = try #require(try stack.status(taskId).json)
+        #expect(final["status"] == "completed")
+        #expect(final["result_url"]?.stringValue?.contains(taskId) == true)
+    }
+
+    @Test func theShippedFunctionsTestsJSONPassesInProcessAndThroughNginx() throws {
+        let stack = try TryOnStack()
+        defer { stack.stop() }
+        for extra in [[], ["--url", stack.baseURL]] {
+            let run = Process()
+            run.executableURL = HostStack.binaryDirectory.appendingPathComponent("fnhost-testhost")
+            run.currentDirectoryURL = HostStack.packageRoot
+            run.arguments = ["test", "--functions", "functions"] + extra
+            run.environment = ProcessInfo.processInfo.environment.merging([
+                "DATABASE_URL": stack.databaseURL, "MAIN_DB_SCHEMA": stack.schema, "REPLICATE_API_TOKEN": "r8_standin_test",
+                "REPLICATE_BASE_URL": stack.standIn.baseURL, "POLL_INTERVAL_MS": "50", "WORKER_TRIGGER": "off",
+            ]) { _, new in new }
+            let output = Pipe()
+            run.standardOutput = output
+            try run.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            run.waitUntilExit()
+            #expect(run.terminationStatus == 0, "\(extra): \(text)")
+            #expect(text.contains("18 passed, 0 failed"), "\(extra): \(text)")
+        }
+    }
+}
+
+final class ResponseHolder: Sendable {
+    private let storage = Mutex<HTTPClientResponse?>(nil)
+    func set(_ value: HTTPClientResponse?) { storage.withLock { $0 = value } }
+    var value: HTTPClientResponse? { storage.withLock { $0 } }
+}
+
+/// A PostgreSQL cluster of its own (scripts/pg), for a test that stops and restarts the server.
+final class ThrowawayCluster {
+    let directory: String
+    let url: String
+
+    init() throws {
+        directory = "/tmp/fnhost-pg-" + UUID().uuidString.prefix(8).lowercased()
+        try Self.script("start", directory, capture: false)
+        url = try Self.script("url", directory).split(separator: "\n").last.map(String.init) ?? ""
+        guard url.hasPrefix("postgresql://") else { throw StackError("scripts/pg start printed no URL") }
+    }
+
+    /// The fnhost role's password, as it appears in the URL.
+    var password: String {
+        guard let at = url.firstIndex(of: "@"), let colon = url[url.index(url.startIndex, offsetBy: 13)...].firstIndex(of: ":")
+        else { return "no-password-found" }
+        return String(url[url.index(after: colon)..<at])
+    }
+
+    func stopServer() throws { try Self.script("stop", directory, capture: false) }
+    func startServer() throws { try Self.script("start", directory, capture: false) }
+
+    func stop() {
+        _ = try? Self.script("stop", directory, capture: false)
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Runs scripts/pg. Commands that start the server run with posix_spawn and waitpid, not
+    /// Foundation's Process: the daemon would inherit Process's internal descriptors, and
+    /// `waitUntilExit` (or reading the output to its end) would wait for the database to stop.
+    @discardableResult
+    static func script(_ command: String, _ directory: String, capture: Bool = true) throws -> String {
+        let path = HostStack.packageRoot.appendingPathComponent("scripts/pg").path
+        guard capture else {
+            var pid: pid_t = 0
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+            let texts: [String] = [path, command, directory]
+            let arguments = texts.map { strdup($0) }
+            defer { arguments.forEach { free($0) } }
+            let spawned = (arguments + [nil]).withUnsafeBufferPointer { argv -> Int32 in
+                guard let base = argv.baseAddress else { return EINVAL }
+                return posix_spawn(&pid, path, &actions, nil, UnsafeMutablePointer(mutating: base), environ)
+            }
+            guard spawned == 0 else { throw StackError("scripts/pg \(command) could not start") }
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            guard status == 0 else { throw StackError("scripts/pg \(command) failed with status \(status)") }
+            return ""
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = [command, directory]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw StackError("scripts/pg \(command) failed: \(text)") }
+        return text
+    }
+}
