@@ -18,6 +18,9 @@ struct ServeCommand: ParsableCommand {
     @Flag(name: .customLong("no-nginx"), help: "Run only the host; nginx (or another FastCGI client) is started separately.")
     var noNginx = false
 
+    @Flag(name: .customLong("no-timers"), help: "Do not fire timer triggers on their schedules (fnhost trigger still fires them by hand).")
+    var noTimers = false
+
     @Flag(name: .customLong("replicate-standin"), help: "Also run the offline Replicate stand-in (next to this binary) and point REPLICATE_BASE_URL and REPLICATE_API_TOKEN at it.")
     var replicateStandIn = false
 
@@ -32,6 +35,7 @@ struct ServeCommand: ParsableCommand {
         var options = stack.hostOptions(functionsDirectory: functions.directory, edge: edge.options)
         options.admin = stack.resolvedAdminPort > 0 && !noNginx
         options.statusProviders = FnhostMain.statusProviders
+        options.timers = !noTimers
         try Paths.makeDirectory(stack.absoluteRunDirectory)
         try Paths.makeDirectory(options.socketDirectory)
         try Paths.makeDirectory(stack.absoluteResultsDirectory)

@@ -12,6 +12,9 @@ public struct HostOptions: Sendable {
     public var policy: SupervisionPolicy
     /// The executable workers run (`<it> worker ...`). Default: this process's own binary.
     public var executable: String
+    /// Whether timer triggers fire on their schedules. Default true; off, they can still be fired by
+    /// hand (`fnhost trigger`).
+    public var timers: Bool = true
     /// Whether the master serves its status page and trigger control (`<socketDirectory>/.admin.sock`,
     /// which nginx exposes on a loopback-only port). Default true.
     public var admin: Bool = true

@@ -65,8 +65,15 @@ public final class Master {
         self.companions = companions.map { ($0, 0, 0) }
         adminListener = options.admin ? try UnixListener(path: options.adminSocketPath) : nil
         statusCollector = StatusCollector(providers: options.statusProviders)
+        let timersOn = options.timers
         scheduler = TriggerScheduler(
-            triggers: pools.indices.map { ($0, pools[$0].spec.configuration.triggers) },
+            triggers: pools.indices.map { index in
+                (index, pools[index].spec.configuration.triggers.map { trigger in
+                    var scheduled = trigger
+                    scheduled.enabled = trigger.enabled && timersOn
+                    return scheduled
+                })
+            },
             now: Clock.epochMilliseconds() / 1000)
     }
 

@@ -17,7 +17,8 @@ final class TryOnStack {
 
     /// `environment` adds to (and overrides) what the functions get; `databaseURL` defaults to the
     /// cluster `make test` started.
-    init(standInDelayMilliseconds: Int = 0, environment: [String: String] = [:], databaseURL: String? = nil) throws {
+    /// Timers are off unless `timers` (the worker's 5-second timer would race the test's own calls).
+    init(standInDelayMilliseconds: Int = 0, environment: [String: String] = [:], databaseURL: String? = nil, timers: Bool = false) throws {
         guard let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
             throw StackError("DATABASE_URL is not set: run the tests with `make test`, which starts PostgreSQL")
         }
@@ -48,7 +49,9 @@ final class TryOnStack {
             "LEASE_SECONDS": "3",
         ].merging(environment) { _, new in new }
         do {
-            host = try HostStack(functions: "functions", environment: functionEnvironment, readyPath: Self.statusPath)
+            host = try HostStack(
+                functions: "functions", extraArguments: timers ? [] : ["--no-timers"], environment: functionEnvironment,
+                readyPath: Self.statusPath)
         } catch {
             standIn.stop()
             throw error

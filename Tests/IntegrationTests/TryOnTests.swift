@@ -131,7 +131,7 @@ import Testing
     }
 
     @Test func withTheStartTriggerOffATaskIsCompletedByTheWorkersTimerAlone() throws {
-        let stack = try TryOnStack(environment: ["WORKER_TRIGGER": "off"])
+        let stack = try TryOnStack(environment: ["WORKER_TRIGGER": "off"], timers: true)
         defer { stack.stop() }
         let taskId = try stack.startTask(garments: ["https://example.com/g.jpg"])
         // The shipped worker's timer fires every 5 s; nothing else calls the worker here.
