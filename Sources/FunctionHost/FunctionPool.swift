@@ -68,7 +68,6 @@ struct FunctionPool {
         for index in Self.dispatchOrder(workers.map(\.stage)) {
             guard let previous = workers[index].scoreboard?.tryReserve() else { continue }
             let connection = queue.removeFirst()
-            statistics.accepted += 1
             return (index, previous, connection)
         }
         return nil

@@ -18,18 +18,7 @@ extension Master {
 
     func adminReadable(_ descriptor: Int32) {
         guard var received = adminConnections[descriptor] else { return }
-        var buffer = [UInt8](repeating: 0, count: 8192)
-        var ended = false
-        while received.count < 65_536 {
-            let got = recv(descriptor, &buffer, buffer.count, Int32(MSG_DONTWAIT))
-            if got > 0 {
-                received.append(contentsOf: buffer[0..<got])
-                continue
-            }
-            if got < 0, errno == EINTR { continue }
-            ended = got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)
-            break
-        }
+        let ended = receiveAvailable(descriptor, into: &received, limit: 65_536)
         guard Self.requestComplete(received) || ended || received.count >= 65_536 else {
             adminConnections[descriptor] = received
             return

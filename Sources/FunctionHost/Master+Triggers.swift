@@ -102,18 +102,8 @@ extension Master {
     /// The answer to a trigger invocation arrived (or its connection ended).
     func triggerClientReadable(_ descriptor: Int32) {
         guard var run = triggerRuns[descriptor] else { return }
-        var buffer = [UInt8](repeating: 0, count: 16_384)
-        var ended = false
-        while true {
-            let got = recv(descriptor, &buffer, buffer.count, Int32(MSG_DONTWAIT))
-            if got > 0 {
-                run.received.append(contentsOf: buffer[0..<got])
-                continue
-            }
-            if got < 0, errno == EINTR { continue }
-            ended = got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)
-            break
-        }
+        // A response is capped at 3.5 MB by the worker; past that, stop reading and take what came.
+        let ended = receiveAvailable(descriptor, into: &run.received, limit: 4_000_000) || run.received.count >= 4_000_000
         let answer = FastCGIRecord.parseResponse(run.received)
         guard answer != nil || ended else {
             triggerRuns[descriptor] = run

@@ -111,7 +111,6 @@ extension Master {
             // Dispatched but never started: the request is untouched; it goes back first in line.
             if let owned, let connection = connections[owned] {
                 pools[index].queue.insert(PendingConnection(id: owned, descriptor: connection.descriptor, arrivedAt: now), at: 0)
-                pools[index].statistics.accepted -= 1
             }
         case .idle, .holding:
             if let owned { watch(owned) }

@@ -211,7 +211,6 @@ public final class Master {
                 guard sent >= 0 else {
                     // The worker is gone (its SIGCHLD is on the way): the request goes back first in line.
                     pools[index].queue.insert(pending, at: 0)
-                    pools[index].statistics.accepted -= 1
                     pools[index].workers[slot].ownedConnection = nil
                     break
                 }
@@ -311,6 +310,23 @@ public final class Master {
             guard got > 0 else { return }
             total += got
         }
+    }
+
+    /// Appends what has arrived on `descriptor` to `received`, without blocking and up to `limit`
+    /// bytes in all. Returns true when the peer closed the connection (or it failed).
+    func receiveAvailable(_ descriptor: Int32, into received: inout [UInt8], limit: Int) -> Bool {
+        while received.count < limit {
+            let got = peekBuffer.withUnsafeMutableBytes {
+                recv(descriptor, $0.baseAddress, min($0.count, limit - received.count), Int32(MSG_DONTWAIT))
+            }
+            if got > 0 {
+                received.append(contentsOf: peekBuffer[0..<got])
+                continue
+            }
+            if got < 0, errno == EINTR { continue }
+            return got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)
+        }
+        return false
     }
 
     /// Writes a complete error response on a connection and closes it.

@@ -1,7 +1,5 @@
 /// Counters of one function's pool since the host started, for the log and the status page.
 public struct PoolStatistics: Sendable, Equatable {
-    /// Invocations handed to a worker.
-    public var accepted: Int = 0
     /// Requests answered 429 because no worker became free in time or the queue was full.
     public var throttled: Int = 0
     /// Invocations that ran past the function's timeout.

@@ -151,6 +151,13 @@ func inParallel<T: Sendable>(_ count: Int, _ job: @escaping @Sendable (Int) -> T
     return results.values
 }
 
+/// A value another thread sets, read once it has.
+final class Holder<T: Sendable>: Sendable {
+    private let storage = Mutex<T?>(nil)
+    func set(_ value: T?) { storage.withLock { $0 = value } }
+    var value: T? { storage.withLock { $0 } }
+}
+
 private final class ResultBox<T: Sendable>: Sendable {
     private let storage: Mutex<[T?]>
     init(count: Int) { storage = Mutex(Array(repeating: nil, count: count)) }

@@ -100,7 +100,7 @@ import Testing
         }
         #expect(inFlight == [200, 200])
         // SIGTERM while an invocation runs: it completes, then the host exits.
-        let drained = ResultHolder()
+        let drained = Holder<Int>()
         let thread = Thread { drained.set((try? sendRequest(base, "/sleep?ms=800"))?.status ?? -1) }
         thread.start()
         Thread.sleep(forTimeInterval: 0.3)
@@ -113,10 +113,4 @@ import Testing
         #expect(drained.value == 200, "the in-flight invocation finished with its own response")
         #expect(stack.logEvents("host_stopped").count == 1)
     }
-}
-
-final class ResultHolder: Sendable {
-    private let storage = Mutex<Int?>(nil)
-    func set(_ value: Int) { storage.withLock { $0 = value } }
-    var value: Int? { storage.withLock { $0 } }
 }

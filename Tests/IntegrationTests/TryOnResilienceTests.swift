@@ -48,7 +48,7 @@ import Testing
         let taskId = try stack.startTask(garments: ["https://example.com/g.jpg"])
         try stack.standIn.setFaults(#"{"hangMs": 4000, "hangCount": 1}"#)
         let base = stack.baseURL
-        let first = ResponseHolder()
+        let first = Holder<HTTPClientResponse>()
         let workerA = Thread { first.set(try? sendRequest(base, TryOnStack.workerPath)) }
         workerA.start()
         Thread.sleep(forTimeInterval: 2.6)
@@ -85,12 +85,6 @@ import Testing
             #expect(text.contains("18 passed, 0 failed"), "\(extra): \(text)")
         }
     }
-}
-
-final class ResponseHolder: Sendable {
-    private let storage = Mutex<HTTPClientResponse?>(nil)
-    func set(_ value: HTTPClientResponse?) { storage.withLock { $0 = value } }
-    var value: HTTPClientResponse? { storage.withLock { $0 } }
 }
 
 /// A PostgreSQL cluster of its own (scripts/pg), for a test that stops and restarts the server.

@@ -12,7 +12,6 @@ import TryOnCore
 /// `TASK_DEADLINE_SECONDS` (default 600); `TASK_MAX_ATTEMPTS` (default 5);
 /// `WORKER_TRIGGER` (`off` disables the trigger, for tests of the timer).
 public struct StartFunction: CloudFunction {
-    static let workerPublicURL = "https://functions.poehali.dev/1fb0123a-5d1e-4bf3-8052-44ac16407a2e"
     /// Seconds a page should expect per garment (the model takes 15-60 s per prediction).
     static let secondsPerGarment = 45
 
@@ -29,7 +28,7 @@ public struct StartFunction: CloudFunction {
         trigger = BackgroundSender(threads: 2, maxPending: 32)
         workerURL =
             environment["WORKER_TRIGGER"] == "off"
-            ? nil : environment["WORKER_URL"] ?? FunctionURL.local(for: Self.workerPublicURL, environment: environment)
+            ? nil : environment["WORKER_URL"] ?? FunctionURL.local(for: TryOnFunctionURL.worker, environment: environment)
         workerToken = environment["WORKER_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         deadlineSeconds = Double(environment["TASK_DEADLINE_SECONDS"] ?? "") ?? 600
         maxAttempts = Int(environment["TASK_MAX_ATTEMPTS"] ?? "") ?? 5

@@ -138,8 +138,7 @@ public struct WorkerSettings: Sendable {
             environment["WORKER_CHAIN"] == "off"
             ? nil
             : environment["WORKER_URL"]
-                ?? FunctionURL.local(
-                    for: "https://functions.poehali.dev/1fb0123a-5d1e-4bf3-8052-44ac16407a2e", environment: environment)
+                ?? FunctionURL.local(for: TryOnFunctionURL.worker, environment: environment)
         storage = ResultStorage.fromEnvironment(environment)
         var name = [CChar](repeating: 0, count: 256)
         gethostname(&name, name.count - 1)

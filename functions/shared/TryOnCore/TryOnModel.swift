@@ -1,5 +1,11 @@
 import FunctionRuntime
 
+/// The try-on functions' public URLs (`functions/func2url.json`), for the calls between them;
+/// `FunctionURL.local(for:environment:)` maps them to this host.
+public enum TryOnFunctionURL {
+    public static let worker = "https://functions.poehali.dev/1fb0123a-5d1e-4bf3-8052-44ac16407a2e"
+}
+
 /// Status values of `replicate_tasks.status`: the four the original page knows.
 public enum TaskStatus: String, Sendable, CaseIterable {
     case pending, processing, completed, failed
