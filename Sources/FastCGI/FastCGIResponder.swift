@@ -79,15 +79,22 @@ public final class FastCGIResponder {
     /// example after its own timeout); the invocation still counts, nothing else is affected.
     @discardableResult
     public func write(status: Int, reason: String, headers: [(String, String)], body: [UInt8]) -> Bool {
-        var head = "Status: \(status) \(reason)\r\n"
+        // Built as bytes: one buffer, no String appends (each re-checks the string's encoding).
+        var head: [UInt8] = []
+        head.reserveCapacity(64 + headers.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count + 4 })
+        head.append(contentsOf: "Status: ".utf8)
+        head.append(contentsOf: String(status).utf8)
+        head.append(UInt8(ascii: " "))
+        head.append(contentsOf: reason.utf8)
+        head.append(contentsOf: "\r\n".utf8)
         for (name, value) in headers {
-            head += name
-            head += ": "
-            head += value
-            head += "\r\n"
+            head.append(contentsOf: name.utf8)
+            head.append(contentsOf: ": ".utf8)
+            head.append(contentsOf: value.utf8)
+            head.append(contentsOf: "\r\n".utf8)
         }
-        head += "\r\n"
-        var written = head.withUTF8 { bytes in
+        head.append(contentsOf: "\r\n".utf8)
+        var written = head.withUnsafeBufferPointer { bytes in
             bytes.withMemoryRebound(to: CChar.self) { FCGX_PutStr($0.baseAddress, Int32($0.count), request.pointee.out) }
         }
         if written >= 0, !body.isEmpty {

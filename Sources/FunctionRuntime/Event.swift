@@ -71,7 +71,7 @@ public struct Event: Sendable, Equatable {
         if let value = headers[name] { return value }
         let canonical = HeaderName.canonical(name)
         if let value = headers[canonical] { return value }
-        return headers.first { $0.key.lowercased() == canonical.lowercased() }?.value
+        return headers.first { HeaderName.equal($0.key, canonical) }?.value
     }
 
     /// The body's raw bytes: base64-decoded when `isBase64Encoded`, the UTF-8 text otherwise.

@@ -82,7 +82,7 @@ public struct EventBuilder: Sendable {
         var forwardedFor: String?
         var sawContentLength = false
         for (rawName, value) in request.headers {
-            let lower = rawName.lowercased()
+            let lower = HeaderName.lowercased(rawName)
             if Self.strippedRequestHeaders.contains(lower) { continue }
             switch lower {
             case "authorization":
@@ -135,6 +135,6 @@ public struct EventBuilder: Sendable {
     public static func isJSONMediaType(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
         let mediaType = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }
-        return String(decoding: mediaType, as: UTF8.self).trimmedASCIIWhitespace.lowercased() == "application/json"
+        return HeaderName.lowercased(String(decoding: mediaType, as: UTF8.self).trimmedASCIIWhitespace) == "application/json"
     }
 }

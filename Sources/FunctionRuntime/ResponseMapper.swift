@@ -28,14 +28,16 @@ public struct ResponseMapper: Sendable {
         guard (100...599).contains(response.statusCode) else {
             throw malformed("statusCode \(response.statusCode) is not an HTTP status (100-599)")
         }
-        let overridden = Set(response.multiValueHeaders.keys.map { $0.lowercased() })
         var lines: [(String, String)] = []
         lines.reserveCapacity(response.headers.count + response.multiValueHeaders.count)
-        for (name, value) in response.headers.sorted(by: { $0.key < $1.key })
-        where !overridden.contains(name.lowercased()) {
+        // Sorted by bytes for a stable order (the dictionary's is per process); `multiValueHeaders`
+        // overrides a single header of the same name in any casing.
+        let overridden = response.multiValueHeaders.isEmpty ? [] : Set(response.multiValueHeaders.keys.map(HeaderName.lowercased))
+        for (name, value) in response.headers.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) })
+        where overridden.isEmpty || !overridden.contains(HeaderName.lowercased(name)) {
             try append(name, value, to: &lines)
         }
-        for (name, values) in response.multiValueHeaders.sorted(by: { $0.key < $1.key }) {
+        for (name, values) in response.multiValueHeaders.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
             for value in values { try append(name, value, to: &lines) }
         }
 
@@ -57,41 +59,40 @@ public struct ResponseMapper: Sendable {
     }
 
     private func append(_ name: String, _ value: String, to lines: inout [(String, String)]) throws(RuntimeError) {
-        guard Self.isToken(name) else {
+        guard HeaderName.isToken(name) else {
             throw malformed("header name \(JSONValue.string(name).encoded()) is not a valid HTTP header name")
         }
         guard !value.utf8.contains(where: { $0 == 10 || $0 == 13 || $0 == 0 }) else {
             throw malformed("header \(name) has a line break or NUL in its value")
         }
-        let lower = name.lowercased()
-        if Self.removedHeaders.contains(lower) || lower.hasPrefix("x-accel-") { return }
-        if Self.rejectedHeaders.contains(lower) {
-            throw malformed("header \(HeaderName.canonical(name)) is not allowed in a function response")
+        switch Self.rule(for: name) {
+        case .pass: lines.append((name, value))
+        case .remove: return
+        case .reject: throw malformed("header \(HeaderName.canonical(name)) is not allowed in a function response")
+        case .remap: lines.append(("X-Yf-Remapped-" + HeaderName.canonical(name), value))
+        case .setCookie:
+            if options.rewriteAuthorizationAndCookies {
+                lines.append(("Set-Cookie", options.dropCookieDomain ? Self.droppingDomain(value) : value))
+            } else {
+                lines.append((name, value))
+            }
         }
-        if Self.remappedHeaders.contains(lower) {
-            lines.append(("X-Yf-Remapped-" + HeaderName.canonical(name), value))
-        } else if lower == "x-set-cookie", options.rewriteAuthorizationAndCookies {
-            lines.append(("Set-Cookie", options.dropCookieDomain ? Self.droppingDomain(value) : value))
-        } else {
-            lines.append((name, value))
-        }
+    }
+
+    /// What the edge does with a response header.
+    enum HeaderRule { case pass, remove, reject, remap, setCookie }
+
+    /// The rule for `name` (any casing).
+    static func rule(for name: String) -> HeaderRule {
+        let lower = HeaderName.lowercased(name)
+        if removedHeaders.contains(lower) || lower.hasPrefix("x-accel-") { return .remove }
+        if rejectedHeaders.contains(lower) { return .reject }
+        if remappedHeaders.contains(lower) { return .remap }
+        return lower == "x-set-cookie" ? .setCookie : .pass
     }
 
     private func malformed(_ reason: String) -> RuntimeError {
         RuntimeError(.malformedResponse, "Malformed serverless function response: \(reason)")
-    }
-
-    /// RFC 9110 token characters.
-    static func isToken(_ name: String) -> Bool {
-        guard !name.isEmpty else { return false }
-        return name.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"):
-                true
-            default: "!#$%&'*+-.^_`|~".utf8.contains(byte)
-            }
-        }
     }
 
     /// A `Set-Cookie` value without its `Domain=` attribute.

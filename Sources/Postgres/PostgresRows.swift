@@ -19,25 +19,19 @@ public struct PostgresRows: RandomAccessCollection, Sendable {
     public let commandTag: String
 
     private let values: [[String?]]
-    private let index: [String: Int]
 
     init(columns: [String], values: [[String?]], affectedRows: Int, commandTag: String) {
         self.columns = columns
         self.values = values
         self.affectedRows = affectedRows
         self.commandTag = commandTag
-        var index: [String: Int] = [:]
-        for (position, name) in columns.enumerated() where index[name] == nil {
-            index[name] = position  // the first column of a duplicated name wins
-        }
-        self.index = index
     }
 
     public var startIndex: Int { 0 }
     public var endIndex: Int { values.count }
 
     public subscript(position: Int) -> PostgresRow {
-        PostgresRow(values: values[position], index: index)
+        PostgresRow(values: values[position], columns: columns)
     }
 
     /// Copies a `PGresult` into Swift values. Called only by the checked helper, which clears the result afterwards.
@@ -70,20 +64,23 @@ public struct PostgresRows: RandomAccessCollection, Sendable {
 }
 
 /// One row of ``PostgresRows``: values by column name (`row["name"]`) or position (`row[0]`).
+///
+/// Names are found by a linear search of the result's columns: results have a handful of columns,
+/// and comparing short names costs less than building a hash table for every result.
 public struct PostgresRow: Sendable {
     /// The row's values in column order; `nil` is SQL `NULL`.
     public let values: [String?]
-    private let index: [String: Int]
+    private let columns: [String]
 
-    init(values: [String?], index: [String: Int]) {
+    init(values: [String?], columns: [String]) {
         self.values = values
-        self.index = index
+        self.columns = columns
     }
 
-    /// The value of the named column; `nil` for SQL `NULL` *and* for a column the result does not have
-    /// (use ``hasColumn(_:)`` to tell them apart).
+    /// The value of the named column (the first, when a name repeats); `nil` for SQL `NULL` *and* for
+    /// a column the result does not have (use ``hasColumn(_:)`` to tell them apart).
     public subscript(column: String) -> String? {
-        guard let position = index[column] else { return nil }
+        guard let position = columns.firstIndex(of: column) else { return nil }
         return values[position]
     }
 
@@ -93,5 +90,5 @@ public struct PostgresRow: Sendable {
     }
 
     /// Whether the result has a column with this name.
-    public func hasColumn(_ column: String) -> Bool { index[column] != nil }
+    public func hasColumn(_ column: String) -> Bool { columns.contains(column) }
 }

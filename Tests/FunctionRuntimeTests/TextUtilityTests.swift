@@ -66,6 +66,45 @@ import Testing
         #expect(!HeaderName.equal("X-User-Id", "X_User_Id"))
     }
 
+    @Test(arguments: [
+        ("X-User-Id", "x-user-id"), ("x-user-id", "x-user-id"), ("CONTENT-TYPE", "content-type"), ("", ""),
+        ("X-Ünïcode", "x-Ünïcode"), ("A1-B2_C3", "a1-b2_c3"),
+    ])
+    func lowercasingTouchesOnlyASCIILetters(name: String, lower: String) {
+        #expect(HeaderName.lowercased(name) == lower)
+    }
+
+    @Test(arguments: [
+        ("X-User-Id", true), ("x", true), ("!#$%&'*+-.^_`|~09azAZ", true), ("", false), ("X User", false),
+        ("X:Y", false), ("X\r\nY", false), ("Ünï", false), ("a(b)", false), ("a\"b", false), ("a\u{7F}", false),
+    ])
+    func tokensAreRFC9110Tchars(name: String, isToken: Bool) {
+        #expect(HeaderName.isToken(name) == isToken)
+    }
+
+    // MARK: JSONText
+
+    @Test func jsonTextWritesKeysInOrderWithEscapesAndNumbers() throws {
+        var text = JSONText(capacity: 8)
+        text.add("s", "a\"b\\c\nd\u{1}é")
+        text.add("i", -1_234_567_890_123)
+        text.add("zero", 0)
+        text.add("max", Int.max)
+        text.add("min", Int.min)
+        text.add("d", 2.5)
+        text.add("whole", 3.0)
+        text.add("nan", Double.nan)
+        text.add("b", false)
+        text.add("raw", raw: "[1,2]")
+        text.addNull("n")
+        let json = text.finish()
+        #expect(json == #"{"s":"a\"b\\c\nd\u0001é","i":-1234567890123,"zero":0,"max":9223372036854775807,"#
+            + #""min":-9223372036854775808,"d":2.5,"whole":3,"nan":null,"b":false,"raw":[1,2],"n":null}"#)
+        let parsed = try JSONValue.parse(json)
+        #expect(parsed["s"] == .string("a\"b\\c\nd\u{1}é"))
+        #expect(JSONText(capacity: 0).finish() == "{}")
+    }
+
     // MARK: RequestTime
 
     @Test(arguments: [

@@ -1,0 +1,236 @@
+"""The processes a benchmark run starts, each on free loopback ports inside the run's own folder.
+
+Every class starts its process in __init__ (waiting until it answers) and has stop(); the run stops
+them in reverse order. Nothing listens beyond 127.0.0.1 or a unix socket.
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url, deadline=30, headers=None):
+    """Waits until `url` answers anything below 500 (a 404 JSON from a function means it is up)."""
+    end = time.time() + deadline
+    last = None
+    while time.time() < end:
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=2):
+                return
+        except urllib.error.HTTPError as error:
+            if error.code < 500:
+                return
+            last = error
+        except Exception as error:  # connection refused while starting
+            last = error
+        time.sleep(0.05)
+    raise SystemExit(f"bench: {url} did not answer ({last})")
+
+
+def binaries(config):
+    """The folder with fnhost, fnhost-testhost and replicate-standin of a `swift build -c config`."""
+    path = subprocess.run(["swift", "build", "-c", config, "--show-bin-path"], cwd=ROOT, capture_output=True,
+                          text=True, check=True).stdout.strip()
+    needed = ["fnhost", "fnhost-testhost", "replicate-standin"]
+    if not all(os.path.exists(os.path.join(path, name)) for name in needed):
+        subprocess.run(["swift", "build", "-c", config], cwd=ROOT, check=True)
+    return path
+
+
+class Postgres:
+    """A private cluster through scripts/pg (unix socket only); `url` is the fnhost role's DATABASE_URL."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.url = subprocess.run([os.path.join(ROOT, "scripts", "pg"), "start", folder], capture_output=True,
+                                  text=True, check=True).stdout.strip().splitlines()[-1]
+
+    def migrate(self, bin_dir, schema):
+        """Creates `schema` with the project's migrations (fnhost migrate), for one phase's tasks."""
+        env = dict(os.environ, DATABASE_URL=self.url, MAIN_DB_SCHEMA=schema)
+        subprocess.run([os.path.join(bin_dir, "fnhost"), "migrate", "--folder", "db_migrations"], cwd=ROOT, env=env,
+                       check=True, capture_output=True)
+
+    def stop(self):
+        subprocess.run([os.path.join(ROOT, "scripts", "pg"), "stop", self.folder], capture_output=True)
+
+
+class StandIn:
+    """The offline Replicate stand-in on an ephemeral port (its first stdout line is the port)."""
+
+    def __init__(self, bin_dir, folder, delay_ms=0):
+        os.makedirs(folder, exist_ok=True)
+        self.log = open(os.path.join(folder, "standin.log"), "w")
+        self.process = subprocess.Popen(
+            [os.path.join(bin_dir, "replicate-standin"), "--port", "0", "--delay-ms", str(delay_ms), "--quiet",
+             "--files-dir", folder], stdout=subprocess.PIPE, stderr=self.log, text=True)
+        first = self.process.stdout.readline().strip()  # "listening on 127.0.0.1:PORT"
+        self.port = int(first.rsplit(":", 1)[-1])
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        wait_http(self.base_url + "/_standin/health")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        self.log.close()
+
+
+class Fnhost:
+    """`fnhost serve` (or fnhost-testhost) on a free port with its own run folder and environment."""
+
+    def __init__(self, binary, functions, run_dir, ready_path, env=None, extra=(), port=None):
+        self.port = port or free_port()
+        self.run_dir = run_dir
+        os.makedirs(run_dir, exist_ok=True)
+        os.chmod(run_dir, 0o755)  # nginx's workers (nobody, when started as root) must reach the sockets
+        self.log_path = os.path.join(run_dir, "serve.log")
+        self.log = open(self.log_path, "a")
+        self.process = subprocess.Popen(
+            [binary, "serve", "--functions", functions, "--port", str(self.port), "--run-dir", run_dir, *extra],
+            cwd=ROOT, stdout=self.log, stderr=self.log, env=dict(os.environ, **(env or {})))
+        self.url = f"http://127.0.0.1:{self.port}"
+        try:
+            wait_http(self.url + ready_path)
+        except SystemExit:
+            self.stop()
+            with open(self.log_path) as f:
+                sys.stderr.write(f.read()[-3000:])
+            raise
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+class Gunicorn:
+    """The Python peer (bench/peers/status_peer.py) under gunicorn's sync workers on a unix socket."""
+
+    def __init__(self, folder, name, workers, env):
+        os.makedirs(folder, exist_ok=True)
+        self.socket = os.path.join(folder, f"{name}.sock")
+        self.log = open(os.path.join(folder, f"{name}.log"), "w")
+        gunicorn = shutil.which("gunicorn") or "/usr/bin/gunicorn"
+        self.process = subprocess.Popen(
+            [gunicorn, "--workers", str(workers), "--bind", f"unix:{self.socket}", "--chdir",
+             os.path.join(ROOT, "bench", "peers"), "--log-level", "warning", "--umask", "0", "status_peer:application"],
+            stdout=self.log, stderr=self.log, env=dict(os.environ, **env))
+        end = time.time() + 20
+        while not os.path.exists(self.socket):
+            if time.time() > end or self.process.poll() is not None:
+                raise SystemExit(f"bench: gunicorn {name} did not start (see {self.log.name})")
+            time.sleep(0.05)
+
+    def worker_pids(self):
+        return children(self.process.pid)
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=20)
+        self.log.close()
+
+
+class BenchNginx:
+    """nginx with one worker: `return 200` with a small JSON body at /static (the ceiling), and each
+    Python peer proxied at /<name> (nginx to gunicorn, a connection per request as gunicorn's sync
+    workers expect). Same nginx binary and worker count as fnhost's own."""
+
+    def __init__(self, folder, peers):
+        self.port = free_port()
+        prefix = os.path.join(folder, "bench-nginx")
+        os.makedirs(os.path.join(prefix, "conf"), exist_ok=True)
+        os.makedirs(os.path.join(prefix, "tmp"), exist_ok=True)
+        user = "user nobody nogroup;" if os.geteuid() == 0 else ""
+        upstreams = "".join(f"    upstream {name} {{ server unix:{path}; }}\n" for name, path in peers.items())
+        locations = "".join(f"        location = /{name} {{ proxy_pass http://{name}; }}\n" for name in peers)
+        with open(os.path.join(prefix, "conf", "nginx.conf"), "w") as f:
+            f.write(f"""worker_processes 1;
+pid nginx.pid;
+error_log stderr warn;
+{user}
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path tmp; fastcgi_temp_path tmp; proxy_temp_path tmp; uwsgi_temp_path tmp; scgi_temp_path tmp;
+{upstreams}    server {{
+        listen 127.0.0.1:{self.port};
+        location = /static {{ default_type application/json; return 200 '{{"ok":true}}'; }}
+{locations}    }}
+}}
+""")
+        self.process = subprocess.Popen(
+            [shutil.which("nginx") or "/usr/sbin/nginx", "-p", prefix + "/", "-c", "conf/nginx.conf", "-e", "stderr",
+             "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=open(os.path.join(prefix, "error.log"), "w"))
+        self.url = f"http://127.0.0.1:{self.port}"
+        wait_http(self.url + "/static")
+
+    def stop(self):
+        self.process.send_signal(signal.SIGQUIT)
+        self.process.wait(timeout=10)
+
+
+class SilentServer:
+    """Accepts TCP connections and never answers: a worker URL that is slow beyond any timeout."""
+
+    def __init__(self):
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(1024)
+        self.port = self.listener.getsockname()[1]
+        self.held = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            self.held.append(connection)
+
+    def stop(self):
+        self.listener.close()
+        for connection in self.held:
+            connection.close()
+
+
+def children(pid):
+    """Direct children of `pid` (from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+def descendants(pid):
+    result = []
+    for child in children(pid):
+        result.append(child)
+        result.extend(descendants(child))
+    return result

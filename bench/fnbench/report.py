@@ -1,0 +1,148 @@
+"""The run's figures and their rendering: the markdown table bench/results.md holds, with the
+issue's targets checked against this run's own numbers."""
+import datetime
+import os
+
+from . import memory, processes
+
+
+def _fmt(value, digits=2):
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+class Report:
+    def __init__(self, duration, config, counts):
+        self.duration = duration
+        self.config = config
+        self.counts = counts
+        self.rows = []        # (section, name, connections, result)
+        self.memory = []      # (what, rss kB, pss kB, processes)
+        self.drains = []      # (name, result)
+        self.pickups = []     # (name, result)
+
+    def row(self, section, name, connections, result):
+        self.rows.append((section, name, connections, result))
+        print(f"  {name} c={connections}: {result['rps']:.0f}/s p99 {_fmt(result['p99'])} ms", flush=True)
+
+    def memory_of_workers(self, master_pid):
+        """One warm worker process per function of the host whose master is `master_pid` (the largest
+        RSS among that function's workers)."""
+        best = {}
+        for pid in processes.children(master_pid):
+            function = memory.function_of(pid)
+            if function:
+                rss, pss = memory.rss_kb(pid), memory.pss_kb(pid)
+                if rss > best.get(function, (0, 0))[0]:
+                    best[function] = (rss, pss)
+        for function, (rss, pss) in sorted(best.items()):
+            self.memory.append((f"warm `{function}` worker process", rss, pss, 1))
+
+    def memory_of_stack(self, what, master_pid):
+        pids = [master_pid] + processes.descendants(master_pid)
+        self.memory.append((what, sum(memory.rss_kb(p) for p in pids), sum(memory.pss_kb(p) for p in pids),
+                            len(pids)))
+
+    def drain(self, name, result):
+        self.drains.append((name, result))
+        print(f"  drain {name}: {result['tasks_per_s']:.0f} tasks/s", flush=True)
+
+    def pickup(self, name, result):
+        self.pickups.append((name, result))
+        print(f"  pickup {name}: p50 {_fmt(result['p50_ms'])} ms, p99 {_fmt(result['p99_ms'])} ms", flush=True)
+
+    def count(self):
+        return len(self.rows) + len(self.memory) + len(self.drains) + len(self.pickups)
+
+    def missing(self):
+        gaps = [f"{name} c={c}" for _, name, c, r in self.rows if not r["rps"]]
+        gaps += [name for name, r in self.drains if not r["tasks_per_s"] or r["visible_p50_ms"] is None]
+        gaps += [name for name, r in self.pickups if r["p50_ms"] is None or r["not_picked_up"]]
+        gaps += [what for what, rss, _, _ in self.memory if not rss]
+        if not any("worker process" in what for what, *_ in self.memory):
+            gaps.append("worker memory")
+        return gaps
+
+    def _rps(self, prefix, connections):
+        for _, name, c, r in self.rows:
+            if name.startswith(prefix) and c == connections:
+                return r
+        return None
+
+    def targets(self):
+        """The issue's targets, each with this run's figure and whether it is met."""
+        lines = []
+        high = max(self.counts)
+        mid = 16 if 16 in self.counts else high
+
+        def ratio(a, b, c):
+            x, y = self._rps(a, c), self._rps(b, c)
+            return x["rps"] / y["rps"] if x and y and y["rps"] else None
+
+        def check(label, value, goal, good):
+            verdict = "-" if value is None else ("met" if good(value) else "NOT met")
+            lines.append(f"| {label} | {goal} | {_fmt(value)} | {verdict} |")
+
+        for c in self.counts:
+            check(f"status / Python per-request peer, c={c}", ratio("status on fnhost", "status in Python, connection per", c),
+                  ">= 30", lambda v: v >= 30)
+            check(f"status / Python persistent peer, c={c}", ratio("status on fnhost", "status in Python, persistent", c),
+                  ">= 4", lambda v: v >= 4)
+            check(f"status / hello (4 workers), c={c}", ratio("status on fnhost", "hello on fnhost (4", c), ">= 0.6",
+                  lambda v: v >= 0.6)
+            check(f"hello (4 workers) / nginx static, c={c}", ratio("hello on fnhost (4", "nginx static", c), ">= 0.2",
+                  lambda v: v >= 0.2)
+        status_high = self._rps("status on fnhost", high)
+        check(f"status p99 ms, c={high}", status_high and status_high["p99"], "< 10", lambda v: v < 10)
+        for _, name, c, r in self.rows:
+            if name.startswith("start") and c == mid:
+                check(f"{name}: p99 ms, c={c}", r["p99"], "< 15", lambda v: v < 15)
+        for name, r in self.pickups:
+            if "trigger lost" in name:
+                check(f"pickup p99 ms, {name}", r["p99_ms"], "< 6000 (period + 1 s)", lambda v: v < 6000)
+            else:
+                check(f"pickup p50 ms, {name}", r["p50_ms"], "< 50", lambda v: v < 50)
+        for what, rss, _, _ in self.memory:
+            if "worker process" in what:
+                check(f"{what}: RSS MiB", rss / 1024, "< 20 MB (19.07 MiB)", lambda v: v < 20e6 / 2**20)
+        return lines
+
+    def markdown(self):
+        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        memory_gib = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30)
+        out = ["# fnhost benchmarks", "",
+               f"Run {now} on {os.cpu_count()} cores, {memory_gib} GiB; {self.config} build; wrk {self.duration} s "
+               "per row; nginx with 1 worker process everywhere; one PostgreSQL cluster (unix socket) and the "
+               "Replicate stand-in at zero delay for every row. Ratios are against nginx's static row at the same "
+               "connection count; absolute numbers drift on this shared machine, the ratios within one run are the "
+               "result.", "",
+               "## Requests", "",
+               "| row | connections | requests/s | ratio to nginx | p50 ms | p99 ms | non-2xx |",
+               "|---|---:|---:|---:|---:|---:|---:|"]
+        ceiling = {c: r["rps"] for _, name, c, r in self.rows if name.startswith("nginx")}
+        for section, name, c, r in self.rows:
+            ratio = r["rps"] / ceiling[c] if ceiling.get(c) else None
+            p50 = _fmt(r["p50"]) + (" (avg)" if r.get("p50_is_average") else "")
+            out.append(f"| {name} | {c} | {r['rps']:.0f} | {_fmt(ratio, 3)} | {p50} | {_fmt(r['p99'])} | "
+                       f"{r['non2xx']} |")
+        out += ["", "pgbench reports transactions/s and an average latency (no percentiles).", "",
+                "## Worker drain", "",
+                "| queue | tasks | failed | seconds | tasks/s | prediction done to `completed` visible, p50 ms | p99 ms |",
+                "|---|---:|---:|---:|---:|---:|---:|"]
+        for name, r in self.drains:
+            out.append(f"| {name} | {r['tasks']} | {r['failed']} | {_fmt(r['seconds'])} | {_fmt(r['tasks_per_s'], 0)} | "
+                       f"{_fmt(r['visible_p50_ms'])} | {_fmt(r['visible_p99_ms'])} |")
+        out += ["", "Drained by the worker's 5-second timer plus 4 parallel worker invocations (its concurrency), "
+                "each invocation chaining the next while tasks are ready; seconds run from the first claim to the "
+                "last `completed`.", "",
+                "## Pickup: start's answer to the task being `processing`", "",
+                "| trigger | tasks | p50 ms | p99 ms | max ms |", "|---|---:|---:|---:|---:|"]
+        for name, r in self.pickups:
+            out.append(f"| {name} | {r['tasks']} | {_fmt(r['p50_ms'])} | {_fmt(r['p99_ms'])} | {_fmt(r['max_ms'])} |")
+        out += ["", "## Memory", "", "| process | count | RSS MiB | PSS MiB |", "|---|---:|---:|---:|"]
+        for what, rss, pss, n in self.memory:
+            out.append(f"| {what} | {n} | {rss / 1024:.1f} | {pss / 1024:.1f} |")
+        out += ["", "RSS counts shared libraries in full in every process; PSS divides shared pages among the "
+                "processes mapping them.", "", "## Targets", "", "| target | goal | this run | verdict |",
+                "|---|---|---:|---|"]
+        out += self.targets()
+        return "\n".join(out) + "\n"
