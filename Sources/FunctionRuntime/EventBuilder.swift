@@ -14,13 +14,6 @@ public struct EventBuilder: Sendable {
         self.options = options
     }
 
-    /// Request headers Yandex Cloud Functions removes (lower case). `authorization` and `cookie`
-    /// are in the list too, but are handled by the rewrite switch.
-    static let strippedRequestHeaders: Set<String> = [
-        "expect", "te", "trailer", "upgrade", "proxy-authenticate", "connection", "content-md5",
-        "max-forwards", "server", "transfer-encoding", "www-authenticate",
-    ]
-
     /// Builds the event, or throws `.payloadTooLarge` when it would exceed `options.maxEventBytes`.
     public func build(_ request: IncomingRequest, traceId: String = TraceID.make()) throws(RuntimeError) -> Event {
         let headerList = edgeHeaders(for: request, traceId: traceId)
@@ -83,8 +76,11 @@ public struct EventBuilder: Sendable {
         var sawContentLength = false
         for (rawName, value) in request.headers {
             let lower = HeaderName.lowercased(rawName)
-            if Self.strippedRequestHeaders.contains(lower) { continue }
             switch lower {
+            // Removed by Yandex Cloud Functions' edge.
+            case "expect", "te", "trailer", "upgrade", "proxy-authenticate", "connection", "content-md5",
+                "max-forwards", "server", "transfer-encoding", "www-authenticate":
+                continue
             case "authorization":
                 if rewrite {
                     if !clientSentXAuthorization { result.append(("X-Authorization", value)) }

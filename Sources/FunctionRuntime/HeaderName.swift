@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Header-name spelling as the platform delivers it.
 ///
 /// Every function here works on the UTF-8 bytes and builds at most one new string: they run for
@@ -29,15 +35,38 @@ public enum HeaderName {
         left.utf8.count == right.utf8.count && left.utf8.elementsEqual(right.utf8) { lowered($0) == lowered($1) }
     }
 
+    /// Byte-wise order of two names (what sorting header lines uses: stable, and far cheaper than
+    /// `String`'s Unicode-aware comparison).
+    public static func precedes(_ left: String, _ right: String) -> Bool {
+        var left = left, right = right
+        return left.withUTF8 { l in
+            right.withUTF8 { r in
+                let common = min(l.count, r.count)
+                if common > 0, let lb = l.baseAddress, let rb = r.baseAddress {
+                    let order = memcmp(lb, rb, common)
+                    if order != 0 { return order < 0 }
+                }
+                return l.count < r.count
+            }
+        }
+    }
+
     /// `name` with ASCII letters in lower case (header names are ASCII tokens; other bytes stay).
     public static func lowercased(_ name: String) -> String {
-        guard name.utf8.contains(where: isUpper) else { return name }
-        return String(decoding: name.utf8.map(lowered), as: UTF8.self)
+        var name = name
+        return name.withUTF8 { bytes in
+            guard bytes.contains(where: isUpper) else { return nil }
+            return String(unsafeUninitializedCapacity: bytes.count) { output in
+                for index in bytes.indices { output[index] = lowered(bytes[index]) }
+                return bytes.count
+            }
+        } ?? name
     }
 
     /// True when `name` is a non-empty RFC 9110 token (what a header name may be).
     public static func isToken(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.allSatisfy { tokenBytes[Int($0)] }
+        var name = name
+        return name.withUTF8 { bytes in !bytes.isEmpty && bytes.allSatisfy { tokenBytes[Int($0)] } }
     }
 
     private static func canonical<Bytes: Sequence<UInt8>>(bytes: Bytes, underscoreIsDash: Bool) -> String {

@@ -3,11 +3,22 @@ public enum QueryString {
     public static func parse(_ raw: String) -> [(name: String, value: String)] {
         guard !raw.isEmpty else { return [] }
         var pairs: [(name: String, value: String)] = []
-        for part in raw.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
-            if let equals = part.firstIndex(of: UInt8(ascii: "=")) {
-                pairs.append((decode(part[part.startIndex..<equals]), decode(part[part.index(after: equals)...])))
-            } else {
-                pairs.append((decode(part[...]), ""))
+        var raw = raw
+        raw.withUTF8 { bytes in
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count, bytes[end] != UInt8(ascii: "&") { end += 1 }
+                if end > start {
+                    let part = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                    if let equals = part.firstIndex(of: UInt8(ascii: "=")) {
+                        pairs.append((decode(UnsafeBufferPointer(rebasing: part[..<equals])),
+                                      decode(UnsafeBufferPointer(rebasing: part[(equals + 1)...]))))
+                    } else {
+                        pairs.append((decode(part), ""))
+                    }
+                }
+                start = end + 1
             }
         }
         return pairs
@@ -15,11 +26,11 @@ public enum QueryString {
 
     /// Percent-decoding with `+` as space (HTML forms). Invalid escapes are kept as written;
     /// bytes that do not form UTF-8 are replaced (U+FFFD) rather than rejected.
-    public static func decode(_ bytes: Substring.UTF8View.SubSequence) -> String {
-        decode(Array(bytes))
+    public static func decode(_ bytes: [UInt8]) -> String {
+        bytes.withUnsafeBufferPointer { decode($0) }
     }
 
-    public static func decode(_ bytes: [UInt8]) -> String {
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         guard bytes.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else {
             return String(decoding: bytes, as: UTF8.self)
         }

@@ -7,8 +7,16 @@ public enum RequestTime {
         let days = epochSeconds >= 0 ? epochSeconds / 86_400 : (epochSeconds - 86_399) / 86_400
         let secondsOfDay = epochSeconds - days * 86_400
         let (year, month, day) = civilDate(daysSinceEpoch: days)
-        return "\(pad(day))/\(months[month - 1])/\(year):\(pad(secondsOfDay / 3600)):"
-            + "\(pad(secondsOfDay / 60 % 60)):\(pad(secondsOfDay % 60)) +0000"
+        var text = Digits()
+        text.two(day)
+        text.byte("/")
+        text.bytes(months[month - 1])
+        text.byte("/")
+        text.year(year)
+        text.byte(":")
+        text.clock(secondsOfDay)
+        text.bytes(" +0000")
+        return text.string
     }
 
     /// ISO 8601 in UTC with milliseconds (`2025-01-01T12:00:00.000Z`), for log lines.
@@ -18,12 +26,56 @@ public enum RequestTime {
         let days = seconds / 86_400
         let secondsOfDay = seconds - days * 86_400
         let (year, month, day) = civilDate(daysSinceEpoch: days)
-        let fraction = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
-        return "\(year)-\(pad(month))-\(pad(day))T\(pad(secondsOfDay / 3600)):\(pad(secondsOfDay / 60 % 60)):"
-            + "\(pad(secondsOfDay % 60)).\(fraction)Z"
+        var text = Digits()
+        text.year(year)
+        text.byte("-")
+        text.two(month)
+        text.byte("-")
+        text.two(day)
+        text.byte("T")
+        text.clock(secondsOfDay)
+        text.byte(".")
+        text.two(millis / 10)
+        text.byte(UInt8(ascii: "0") + UInt8(millis % 10))
+        text.byte("Z")
+        return text.string
     }
 
-    private static func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+    /// A timestamp's text as bytes: these run for every request and every log line, where string
+    /// interpolation cost thousands of instructions per call.
+    private struct Digits {
+        var buffer: [UInt8] = []
+
+        init() { buffer.reserveCapacity(32) }
+
+        mutating func byte(_ character: Unicode.Scalar) { buffer.append(UInt8(ascii: character)) }
+        mutating func byte(_ value: UInt8) { buffer.append(value) }
+        mutating func bytes(_ text: String) { buffer.append(contentsOf: text.utf8) }
+
+        /// Two digits (00-99; hundreds are dropped).
+        mutating func two(_ value: Int) {
+            buffer.append(UInt8(ascii: "0") + UInt8(value / 10 % 10))
+            buffer.append(UInt8(ascii: "0") + UInt8(value % 10))
+        }
+
+        /// At least four digits; other years as Swift prints them.
+        mutating func year(_ value: Int) {
+            guard (0...9999).contains(value) else { return bytes(String(value)) }
+            two(value / 100)
+            two(value % 100)
+        }
+
+        /// `HH:MM:SS` of a second of the day.
+        mutating func clock(_ secondsOfDay: Int) {
+            two(secondsOfDay / 3600)
+            byte(":")
+            two(secondsOfDay / 60 % 60)
+            byte(":")
+            two(secondsOfDay % 60)
+        }
+
+        var string: String { String(decoding: buffer, as: UTF8.self) }
+    }
 
     /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
     private static func civilDate(daysSinceEpoch: Int) -> (year: Int, month: Int, day: Int) {

@@ -14,30 +14,20 @@ public struct ResponseMapper: Sendable {
         self.options = options
     }
 
-    /// Response headers the edge removes (lower case). `status` and `content-length` are ours: the
-    /// first would set nginx's status line, the second is set by the transport from the real body.
-    static let removedHeaders: Set<String> = [
-        "host", "authorization", "user-agent", "connection", "max-forwards", "cookie", "status", "content-length",
-    ]
-    /// Response headers the edge refuses: the response becomes a 502.
-    static let rejectedHeaders: Set<String> = ["proxy-authenticate", "transfer-encoding", "via"]
-    /// Response headers the edge renames with the prefix `X-Yf-Remapped-`.
-    static let remappedHeaders: Set<String> = ["content-md5", "date", "server", "www-authenticate"]
-
     public func map(_ response: Response) throws(RuntimeError) -> HTTPResponseParts {
         guard (100...599).contains(response.statusCode) else {
             throw malformed("statusCode \(response.statusCode) is not an HTTP status (100-599)")
         }
         var lines: [(String, String)] = []
         lines.reserveCapacity(response.headers.count + response.multiValueHeaders.count)
-        // Sorted by bytes for a stable order (the dictionary's is per process); `multiValueHeaders`
-        // overrides a single header of the same name in any casing.
+        // Sorted by name bytes for a stable order (the dictionaries' order differs per process);
+        // `multiValueHeaders` overrides a single header of the same name in any casing.
         let overridden = response.multiValueHeaders.isEmpty ? [] : Set(response.multiValueHeaders.keys.map(HeaderName.lowercased))
-        for (name, value) in response.headers.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) })
+        for (name, value) in response.headers.sorted(by: { HeaderName.precedes($0.key, $1.key) })
         where overridden.isEmpty || !overridden.contains(HeaderName.lowercased(name)) {
             try append(name, value, to: &lines)
         }
-        for (name, values) in response.multiValueHeaders.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+        for (name, values) in response.multiValueHeaders.sorted(by: { HeaderName.precedes($0.key, $1.key) }) {
             for value in values { try append(name, value, to: &lines) }
         }
 
@@ -62,7 +52,8 @@ public struct ResponseMapper: Sendable {
         guard HeaderName.isToken(name) else {
             throw malformed("header name \(JSONValue.string(name).encoded()) is not a valid HTTP header name")
         }
-        guard !value.utf8.contains(where: { $0 == 10 || $0 == 13 || $0 == 0 }) else {
+        var value = value
+        guard !value.withUTF8({ $0.contains { $0 == 10 || $0 == 13 || $0 == 0 } }) else {
             throw malformed("header \(name) has a line break or NUL in its value")
         }
         switch Self.rule(for: name) {
@@ -80,16 +71,30 @@ public struct ResponseMapper: Sendable {
     }
 
     /// What the edge does with a response header.
-    enum HeaderRule { case pass, remove, reject, remap, setCookie }
+    enum HeaderRule: Sendable { case pass, remove, reject, remap, setCookie }
 
-    /// The rule for `name` (any casing).
+    /// The rule for `name` (any casing): one hash lookup of the lower-cased name (a `switch` over
+    /// the names compared each literal in turn and cost several times more per header).
     static func rule(for name: String) -> HeaderRule {
         let lower = HeaderName.lowercased(name)
-        if removedHeaders.contains(lower) || lower.hasPrefix("x-accel-") { return .remove }
-        if rejectedHeaders.contains(lower) { return .reject }
-        if remappedHeaders.contains(lower) { return .remap }
-        return lower == "x-set-cookie" ? .setCookie : .pass
+        return specialHeaders[lower] ?? (lower.hasPrefix("x-accel-") ? .remove : .pass)
     }
+
+    /// The response headers the edge treats specially, by lower-case name.
+    static let specialHeaders: [String: HeaderRule] = {
+        var rules: [String: HeaderRule] = [:]
+        // Removed by the edge. `status` and `content-length` are ours: the first would set nginx's
+        // status line, the second is set by the transport from the real body.
+        for name in ["host", "authorization", "user-agent", "connection", "max-forwards", "cookie", "status", "content-length"] {
+            rules[name] = .remove
+        }
+        // Refused: the response becomes a 502.
+        for name in ["proxy-authenticate", "transfer-encoding", "via"] { rules[name] = .reject }
+        // Renamed with the prefix `X-Yf-Remapped-`.
+        for name in ["content-md5", "date", "server", "www-authenticate"] { rules[name] = .remap }
+        rules["x-set-cookie"] = .setCookie
+        return rules
+    }()
 
     private func malformed(_ reason: String) -> RuntimeError {
         RuntimeError(.malformedResponse, "Malformed serverless function response: \(reason)")

@@ -34,8 +34,6 @@ extension PostgresConnection {
     /// - Throws: `.invalidArgument` when `name` was already prepared with different SQL; otherwise as ``query(_:_:)``.
     @discardableResult
     public func queryPrepared(name: String, sql: String, params: [String?] = []) throws(PostgresError) -> PostgresRows {
-        try CStringArray.checkSQL(sql)
-        try CStringArray.checkSQL(name)
         do {
             return try runPrepared(name: name, sql: sql, params: params)
         } catch where error.sqlState == "26000" && !insideTransaction {
@@ -59,6 +57,9 @@ extension PostgresConnection {
                                     context: "prepare \(String(reflecting: name))")
             }
         } else {
+            // Checked once, when prepared: later calls match this very text (the check above).
+            try CStringArray.checkSQL(sql)
+            try CStringArray.checkSQL(name)
             try checked(handle, "prepare \(String(reflecting: name))") { handle in
                 PQprepare(handle, name, sql, 0, nil)  // 0, nil: the server infers the types
             } read: { _ in () }

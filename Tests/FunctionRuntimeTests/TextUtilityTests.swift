@@ -82,6 +82,12 @@ import Testing
         #expect(HeaderName.isToken(name) == isToken)
     }
 
+    @Test func byteOrderOfNames() {
+        let names = ["b", "B", "a", "A-b", "A", "", "ab", "a-", "Z", "é"]
+        #expect(names.sorted(by: HeaderName.precedes) == names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+        #expect(!HeaderName.precedes("a", "a"))
+    }
+
     // MARK: JSONText
 
     @Test func jsonTextWritesKeysInOrderWithEscapesAndNumbers() throws {

@@ -42,12 +42,14 @@ def wait_http(url, deadline=30, headers=None):
 
 
 def binaries(config):
-    """The folder with fnhost, fnhost-testhost and replicate-standin of a `swift build -c config`."""
-    path = subprocess.run(["swift", "build", "-c", config, "--show-bin-path"], cwd=ROOT, capture_output=True,
+    """The folder with fnhost, fnhost-testhost and replicate-standin of a `swift build -c config`
+    (release: with the Swift runtime linked statically, as `make build-release` builds it)."""
+    flags = ["--static-swift-stdlib"] if config == "release" else []
+    path = subprocess.run(["swift", "build", "-c", config, *flags, "--show-bin-path"], cwd=ROOT, capture_output=True,
                           text=True, check=True).stdout.strip()
     needed = ["fnhost", "fnhost-testhost", "replicate-standin"]
     if not all(os.path.exists(os.path.join(path, name)) for name in needed):
-        subprocess.run(["swift", "build", "-c", config], cwd=ROOT, check=True)
+        subprocess.run(["swift", "build", "-c", config, *flags], cwd=ROOT, check=True)
     return path
 
 
