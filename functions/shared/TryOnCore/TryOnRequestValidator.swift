@@ -5,7 +5,8 @@ import FunctionRuntime
 ///
 /// Body: `{"person_image": URL, "garments": [{"image": URL, "category": ...} | URL, ...], "prompt_hints": "..."}`.
 /// Images are `http(s)` URLs or `data:image/<type>;base64,<data>` URIs; a bare garment string is an
-/// `upper_body` garment.
+/// `upper_body` garment. Refused besides: bodies that repeat a key, and URLs whose host is local
+/// or on a private network (`PrivateNetworkHost`).
 public struct TryOnRequestValidator: Sendable {
     /// Most garments per task (a chain of one prediction each). Default 5.
     public var maxGarments = 5
@@ -22,6 +23,9 @@ public struct TryOnRequestValidator: Sendable {
         guard !body.isEmpty else { throw invalid("The request body is empty; send a JSON object") }
         guard let value = try? JSONValue.parse(body) else { throw invalid("The request body is not valid JSON") }
         guard case .object(let members) = value else { throw invalid("The request body must be a JSON object") }
+        if let repeated = JSONDuplicateKeys.first(in: body.utf8) {
+            throw invalid("The request body repeats the key \"\(Self.clip(repeated))\"; each key may appear once")
+        }
 
         guard let personValue = members["person_image"], personValue != .null else {
             throw invalid("person_image is required")
@@ -115,6 +119,9 @@ public struct TryOnRequestValidator: Sendable {
             text.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "<") && $0 != UInt8(ascii: ">") && $0 != UInt8(ascii: "\\") })
         else {
             throw invalid("\(field) is not a valid URL")
+        }
+        guard !PrivateNetworkHost.isPrivate(authority: String(decoding: host, as: UTF8.self)) else {
+            throw invalid("\(field) points to a local or private network address, which the model cannot fetch")
         }
     }
 
