@@ -33,7 +33,14 @@ extension HostileCorpus {
             let headers = label.hasSuffix("other user") ? .text([("X-User-Id", "intruder")]) : owner
             get("bad-task-id", label, query: query, headers: headers)
         }
+        // Near misses: one character of the real id replaced, at every other position.
+        for position in stride(from: 0, to: taskId.count, by: 2) {
+            var near = Array(taskId)
+            near[position] = near[position] == "z" ? "y" : "z"
+            get("bad-task-id", "the real id with character \(position) changed", query: "?task_id=\(String(near))")
+        }
         for injection in Self.sqlInjections + ["\(taskId)' OR '1'='1", "\(taskId)'--", "x' OR user_id<>'"] {
+            get("sql-injection", "the real id followed by \(injection)", query: "?task_id=" + QueryString.encode(taskId + injection))
             get("sql-injection", "task_id \(injection)", query: "?task_id=" + QueryString.encode(injection))
             get("sql-injection", "X-User-Id \(injection) on the real task", query: "?task_id=\(taskId)", headers: .text([("X-User-Id", injection)]))
         }

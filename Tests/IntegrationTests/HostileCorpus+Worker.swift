@@ -31,6 +31,14 @@ extension HostileCorpus {
             ("the token of another deployment", Array("s3cret-token".utf8)), ("SQL as the token", Array("' OR '1'='1".utf8)),
         ]
         wrongTokens += Self.invalidUTF8.map { ("the token then \($0.0)", token + $0.1) }
+        // Near misses: one byte of the token changed, at every position (a comparison that stops
+        // early or ignores a position would let one of these through).
+        for position in token.indices {
+            var near = token
+            near[position] = near[position] == UInt8(ascii: "z") ? UInt8(ascii: "y") : UInt8(ascii: "z")
+            cases.append(HostileRequest(
+                function: path, category: "token", label: "the token with byte \(position) changed", headers: tokenHeader(near)))
+        }
         for (label, value) in wrongTokens {
             for method in ["GET", "POST"] {
                 let headers = label == "no token" ? [] : tokenHeader(value)
@@ -70,6 +78,10 @@ extension HostileCorpus {
         for injection in Self.sqlInjections {
             call("sql-injection", "SQL as the token: \(injection)", headers: .text([("X-Worker-Token", injection)]))
             call("sql-injection", "SQL in the query: \(injection)", target: path + "?task_id=" + QueryString.encode(injection))
+        }
+        for contentType in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml", "image/png", "", "application/json; charset=utf-16", "application/json\r\nX-Injected: 1", String(repeating: "a/b;", count: 2000), "*/*"] {
+            call("odd-content-type", "POST \(contentType.prefix(40)) without the token", method: "POST",
+                 headers: .text([("Content-Type", contentType)]), body: Array("token=\(workerToken)".utf8))
         }
         for (label, body) in Self.hostileBodies {
             call("body", "\(label) without the token", method: "POST", headers: .text([("Content-Type", "application/json")]), body: body)

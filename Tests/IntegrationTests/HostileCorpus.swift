@@ -61,7 +61,7 @@ struct HostileCorpus {
         // The request line and framing.
         add("protocol", "HTTP/1.1 without Host", host: nil)
         add("protocol", "two Host headers", extra: .text([("Host", "evil.example")]))
-        add("protocol", "Content-Length and Transfer-Encoding", extra: .text([("Transfer-Encoding", "chunked")]))
+        add("protocol", "Content-Length and Transfer-Encoding", extra: .text([("Transfer-Encoding", "chunked")]), contentLength: .value(String(body.count)))
         add("protocol", "two different Content-Lengths", extra: .text([("Content-Length", "1")]), contentLength: .value("2"))
         add("protocol", "negative Content-Length", contentLength: .value("-1"))
         add("protocol", "Content-Length not a number", contentLength: .value("abc"))

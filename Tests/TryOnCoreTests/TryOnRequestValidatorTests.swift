@@ -43,8 +43,16 @@ struct TryOnRequestValidatorTests {
 
     @Test(arguments: [
         ("", "The request body is empty; send a JSON object"),
-        ("not json", "The request body is not valid JSON"),
-        ("{\"person_image\": ", "The request body is not valid JSON"),
+        ("not json", "The request body is not valid JSON: an unexpected character at byte 0"),
+        ("{\"person_image\": ", "The request body is not valid JSON: it ends early at byte 17"),
+        ("{\"a\":1,}", "The request body is not valid JSON: a key that is not a string at byte 7"),
+        ("{\"a\":[1,2,]}", "The request body is not valid JSON: an unexpected character at byte 10"),
+        ("{\"a\":01}", "The request body is not valid JSON: a malformed number at byte 5"),
+        ("{\"a\":\"x\ty\"}", "The request body is not valid JSON: a broken string at byte 5"),
+        ("{\"a\":1}{}", "The request body is not valid JSON: more data after the document at byte 7"),
+        ("{\u{0}\"a\":1}", "The request body is not valid JSON: a key that is not a string at byte 1"),
+        (String(repeating: "[", count: 33) + String(repeating: "]", count: 33), "The request body nests more than 32 levels deep"),
+        ("[" + Array(repeating: "1", count: 10_001).joined(separator: ",") + "]", "The request body has more than 10000 values"),
         ("[1, 2]", "The request body must be a JSON object"),
         ("\"text\"", "The request body must be a JSON object"),
         ("42", "The request body must be a JSON object"),
@@ -390,7 +398,8 @@ struct TryOnRequestValidatorHostileTests {
         let body = #"{"person_image":"https://a.test/p.jpg","garments":[{"image":"https://a.test/g.jpg","category":"dresses"},{"image":"https://a.test/h.jpg"}],"prompt_hints":"person_image, \"garments\": {\"image\"}"}"#
         let request = try TryOnRequestValidator().validate(body: body)
         #expect(request.garments.count == 2)
-        #expect(JSONDuplicateKeys.first(in: Array(#"[{"a":1},{"a":2},{"b":{"a":3}}]"#.utf8)) == nil)
-        #expect(JSONDuplicateKeys.first(in: Array(#"{"a\"b":1,"a\u0022b":2}"#.utf8)) == "a\"b")
+        #expect(StrictJSON().problem(in: #"[{"a":1},{"a":2},{"b":{"a":3}}]"#) == nil)
+        #expect(StrictJSON().problem(in: #" {"a\"b":1,"a\u0022b":2}"#) == "The request body repeats the key \"a\"b\"; each key may appear once")
+        #expect(StrictJSON().problem(in: #"[-0.5e+3, 0, 1E2, true, false, null, "\u00e9\n", {}, []]"#) == nil)
     }
 }

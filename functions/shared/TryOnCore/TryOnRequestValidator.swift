@@ -5,8 +5,9 @@ import FunctionRuntime
 ///
 /// Body: `{"person_image": URL, "garments": [{"image": URL, "category": ...} | URL, ...], "prompt_hints": "..."}`.
 /// Images are `http(s)` URLs or `data:image/<type>;base64,<data>` URIs; a bare garment string is an
-/// `upper_body` garment. Refused besides: bodies that repeat a key, and URLs whose host is local
-/// or on a private network (`PrivateNetworkHost`).
+/// `upper_body` garment. Refused besides: bodies that are not strict JSON (`StrictJSON`: no
+/// trailing commas, bounded nesting and size, no repeated keys), and URLs whose host is local or on
+/// a private network (`PrivateNetworkHost`).
 public struct TryOnRequestValidator: Sendable {
     /// Most garments per task (a chain of one prediction each). Default 5.
     public var maxGarments = 5
@@ -21,11 +22,9 @@ public struct TryOnRequestValidator: Sendable {
 
     public func validate(body: String) throws(TryOnError) -> TryOnRequest {
         guard !body.isEmpty else { throw invalid("The request body is empty; send a JSON object") }
+        if let problem = StrictJSON().problem(in: body) { throw invalid(problem) }
         guard let value = try? JSONValue.parse(body) else { throw invalid("The request body is not valid JSON") }
         guard case .object(let members) = value else { throw invalid("The request body must be a JSON object") }
-        if let repeated = JSONDuplicateKeys.first(in: body.utf8) {
-            throw invalid("The request body repeats the key \"\(Self.clip(repeated))\"; each key may appear once")
-        }
 
         guard let personValue = members["person_image"], personValue != .null else {
             throw invalid("person_image is required")
