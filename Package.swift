@@ -90,7 +90,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["FunctionRuntime", "HTTPClient", "FunctionHost"],
+            dependencies: ["FunctionRuntime", "HTTPClient", "FunctionHost", "Postgres"],
             swiftSettings: strict
         ),
     ]

@@ -35,7 +35,11 @@ public struct EventBuilder: Sendable {
             multiValueQuery[name, default: []].append(value)
         }
 
-        let isJSON = Self.isJSONMediaType(request.header("Content-Type"))
+        // A JSON body goes in as text only when it is UTF-8 (RFC 8259 requires it); any other bytes
+        // go base64 like every non-JSON body, so the function sees them unchanged instead of with
+        // U+FFFD where the invalid bytes were (which could turn a malformed body into a valid one).
+        let jsonText = Self.isJSONMediaType(request.header("Content-Type")) ? String(validating: request.body, as: UTF8.self) : nil
+        let isJSON = jsonText != nil
         let encodedBodyBytes = isJSON ? Self.jsonStringLength(request.body) : (request.body.count + 2) / 3 * 4
         let estimate = encodedBodyBytes + headerBytes + 2 * request.query.utf8.count + 640
         guard estimate <= options.maxEventBytes else {
@@ -46,8 +50,8 @@ public struct EventBuilder: Sendable {
         let body: String
         if request.body.isEmpty {
             body = ""
-        } else if isJSON {
-            body = String(decoding: request.body, as: UTF8.self)
+        } else if let jsonText {
+            body = jsonText
         } else {
             body = Data(request.body).base64EncodedString()
         }

@@ -9,6 +9,7 @@
 /// | `create429` | count | the next N creates answer 429 with `Retry-After`; nothing is created |
 /// | `retryAfterSeconds` | seconds, default 1 | the `Retry-After` value of those 429s |
 /// | `create500` | count | the next N creates answer 500; nothing is created |
+/// | `create401` | count | the next N creates answer 401 as if the token were wrong; nothing is created |
 /// | `get500` | count | the next N prediction GETs answer 500 |
 /// | `hangMs` | milliseconds | how long a hung call is held before its answer is sent |
 /// | `hangCount` | count, default 1 when `hangMs` is set | the next N creates/GETs are processed, then held `hangMs` |
@@ -20,6 +21,7 @@ struct FaultSettings: Sendable, Equatable {
     var create429 = 0
     var retryAfterSeconds = 1
     var create500 = 0
+    var create401 = 0
     var get500 = 0
     var hangMs = 0
     var hangCount = 0
@@ -31,7 +33,7 @@ struct FaultSettings: Sendable, Equatable {
 
     /// The names accepted in JSON, in the order they are reported.
     static let fieldNames = [
-        "create429", "retryAfterSeconds", "create500", "get500", "hangMs", "hangCount",
+        "create429", "retryAfterSeconds", "create500", "create401", "get500", "hangMs", "hangCount",
         "failPrediction", "invalidInput", "dropAfterCreate", "delayMs",
     ]
 
@@ -48,6 +50,7 @@ struct FaultSettings: Sendable, Equatable {
             case "create429": create429 = number
             case "retryAfterSeconds": retryAfterSeconds = number
             case "create500": create500 = number
+            case "create401": create401 = number
             case "get500": get500 = number
             case "hangMs": hangMs = number
             case "hangCount": hangCount = number; hangCountGiven = true
@@ -79,7 +82,7 @@ struct FaultSettings: Sendable, Equatable {
     var json: JSONValue {
         .object([
             ("create429", .int(create429)), ("retryAfterSeconds", .int(retryAfterSeconds)),
-            ("create500", .int(create500)), ("get500", .int(get500)), ("hangMs", .int(hangMs)),
+            ("create500", .int(create500)), ("create401", .int(create401)), ("get500", .int(get500)), ("hangMs", .int(hangMs)),
             ("hangCount", .int(hangCount)), ("failPrediction", .int(failPrediction)),
             ("invalidInput", .int(invalidInput)), ("dropAfterCreate", .int(dropAfterCreate)),
             ("delayMs", delayMs.map(JSONValue.int) ?? .null),

@@ -3,7 +3,7 @@ extension ReplicateStandInService {
     /// `POST /v1/models/{owner}/{name}/predictions` (model given; the pinned version is reported).
     ///
     /// Order of checks: auth (401) → JSON (400) → `Cancel-After` syntax (400) → hang is armed →
-    /// `create429` (429 + `Retry-After`) → `create500` (500) → `version` and input validation (422)
+    /// `create429` (429 + `Retry-After`) → `create401` (401) → `create500` (500) → `version` and input validation (422)
     /// → `invalidInput` (422) → the prediction is created and logged → `dropAfterCreate` (no
     /// answer at all). A hang holds whatever the answer is; `Prefer: wait[=N]` then holds a 201
     /// up to N seconds (default 60) or until the prediction is terminal, and shows that state.
@@ -43,6 +43,10 @@ extension ReplicateStandInService {
                     ? own.retryAfterSeconds : state.faults.retryAfterSeconds
                 return reject(.problem(429, detail: "Request was throttled. Your rate limit resets in ~\(seconds)s.",
                                        headers: [("Retry-After", String(seconds))]))
+            }
+            if FaultSettings.consume(&state.faults.create401) || own.create401 > 0 {
+                return reject(.problem(401, detail: "You did not pass a valid authentication token (stand-in fault create401).",
+                                       headers: [("WWW-Authenticate", "Bearer")]))
             }
             if FaultSettings.consume(&state.faults.create500) || own.create500 > 0 {
                 return reject(.problem(500, detail: "Internal server error (stand-in fault create500)."))

@@ -8,6 +8,8 @@ import HTTPClient
 /// by `stop()`; every test stops its stack in a `defer`.
 final class HostStack {
     let port: Int
+    /// The loopback port of the status page (nil when the stack runs without one).
+    let adminPort: Int?
     let runDirectory: URL
     let process: Process
     let logPath: URL
@@ -37,7 +39,12 @@ final class HostStack {
         process = Process()
         process.executableURL = Self.binaryDirectory.appendingPathComponent("fnhost-testhost")
         process.currentDirectoryURL = Self.packageRoot
-        let admin = extraArguments.contains("--admin-port") ? [] : ["--admin-port", String(try FreePort.pick())]
+        if let given = extraArguments.firstIndex(of: "--admin-port"), given + 1 < extraArguments.count {
+            adminPort = Int(extraArguments[given + 1]).flatMap { $0 > 0 ? $0 : nil }
+        } else {
+            adminPort = try FreePort.pick()
+        }
+        let admin = extraArguments.contains("--admin-port") ? [] : ["--admin-port", String(adminPort ?? 0)]
         process.arguments = [
             "serve", "--functions", functions, "--port", String(port), "--run-dir", runDirectory.path,
         ] + admin + extraArguments
@@ -49,6 +56,14 @@ final class HostStack {
     }
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// The status page's JSON (`GET /status` on the admin port).
+    func statusPage() throws -> JSONValue {
+        guard let adminPort else { throw StackError("this stack has no admin port") }
+        let response = try sendRequest("http://127.0.0.1:\(adminPort)", "/status")
+        guard response.status == 200, let json = response.json else { throw StackError("the status page answered \(response.status)") }
+        return json
+    }
 
     private func waitUntilReady(path: String) throws {
         let client = try HTTPClient()

@@ -18,7 +18,11 @@ final class TryOnStack {
     /// `environment` adds to (and overrides) what the functions get; `databaseURL` defaults to the
     /// cluster `make test` started.
     /// Timers are off unless `timers` (the worker's 5-second timer would race the test's own calls).
-    init(standInDelayMilliseconds: Int = 0, environment: [String: String] = [:], databaseURL: String? = nil, timers: Bool = false) throws {
+    /// `serveArguments` go to `fnhost serve` as they are (`--page-dir`, ...).
+    init(
+        standInDelayMilliseconds: Int = 0, environment: [String: String] = [:], databaseURL: String? = nil, timers: Bool = false,
+        serveArguments: [String] = []
+    ) throws {
         guard let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
             throw StackError("DATABASE_URL is not set: run the tests with `make test`, which starts PostgreSQL")
         }
@@ -50,7 +54,7 @@ final class TryOnStack {
         ].merging(environment) { _, new in new }
         do {
             host = try HostStack(
-                functions: "functions", extraArguments: timers ? [] : ["--no-timers"], environment: functionEnvironment,
+                functions: "functions", extraArguments: (timers ? [] : ["--no-timers"]) + serveArguments, environment: functionEnvironment,
                 readyPath: Self.statusPath)
         } catch {
             standIn.stop()

@@ -154,7 +154,37 @@ import Testing
         #expect(wrong.status == 401)
         let allowed = try stack.host.send("GET", TryOnStack.workerPath, headers: [HTTPHeader(name: "X-Worker-Token", value: "s3cret-token")])
         #expect(allowed.status == 200)
+        // Ambiguous identities and credentials are refused, never resolved in the caller's favour.
+        let twoTokens = try stack.host.send("GET", TryOnStack.workerPath, headers: [
+            HTTPHeader(name: "X-Worker-Token", value: "nope"), HTTPHeader(name: "X-Worker-Token", value: "s3cret-token"),
+        ])
+        #expect(twoTokens.status == 401)
+        let twoUsers = try stack.host.send("GET", "\(TryOnStack.statusPath)?task_id=\(taskId)", headers: [
+            HTTPHeader(name: "X-User-Id", value: "someone-else"), HTTPHeader(name: "X-User-Id", value: "owner"),
+        ])
+        #expect(twoUsers.status == 401)
+        #expect(twoUsers.json?["task_id"] == nil)
+        let malformed = try stack.host.send("GET", "\(TryOnStack.statusPath)?task_id=\(taskId)", headers: [HTTPHeader(name: "X-User-Id", value: String(repeating: "o", count: 200))])
+        #expect(malformed.status == 401, "a malformed X-User-Id is not taken for an absent one (which skips the owner check)")
+        #expect(malformed.json?["task_id"] == nil)
         #expect(!stack.host.log().contains("s3cret-token"), "no secret in the log")
+    }
+
+    @Test func sqlInAcceptedFieldsIsStoredVerbatim() throws {
+        let stack = try TryOnStack(environment: ["WORKER_TRIGGER": "off"])
+        defer { stack.stop() }
+        let userId = "1' OR '1'='1"
+        let hints = "'); DROP TABLE replicate_tasks; --"
+        let body = "{\"person_image\":\"https://example.com/p.jpg?q='--\",\"garments\":[\"https://example.com/g.jpg\"],\"prompt_hints\":\(JSONText.quoted(hints))}"
+        let started = try stack.start(body, userId: userId, headers: [HTTPHeader(name: "Idempotency-Key", value: "';DELETE/**/FROM/**/replicate_tasks;--")])
+        #expect(started.status == 200, "\(String(decoding: started.body, as: UTF8.self))")
+        let taskId = try #require(started.json?["task_id"]?.stringValue)
+        _ = try stack.startTask(garments: ["https://example.com/g.jpg"], userId: "bystander")
+        let rows = try TaskTableSnapshot.rowTexts(databaseURL: stack.databaseURL, schema: stack.schema)
+        #expect(rows.count == 2, "the table is intact and holds both tasks")
+        #expect(rows.contains { $0.contains(taskId) && $0.contains("DROP TABLE replicate_tasks") && $0.contains("DELETE/**/FROM") })
+        #expect(try stack.status(taskId, userId: userId).status == 200, "the owner, SQL and all, reads the task")
+        #expect(try stack.status(taskId, userId: "1").status == 404)
     }
 }
 

@@ -29,6 +29,17 @@ struct FaultSwitchTests {
         #expect(try standIn.get(id).status == 200)
     }
 
+    @Test("create401 answers the next N creates as if the token were wrong, creating nothing")
+    func unauthorized() throws {
+        let standIn = try StandInHarness()
+        try standIn.setFaults("{\"create401\": 1}")
+        let refused = try standIn.create()
+        #expect(refused.status == 401)
+        #expect(refused.header("WWW-Authenticate") == "Bearer")
+        #expect(try standIn.create().status == 201)
+        #expect(try standIn.stats()["totals"]?["predictions"] == .number(1))
+    }
+
     @Test("hangMs holds the answer of the next hangCount calls, then answers normally")
     func hang() throws {
         let standIn = try StandInHarness()

@@ -114,6 +114,7 @@ struct ResultStorageTests {
 
 @Suite("RequestIdentity")
 struct RequestIdentityTests {
+    /// Absent: nil (status then checks no owner); present and usable: the trimmed id.
     @Test(arguments: [
         (["X-User-Id": "user-42"], "user-42" as String?),
         (["x-user-id": "user-42"], "user-42"),
@@ -125,28 +126,51 @@ struct RequestIdentityTests {
         (["X-User-Id": String(repeating: "я", count: 64)], String(repeating: "я", count: 64)),  // 128 bytes
         ([:], nil),
         (["Content-Type": "application/json"], nil),
-        (["X-User-Id": ""], nil),
-        (["X-User-Id": "   "], nil),
-        (["X-User-Id": String(repeating: "u", count: 129)], nil),
-        (["X-User-Id": String(repeating: "я", count: 65)], nil),  // 65 characters but 130 bytes
-        (["X-User-Id": "user\u{0}1"], nil),
-        (["X-User-Id": "user\u{1}1"], nil),
-        (["X-User-Id": "user\t1"], nil),
-        (["X-User-Id": "user\n1"], nil),
-        (["X-User-Id": "user\u{7F}"], nil),
     ])
-    func userIdRules(headers: [String: String], expected: String?) {
+    func usableOrAbsentUserIds(headers: [String: String], expected: String?) throws {
         let event = Samples.event(headers: headers)
-        #expect(RequestIdentity.optionalUserId(event) == expected)
+        #expect(try RequestIdentity.optionalUserId(event) == expected)
         do {
             let userId = try RequestIdentity.requireUserId(event)
             #expect(userId == expected)
         } catch {
             #expect(expected == nil)
-            #expect(error.code == .unauthorized)
             #expect(error.status == 401)
             #expect(error.message == "X-User-Id header is required")
         }
+    }
+
+    /// Present but unusable: refused by both (never taken for "absent", which would skip status's owner check).
+    @Test(arguments: [
+        "", "   ", String(repeating: "u", count: 129),
+        String(repeating: "я", count: 65),  // 65 characters but 130 bytes
+        "user\u{0}1", "user\u{1}1", "user\t1", "user\n1", "user\u{7F}", "user\u{85}", "user\u{FFFD}",
+    ])
+    func malformedUserIdsAreRefused(value: String) {
+        let event = Samples.event(headers: ["X-User-Id": value])
+        do {
+            let accepted = try RequestIdentity.optionalUserId(event)
+            Issue.record("optional: \(value.debugDescription) accepted as \(String(describing: accepted))")
+        } catch {
+            #expect(error.status == 401)
+            #expect(error.message == "X-User-Id must be 1-128 bytes of printable UTF-8 text")
+        }
+        do {
+            let accepted = try RequestIdentity.requireUserId(event)
+            Issue.record("required: \(value.debugDescription) accepted as \(accepted)")
+        } catch {
+            #expect(error.status == 401)
+            #expect(error.message == "X-User-Id must be 1-128 bytes of printable UTF-8 text")
+        }
+    }
+
+    @Test func aRepeatedHeaderIsRefused() throws {
+        var event = Samples.event(headers: ["X-User-Id": "owner"])
+        event.multiValueHeaders["X-User-Id"] = ["intruder", "owner"]
+        #expect(throws: TryOnError.self) { try RequestIdentity.optionalUserId(event) }
+        #expect(throws: TryOnError.self) { try RequestIdentity.singleHeader(event, "x-user-id", problem: "twice") }
+        event.multiValueHeaders["X-User-Id"] = ["owner"]
+        #expect(try RequestIdentity.singleHeader(event, "X-USER-ID", problem: "twice") == "owner")
     }
 
     @Test(arguments: [

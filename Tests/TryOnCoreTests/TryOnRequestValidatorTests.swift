@@ -43,8 +43,16 @@ struct TryOnRequestValidatorTests {
 
     @Test(arguments: [
         ("", "The request body is empty; send a JSON object"),
-        ("not json", "The request body is not valid JSON"),
-        ("{\"person_image\": ", "The request body is not valid JSON"),
+        ("not json", "The request body is not valid JSON: an unexpected character at byte 0"),
+        ("{\"person_image\": ", "The request body is not valid JSON: it ends early at byte 17"),
+        ("{\"a\":1,}", "The request body is not valid JSON: a key that is not a string at byte 7"),
+        ("{\"a\":[1,2,]}", "The request body is not valid JSON: an unexpected character at byte 10"),
+        ("{\"a\":01}", "The request body is not valid JSON: a malformed number at byte 5"),
+        ("{\"a\":\"x\ty\"}", "The request body is not valid JSON: a broken string at byte 5"),
+        ("{\"a\":1}{}", "The request body is not valid JSON: more data after the document at byte 7"),
+        ("{\u{0}\"a\":1}", "The request body is not valid JSON: a key that is not a string at byte 1"),
+        (String(repeating: "[", count: 33) + String(repeating: "]", count: 33), "The request body nests more than 32 levels deep"),
+        ("[" + Array(repeating: "1", count: 10_001).joined(separator: ",") + "]", "The request body has more than 10000 values"),
         ("[1, 2]", "The request body must be a JSON object"),
         ("\"text\"", "The request body must be a JSON object"),
         ("42", "The request body must be a JSON object"),
@@ -333,5 +341,65 @@ struct TryOnRequestValidatorTests {
         let parsed = try JSONValue.parse(request.canonicalText)
         #expect(parsed["prompt_hints"]?.stringValue == "line\nnext")
         #expect(parsed["garments"]?.arrayValue?.first?["image"]?.stringValue == "https://img.test/a?q=\"x\"\\")
+    }
+}
+
+@Suite("TryOnRequestValidator: hostile bodies")
+struct TryOnRequestValidatorHostileTests {
+    static let private_ = "points to a local or private network address, which the model cannot fetch"
+
+    @Test(arguments: [
+        "http://127.0.0.1/p.jpg", "http://127.1/p.jpg", "http://2130706433/p.jpg", "http://0x7f000001/p.jpg", "http://0177.0.0.1/p.jpg",
+        "http://localhost/p.jpg", "http://LOCALHOST./p.jpg", "http://a.localhost/p.jpg", "http://printer.local/p.jpg",
+        "http://user:pw@localhost:8080/p.jpg", "http://10.1.2.3/p.jpg", "http://172.16.0.1/p.jpg", "http://172.31.255.255/p.jpg",
+        "http://192.168.0.10/p.jpg", "http://169.254.169.254/latest/meta-data/", "http://100.64.0.1/p.jpg", "http://0.0.0.0/p.jpg",
+        "http://224.0.0.1/p.jpg", "http://255.255.255.255/p.jpg", "http://[::1]/p.jpg", "http://[::]/p.jpg", "http://[fe80::1%25eth0]/p.jpg",
+        "http://[fd00::1]/p.jpg", "http://[::ffff:127.0.0.1]/p.jpg", "http://[::ffff:10.0.0.1]:80/p.jpg", "http://[64:ff9b::a00:1]/p.jpg",
+        "http://[not-an-address]/p.jpg", "http://[::1/p.jpg", "http://metadata.google.internal/computeMetadata/v1/",
+    ])
+    func privateNetworkImagesAreRefused(url: String) throws {
+        for body in [TryOnRequestValidatorTests.withPerson(JSONText.quoted(url)), TryOnRequestValidatorTests.withGarments("[\(JSONText.quoted(url))]")] {
+            do {
+                _ = try TryOnRequestValidator().validate(body: body)
+                Issue.record("accepted \(url)")
+            } catch {
+                #expect(error.status == 400)
+                #expect(error.message.hasSuffix(Self.private_), "\(error.message)")
+            }
+        }
+    }
+
+    @Test(arguments: [
+        "https://8.8.8.8/p.jpg", "https://172.32.0.1/p.jpg", "https://192.169.0.1/p.jpg", "https://100.128.0.1/p.jpg",
+        "https://[2001:db8::1]/p.jpg", "https://[::ffff:8.8.8.8]/p.jpg", "https://localhost.example.com/p.jpg", "https://internal.example/p.jpg",
+        "https://1e100.net/p.jpg", "https://deadbeef/p.jpg",
+    ])
+    func publicHostsAreAccepted(url: String) throws {
+        #expect(try TryOnRequestValidator().validate(body: TryOnRequestValidatorTests.withPerson(JSONText.quoted(url))).personImage == url)
+    }
+
+    @Test(arguments: [
+        (#"{"person_image":"https://a.test/p.jpg","person_image":"https://a.test/p.jpg","garments":["https://a.test/g.jpg"]}"#, "person_image"),
+        (#"{"person_image":"https://a.test/p.jpg","garments":["https://a.test/g.jpg"],"garments":[]}"#, "garments"),
+        (#"{"person_image":"https://a.test/p.jpg","garments":[{"image":"https://a.test/g.jpg","image":"https://a.test/h.jpg"}]}"#, "image"),
+        (#"{"person_image":"https://a.test/p.jpg","person\u005fimage":"x","garments":["https://a.test/g.jpg"]}"#, "person_image"),
+        (#"{"person_image":"https://a.test/p.jpg","garments":["https://a.test/g.jpg"],"x":{"k":1,"k":2}}"#, "k"),
+    ])
+    func repeatedKeysAreRefused(body: String, key: String) {
+        do {
+            _ = try TryOnRequestValidator().validate(body: body)
+            Issue.record("accepted \(body)")
+        } catch {
+            #expect(error.message == "The request body repeats the key \"\(key)\"; each key may appear once")
+        }
+    }
+
+    @Test func theSameKeyInDifferentObjectsAndKeyLikeValuesAreFine() throws {
+        let body = #"{"person_image":"https://a.test/p.jpg","garments":[{"image":"https://a.test/g.jpg","category":"dresses"},{"image":"https://a.test/h.jpg"}],"prompt_hints":"person_image, \"garments\": {\"image\"}"}"#
+        let request = try TryOnRequestValidator().validate(body: body)
+        #expect(request.garments.count == 2)
+        #expect(StrictJSON().problem(in: #"[{"a":1},{"a":2},{"b":{"a":3}}]"#) == nil)
+        #expect(StrictJSON().problem(in: #" {"a\"b":1,"a\u0022b":2}"#) == "The request body repeats the key \"a\"b\"; each key may appear once")
+        #expect(StrictJSON().problem(in: #"[-0.5e+3, 0, 1E2, true, false, null, "\u00e9\n", {}, []]"#) == nil)
     }
 }

@@ -28,9 +28,11 @@ public struct StatusFunction: CloudFunction {
         guard taskId.utf8.count <= Self.maxTaskIdBytes, taskId.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             throw TryOnError(.invalidRequest, "task_id is not a valid task id", headers: Self.headers)
         }
+        let userId: String?
+        do { userId = try RequestIdentity.optionalUserId(event) } catch { throw error.with(headers: Self.headers) }
         if store == nil { store = try TaskStore() }
         guard let store, let task = try store.status(taskId: taskId) else { throw Self.notFound }
-        if let userId = RequestIdentity.optionalUserId(event), userId != task.userId { throw Self.notFound }
+        if let userId, userId != task.userId { throw Self.notFound }
 
         var body = JSONText(capacity: 320)
         body.add("task_id", task.taskId)

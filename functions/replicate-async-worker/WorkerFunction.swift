@@ -43,9 +43,11 @@ public struct WorkerFunction: CloudFunction {
         default: throw TryOnError(.methodNotAllowed, "Use GET or POST to run the worker", headers: Self.headers)
         }
         if let expected = settings.workerToken {
-            guard let given = event.header("X-Worker-Token"), RequestIdentity.secretsMatch(given, expected) else {
-                throw TryOnError(.unauthorized, "X-Worker-Token is missing or wrong", headers: Self.headers)
-            }
+            let refusal = TryOnError(.unauthorized, "X-Worker-Token is missing or wrong", headers: Self.headers)
+            // A repeated header is refused whatever its values: only one token may be presented.
+            guard let given = try? RequestIdentity.singleHeader(event, "X-Worker-Token", problem: refusal.message),
+                RequestIdentity.secretsMatch(given, expected)
+            else { throw refusal }
         }
     }
 

@@ -5,21 +5,36 @@ public enum RequestIdentity {
     /// Longest accepted `X-User-Id`, in bytes. 128.
     public static let maxUserIdBytes = 128
 
-    /// `X-User-Id`: required, 1-128 printable characters; 401 otherwise.
+    /// `X-User-Id`: required, 1-128 bytes of printable text; 401 otherwise.
     public static func requireUserId(_ event: Event) throws(TryOnError) -> String {
-        guard let userId = optionalUserId(event) else {
+        guard let userId = try optionalUserId(event) else {
             throw TryOnError(.unauthorized, "X-User-Id header is required")
         }
         return userId
     }
 
-    /// `X-User-Id` when present and well-formed; a malformed one is treated as absent.
-    public static func optionalUserId(_ event: Event) -> String? {
-        guard let raw = event.header("X-User-Id") else { return nil }
+    /// `X-User-Id` when present, nil when absent. A header that is present but unusable is refused
+    /// (401) rather than treated as absent, since absent means "no owner check" to status: blank,
+    /// over 128 bytes, control characters, bytes that were not UTF-8 (they arrive as U+FFFD), or
+    /// the header given more than once (which of two identities would be meant?).
+    public static func optionalUserId(_ event: Event) throws(TryOnError) -> String? {
+        guard let raw = try singleHeader(event, "X-User-Id", problem: "X-User-Id must be given once") else { return nil }
         let userId = raw.trimmedASCIIWhitespace
-        guard !userId.isEmpty, userId.utf8.count <= maxUserIdBytes, userId.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F })
-        else { return nil }
+        guard !userId.isEmpty, userId.utf8.count <= maxUserIdBytes,
+            !userId.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0 == "\u{FFFD}" })
+        else {
+            throw TryOnError(.unauthorized, "X-User-Id must be 1-\(maxUserIdBytes) bytes of printable UTF-8 text")
+        }
         return userId
+    }
+
+    /// The one value of header `name` (any casing), nil when absent; throws 401 with `problem` when
+    /// the request repeats it. Credentials and identities must not be ambiguous.
+    public static func singleHeader(_ event: Event, _ name: String, problem: String) throws(TryOnError) -> String? {
+        let lower = name.lowercased()
+        let values = event.multiValueHeaders.filter { $0.key.lowercased() == lower }.flatMap(\.value)
+        guard values.count <= 1 else { throw TryOnError(.unauthorized, problem) }
+        return event.header(name)
     }
 
     /// Constant-time comparison for secrets (the worker token).

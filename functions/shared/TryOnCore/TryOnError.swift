@@ -38,6 +38,13 @@ public struct TryOnError: Error, ResponseConvertibleError, CustomStringConvertib
 
     public var description: String { "\(code.rawValue): \(message)" }
 
+    /// The same error answered with a function's own headers (its CORS methods).
+    public func with(headers: [String: String]) -> TryOnError {
+        var copy = self
+        copy.headers = headers
+        return copy
+    }
+
     /// The one mapping from code to HTTP status.
     public var status: Int {
         switch code {

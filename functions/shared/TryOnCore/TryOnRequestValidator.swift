@@ -5,7 +5,9 @@ import FunctionRuntime
 ///
 /// Body: `{"person_image": URL, "garments": [{"image": URL, "category": ...} | URL, ...], "prompt_hints": "..."}`.
 /// Images are `http(s)` URLs or `data:image/<type>;base64,<data>` URIs; a bare garment string is an
-/// `upper_body` garment.
+/// `upper_body` garment. Refused besides: bodies that are not strict JSON (`StrictJSON`: no
+/// trailing commas, bounded nesting and size, no repeated keys), and URLs whose host is local or on
+/// a private network (`PrivateNetworkHost`).
 public struct TryOnRequestValidator: Sendable {
     /// Most garments per task (a chain of one prediction each). Default 5.
     public var maxGarments = 5
@@ -20,6 +22,7 @@ public struct TryOnRequestValidator: Sendable {
 
     public func validate(body: String) throws(TryOnError) -> TryOnRequest {
         guard !body.isEmpty else { throw invalid("The request body is empty; send a JSON object") }
+        if let problem = StrictJSON().problem(in: body) { throw invalid(problem) }
         guard let value = try? JSONValue.parse(body) else { throw invalid("The request body is not valid JSON") }
         guard case .object(let members) = value else { throw invalid("The request body must be a JSON object") }
 
@@ -115,6 +118,9 @@ public struct TryOnRequestValidator: Sendable {
             text.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "<") && $0 != UInt8(ascii: ">") && $0 != UInt8(ascii: "\\") })
         else {
             throw invalid("\(field) is not a valid URL")
+        }
+        guard !PrivateNetworkHost.isPrivate(authority: String(decoding: host, as: UTF8.self)) else {
+            throw invalid("\(field) points to a local or private network address, which the model cannot fetch")
         }
     }
 
