@@ -2,7 +2,7 @@
 #   make run     install what is missing, build, start PostgreSQL, the host and nginx on 127.0.0.1:$(PORT)
 #   make test    unit and integration tests (real nginx, real PostgreSQL, real libcurl)
 #   make bench   benchmarks, written to bench/results.md
-#   make profile instructions per status request (callgrind), written to bench/profile-status.txt
+#   make profile instructions per status and start request (callgrind), in bench/profile-*.txt
 PORT ?= 8080
 RUN_DIR ?= .run
 SWIFT ?= swift
@@ -31,10 +31,11 @@ test: deps
 bench: build-release
 	@bench/run
 
-# Instructions per replicate-async-status request in its worker (valgrind's callgrind).
+# Instructions per status and start request in their workers (valgrind's callgrind).
 profile: build-release
 	@scripts/install-deps valgrind
-	@bench/profile-status
+	@bench/profile --function status
+	@bench/profile --function start
 
 stop-db:
 	@scripts/pg stop $(RUN_DIR)/pg

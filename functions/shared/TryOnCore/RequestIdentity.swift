@@ -31,9 +31,10 @@ public enum RequestIdentity {
     /// The one value of header `name` (any casing), nil when absent; throws 401 with `problem` when
     /// the request repeats it. Credentials and identities must not be ambiguous.
     public static func singleHeader(_ event: Event, _ name: String, problem: String) throws(TryOnError) -> String? {
-        let lower = name.lowercased()
-        let values = event.multiValueHeaders.filter { $0.key.lowercased() == lower }.flatMap(\.value)
-        guard values.count <= 1 else { throw TryOnError(.unauthorized, problem) }
+        // Counted in place: this runs on every status poll, where a filtered copy of the headers cost more than the read.
+        var count = 0
+        for (key, values) in event.multiValueHeaders where HeaderName.equal(key, name) { count += values.count }
+        guard count <= 1 else { throw TryOnError(.unauthorized, problem) }
         return event.header(name)
     }
 
