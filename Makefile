@@ -2,12 +2,14 @@
 #   make run     install what is missing, build, start PostgreSQL, the host and nginx on 127.0.0.1:$(PORT)
 #   make test    unit and integration tests (real nginx, real PostgreSQL, real libcurl)
 #   make bench   benchmarks, written to bench/results.md
+#   make fuzz    libFuzzer targets, FUZZ_RUNS runs each (scripts/fuzz; summary in .run/fuzz/summary.json)
 PORT ?= 8080
 RUN_DIR ?= .run
 SWIFT ?= swift
 SWIFT_FLAGS ?=
+FUZZ_RUNS ?= 200000
 
-.PHONY: run test bench deps build build-release clean stop-db
+.PHONY: run test bench fuzz deps build build-release clean stop-db
 
 deps:
 	@scripts/install-deps
@@ -26,6 +28,9 @@ test: deps
 
 bench: build-release
 	@bench/run
+
+fuzz: deps
+	@scripts/fuzz --runs $(FUZZ_RUNS) --summary $(RUN_DIR)/fuzz/summary.json
 
 stop-db:
 	@scripts/pg stop $(RUN_DIR)/pg

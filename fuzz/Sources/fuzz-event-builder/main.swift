@@ -19,7 +19,7 @@ import FuzzSupport
 
 enum Fixed {
     /// When every fuzzed request arrived; fixed, so runs are reproducible (2026-11-30T09:00:00Z).
-    static let receivedAt: Int64 = 1_795_942_800_000
+    static let receivedAt: Int64 = 1_796_029_200_000
     /// The request headers the edge must remove (lower case), written out again rather than read
     /// from `EventBuilder`, so that a change there is caught.
     static let stripped: Set<String> = [
