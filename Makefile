@@ -3,6 +3,7 @@
 #   make test    unit and integration tests (real nginx, real PostgreSQL, real libcurl)
 #   make bench   benchmarks, written to bench/results.md
 #   make profile instructions per status and start request (callgrind), in bench/profile-*.txt
+#   make fuzz    libFuzzer targets, FUZZ_RUNS runs each (scripts/fuzz; summary in .run/fuzz/summary.json)
 PORT ?= 8080
 RUN_DIR ?= .run
 SWIFT ?= swift
@@ -11,7 +12,9 @@ SWIFT_FLAGS ?=
 # of the runtime it touches (about 3 MiB less RSS per worker than with the shared libswiftCore).
 RELEASE_FLAGS ?= --static-swift-stdlib
 
-.PHONY: run test bench profile deps build build-release clean stop-db
+FUZZ_RUNS ?= 200000
+
+.PHONY: run test bench profile fuzz deps build build-release clean stop-db
 
 deps:
 	@scripts/install-deps
@@ -36,6 +39,9 @@ profile: build-release
 	@scripts/install-deps valgrind
 	@bench/profile --function status
 	@bench/profile --function start
+
+fuzz: deps
+	@scripts/fuzz --runs $(FUZZ_RUNS) --summary $(RUN_DIR)/fuzz/summary.json
 
 stop-db:
 	@scripts/pg stop $(RUN_DIR)/pg

@@ -17,6 +17,9 @@ let package = Package(
     products: [
         .executable(name: "fnhost", targets: ["fnhost"]),
         .executable(name: "replicate-standin", targets: ["replicate-standin"]),
+        // For the libFuzzer package in fuzz/ (built apart, with its own flags; see scripts/fuzz).
+        .library(name: "FunctionRuntime", targets: ["FunctionRuntime"]),
+        .library(name: "FixtureRunner", targets: ["FixtureRunner"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -173,32 +173,9 @@ public struct WorkerMain {
         _ = bytes.withUnsafeBytes { fh_send_with_fd(control, $0.baseAddress, $0.count, -1) }
     }
 
-    /// FastCGI parameters -> the transport-neutral request (nginx's `fastcgi_params` names plus ours:
-    /// `FNHOST_REQUEST_ID`, the request's UUID).
+    /// FastCGI parameters -> the transport-neutral request (`IncomingRequest(cgiParameters:...)`).
     static func incomingRequest(from request: FastCGIRequest) -> IncomingRequest {
-        var method = "GET"
-        var query = ""
-        var remoteAddress = "127.0.0.1"
-        var remotePort = 0
-        var requestId: String?
-        var headers: [(name: String, value: String)] = []
-        headers.reserveCapacity(request.parameters.count / 2)
-        for (name, value) in request.parameters {
-            switch name {
-            case "REQUEST_METHOD": method = value
-            case "QUERY_STRING": query = value
-            case "REMOTE_ADDR": remoteAddress = value
-            case "REMOTE_PORT": remotePort = Int(value) ?? 0
-            case "FNHOST_REQUEST_ID": requestId = value
-            case "CONTENT_TYPE" where !value.isEmpty: headers.append(("Content-Type", value))
-            case "CONTENT_LENGTH" where !value.isEmpty && value != "0": headers.append(("Content-Length", value))
-            default:
-                if let header = HeaderName.fromCGIParameter(name) { headers.append((header, value)) }
-            }
-        }
-        return IncomingRequest(
-            method: method, query: query, headers: headers, body: request.body, remoteAddress: remoteAddress,
-            remotePort: remotePort, receivedAtMilliseconds: Clock.epochMilliseconds(),
-            requestId: requestId.flatMap(RequestID.fromNginx) ?? RequestID.make())
+        IncomingRequest(
+            cgiParameters: request.parameters, body: request.body, receivedAtMilliseconds: Clock.epochMilliseconds())
     }
 }

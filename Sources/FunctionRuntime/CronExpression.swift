@@ -96,8 +96,10 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
     /// years (Feb 29, outside the century years that skip it) is always found.
     static let searchWindowSeconds: Int64 = 5 * 366 * 86_400
 
-    /// Instants `nextFire` accepts: about ±35 million years around 1970, far from any overflow. Outside it
-    /// the answer is nil. Negative instants (before 1970) are fine; the calendar is proleptic Gregorian.
+    /// Instants `nextFire` accepts and answers with: about ±35 million years around 1970, far from any
+    /// overflow. Outside it the answer is nil, and a fire time past its end is not given either, so every
+    /// answer can be asked about again (a chain of fires never stops at a value it cannot continue from).
+    /// Negative instants (before 1970) are fine; the calendar is proleptic Gregorian.
     static let supportedInstants: ClosedRange<Int64> = -(1 << 50)...(1 << 50)
 
     /// Loop guard; a search takes at most a few thousand steps (months are skipped whole, days one by one
@@ -109,7 +111,8 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
     ///
     /// "Five years" is `5 × 366` days after `epochSeconds`. So Feb 29 is found from any instant except in
     /// the eight-year gaps around century years that are not leap (after 2096-02-29 the next one is
-    /// 2104-02-29, and the answer is nil). Instants outside ±2⁵⁰ seconds also give nil.
+    /// 2104-02-29, and the answer is nil). Instants outside ±2⁵⁰ seconds also give nil, and so does a fire
+    /// time that would be past +2⁵⁰.
     public func nextFire(after epochSeconds: Int64) -> Int64? {
         guard Self.supportedInstants.contains(epochSeconds) else { return nil }
         let start = epochSeconds + 1
@@ -180,7 +183,7 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
             }
             second = nextSecond
             let fire = date.daysSinceEpoch * 86_400 + Int64(hour * 3_600 + minute * 60 + second)
-            return fire <= limit ? fire : nil
+            return fire <= limit && fire <= Self.supportedInstants.upperBound ? fire : nil
         }
         return nil
     }

@@ -667,10 +667,31 @@ func cronParses(_ text: String) -> CronExpression? {
         #expect(expression.nextFire(after: Int64.max) == nil)
         #expect(expression.nextFire(after: Int64.min) == nil)
         let edge: Int64 = 1 << 50
-        #expect(expression.nextFire(after: edge) == edge + 1)
+        #expect(expression.nextFire(after: edge - 1) == edge)
         #expect(expression.nextFire(after: -edge) == -edge + 1)
+        // The last supported instant has no next fire inside the range: nil, not an instant past it.
+        #expect(expression.nextFire(after: edge) == nil)
         #expect(expression.nextFire(after: edge + 1) == nil)
         #expect(expression.nextFire(after: -edge - 1) == nil)
+    }
+
+    /// Found by the cron fuzz target (fuzz/corpus/cron/regression-fire-past-the-range): from just before
+    /// +2⁵⁰, the next Sunday midnight lies past it. It used to be returned, and asking for the next fire
+    /// from one second before it then gave nil, so the answer was not a fire time by nextFire's own account.
+    @Test func aFireTimeIsAlwaysAnInstantNextFireAccepts() throws {
+        let expression = try CronExpression(parsing: "0 0 0 ? * 7")
+        let edge: Int64 = 1 << 50
+        for after in [edge - 500_000, edge - 86_400 * 8, edge - 1] {
+            var current = after
+            while let fire = expression.nextFire(after: current) {
+                #expect(fire <= edge, "from \(after): \(fire) is past the supported range")
+                #expect(expression.nextFire(after: fire - 1) == fire, "from \(after): \(fire) is not a fire time")
+                current = fire
+            }
+        }
+        // The last Sunday midnight before the edge is still found.
+        let lastSunday = try #require(expression.nextFire(after: edge - 86_400 * 8))
+        #expect(lastSunday <= edge && edge - lastSunday < 7 * 86_400)
     }
 
     @Test func theWindowIsFiveTimes366Days() throws {

@@ -1,0 +1,2 @@
+// Nothing to define: this target only carries include/fuzzer_driver.h.
+#include "fuzzer_driver.h"
