@@ -1,0 +1,113 @@
+"""Scenario 2: PostgreSQL stopped and started again while clients start and poll tasks.
+
+Clients keep starting tasks and polling them; the cluster is stopped (fast shutdown: sessions are
+cut) for a few seconds and started again. Expected: during the outage the functions answer
+503 with a JSON body (never a hang, a 500 or a 502); every task whose start was answered 200 ends
+`completed` (none lost or stuck); both endpoints answer 200 again within seconds of the database
+coming back.
+"""
+import collections
+import random
+import threading
+import time
+
+from harness import Result
+from tasks import STATUS, ClientCounts, TaskSet, attempts_text, audit, wait_terminal
+from stack import http
+import os
+
+OUTAGE_S = 4.0
+# How long after the database is back both endpoints must answer 200 again, seconds.
+RECOVERY_LIMIT_S = 10.0
+
+
+def run(h):
+    r = Result("2. PostgreSQL restarted under load")
+    initial = 30 if h.short else 200
+    host, standin, schema = h.try_on_stack("database", delay_ms=150, env={"LEASE_SECONDS": "5"})
+    tasks = TaskSet(host)
+    log = []  # (time sent, time answered, endpoint, status, is_json)
+    log_lock = threading.Lock()
+    counts = ClientCounts()
+    stop = threading.Event()
+
+    def record(endpoint, sent, answer):
+        counts.add(answer)
+        with log_lock:
+            log.append((sent, time.time(), endpoint, answer.status, answer.is_json))
+
+    def starter():
+        while not stop.wait(random.uniform(0.05, 0.2)):
+            tasks.start_one(1 + random.randrange(2), on_answer=lambda sent, answer: record("start", sent, answer))
+
+    def poller():
+        while not stop.wait(random.uniform(0.05, 0.2)):
+            ids = tasks.ids
+            if not ids:
+                continue
+            sent = time.time()
+            record("status", sent, http("GET", f"{host.base}{STATUS}?task_id={random.choice(ids)}",
+                                        headers={"X-User-Id": tasks.user}))
+
+    tasks.start_many(initial)
+    threads = [threading.Thread(target=f, daemon=True) for f in (starter, starter, poller, poller, poller)]
+    for t in threads:
+        t.start()
+    time.sleep(3)
+    down_at = time.time()
+    h.cluster.stop()
+    stopped_at = time.time()
+    time.sleep(OUTAGE_S)
+    h.cluster.start()
+    up_at = time.time()
+    time.sleep(6)
+    stop.set()
+    for t in threads:
+        t.join(timeout=15)
+    ids = [i for i in tasks.ids if i]
+    waited = wait_terminal(h.cluster, schema, ids, timeout=120 if h.short else 300)
+    a = audit(h.cluster, schema, tasks, standin, os.path.join(host.run_dir, "results"))
+
+    during = [e for e in log if e[0] >= stopped_at and e[1] <= up_at]
+    outage_answers = collections.Counter("no answer" if e[3] is None else e[3] for e in during)
+    bad_outage = [e for e in during if e[3] not in (503, 200) or (e[3] == 503 and not e[4])]
+    # 200s while the server is down would mean answers not from the database: there are none to give.
+    recovered = {}
+    for endpoint in ("start", "status"):
+        ok = [e[1] for e in log if e[2] == endpoint and e[0] >= up_at and e[3] == 200]
+        recovered[endpoint] = (min(ok) - up_at) if ok else None
+    after = [e for e in log if e[0] >= up_at]
+    errors_after = sum(1 for e in after if e[3] is None or e[3] >= 500)
+
+    r.done.append(f"Started {initial} tasks, then 2 threads kept starting tasks and 3 kept polling statuses "
+                  f"(every 50-200 ms each) while the cluster was stopped (pg_ctl fast) for {OUTAGE_S:.0f} s "
+                  f"and started again; stopping took {stopped_at - down_at:.1f} s.")
+    r.done.append(f"Tasks terminal {waited:.1f} s after the load stopped." if waited is not None
+                  else "NOT all tasks became terminal.")
+    r.count("tasks started (answered 200)", len(ids))
+    r.count("database restarts", 1)
+    r.count("requests during the outage", dict(outage_answers))
+    r.count("all client answers", counts.summary())
+    r.count("attempts per task", attempts_text(a["attempts"]))
+    r.count("lease rescues", a["rescues"])
+    r.count("seconds until 200 again after the database was back",
+            {k: (round(v, 2) if v is not None else "never") for k, v in recovered.items()})
+    r.result("answers during the outage other than 503 JSON", f"{len(bad_outage)}", not bad_outage,
+             "0 (every one a 503 with a JSON body)")
+    r.result("requests answered during the outage", f"{len(during)}", len(during) > 0, "some")
+    r.result("completed", f"{a['completed']} / {len(ids)}", a["completed"] == len(ids), f"{len(ids)}")
+    r.expect_zero("lost", a["lost"])
+    r.expect_zero("stuck", a["stuck"])
+    r.expect_zero("duplicated creates (unexplained)", a["duplicated"])
+    r.expect_zero("steps processed twice", a["processed_twice"])
+    slow = [k for k, v in recovered.items() if v is None or v > RECOVERY_LIMIT_S]
+    r.result("endpoints not recovered within 10 s", f"{len(slow)} {slow if slow else ''}".strip(), not slow, "0")
+    r.result("5xx after recovery (first 2 s excluded)",
+             f"{sum(1 for e in after if e[0] >= up_at + 2 and (e[3] is None or e[3] >= 500))}",
+             all(not (e[0] >= up_at + 2 and (e[3] is None or e[3] >= 500)) for e in after), "0")
+    r.count("5xx in the first 2 s after the restart", errors_after)
+    crashes = {name: p.get("crashes", 0) for name, p in ((host.status() or {}).get("functions") or {}).items()}
+    r.expect_zero("worker process crashes", sum(crashes.values()), str(crashes))
+    r.seconds = time.time() - r.began
+    return r
+

@@ -1,0 +1,134 @@
+"""Scenario 5: nginx killed, then the whole host restarted, while pages poll their tasks.
+
+One polling client per task (16; 10 with --short), each reading its task's status every
+0.3-3 s like the try-on page does. nginx is SIGKILLed (the master must restart it), then
+`fnhost serve` is stopped with SIGTERM and started again on the same port and run folder.
+Expected: each client sees at most a brief run of errors and then, at the end, the task's real
+final status (`completed`, as the database says).
+"""
+import os
+import random
+import signal
+import threading
+import time
+
+from harness import Result
+from tasks import STATUS, TERMINAL, TaskSet, audit, rows, wait_terminal
+from stack import http
+
+# Longest run of failed polls one client may see, seconds.
+MAX_ERROR_WINDOW_S = 15.0
+
+
+class Client(threading.Thread):
+    """Polls one task until it is terminal; remembers errors and their longest run."""
+
+    def __init__(self, base, task_id, user, stop):
+        super().__init__(daemon=True)
+        self.url = f"{base}{STATUS}?task_id={task_id}"
+        self.task_id = task_id
+        self.user = user
+        self.stop = stop
+        self.polls = 0
+        self.errors = 0
+        self.error_kinds = {}
+        self.longest_window = 0.0
+        self.final = None
+
+    def run(self):
+        first_error = None
+        while not self.stop.is_set():
+            answer = http("GET", self.url, headers={"X-User-Id": self.user}, timeout=10)
+            now = time.time()
+            self.polls += 1
+            if answer.status == 200 and answer.json:
+                if first_error is not None:
+                    self.longest_window = max(self.longest_window, now - first_error)
+                    first_error = None
+                if answer.json.get("status") in TERMINAL:
+                    self.final = answer.json["status"]
+                    return
+            else:
+                self.errors += 1
+                kind = "no answer" if answer.status is None else str(answer.status)
+                self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1
+                first_error = first_error or now
+            self.stop.wait(random.uniform(0.3, 3.0))
+        if first_error is not None:
+            self.longest_window = max(self.longest_window, time.time() - first_error)
+
+
+def wait_answering(url, limit=60):
+    """Seconds until `url` gives any HTTP answer below 500 (None if it never does)."""
+    began = time.time()
+    while time.time() - began < limit:
+        answer = http("GET", url, timeout=2)
+        if answer.status is not None and answer.status < 500:
+            return time.time() - began
+        time.sleep(0.05)
+    return None
+
+
+def run(h):
+    r = Result("5. nginx killed and the host restarted while pages poll")
+    clients_n = 10 if h.short else 16
+    # Each prediction takes 2 x 1.5 s, so tasks of 2 garments are in flight during both restarts.
+    host, standin, schema = h.try_on_stack("restarts", delay_ms=1500, env={"LEASE_SECONDS": "5"})
+    tasks = TaskSet(host)
+    ids = [i for i in tasks.start_many(clients_n, steps_of=lambda i: 2) if i]
+    stop = threading.Event()
+    clients = [Client(host.base, i, tasks.user, stop) for i in ids]
+    for c in clients:
+        c.start()
+    time.sleep(2)
+    probe = host.base + "/replicate-async-status?task_id=chaos-ready-probe"
+
+    nginx_before = host.nginx_pid()
+    os.kill(nginx_before, signal.SIGKILL)
+    nginx_back = wait_answering(probe)
+    nginx_after = host.nginx_pid()
+    time.sleep(2)
+
+    stop_s = host.stop()
+    down_at = time.time()
+    host.start()
+    host_back = time.time() - down_at
+
+    for c in clients:
+        c.join(timeout=180)
+    stop.set()
+    waited = wait_terminal(h.cluster, schema, ids, timeout=60)
+    final = rows(h.cluster, schema)
+    a = audit(h.cluster, schema, tasks, standin, os.path.join(host.run_dir, "results"))
+
+    wrong = [c.task_id for c in clients if c.final != final.get(c.task_id, {}).get("status")]
+    kinds = {}
+    for c in clients:
+        for k, v in c.error_kinds.items():
+            kinds[k] = kinds.get(k, 0) + v
+    r.done.append(f"{clients_n} tasks of 2 garments (predictions of 2 x 1.5 s), one polling client each "
+                  "(every 0.3-3 s).")
+    r.done.append(f"nginx master (pid {nginx_before}) SIGKILLed: the host restarted it (pid {nginx_after}) and "
+                  f"it answered again after {nginx_back if nginx_back is None else round(nginx_back, 2)} s.")
+    r.done.append(f"`fnhost serve` stopped with SIGTERM (took {stop_s:.1f} s, waiting for running invocations) "
+                  f"and started again on the same port: answering {host_back:.1f} s after it had exited.")
+    r.count("polling clients", clients_n)
+    r.count("nginx kills / host restarts", "1 / 1")
+    r.count("polls", sum(c.polls for c in clients))
+    r.count("errors seen by clients", f"{sum(c.errors for c in clients)} {kinds}")
+    r.count("clients that saw an error", sum(1 for c in clients if c.errors))
+    r.count("longest error window, s", round(max((c.longest_window for c in clients), default=0), 2))
+    r.count("lease rescues", a["rescues"])
+    r.result("nginx restarted by the host", f"{nginx_before} -> {nginx_after}",
+             nginx_after is not None and nginx_after != nginx_before and nginx_back is not None, "a new nginx")
+    r.result("clients not ending on the task's real final status", f"{len(wrong)}", not wrong, "0")
+    r.result("completed", f"{a['completed']} / {len(ids)}", a["completed"] == len(ids) and waited is not None,
+             str(len(ids)))
+    longest = max((c.longest_window for c in clients), default=0)
+    r.result("longest error window", f"{longest:.1f} s", longest <= MAX_ERROR_WINDOW_S, f"<= {MAX_ERROR_WINDOW_S:.0f} s")
+    r.expect_zero("lost", a["lost"])
+    r.expect_zero("stuck", a["stuck"])
+    r.expect_zero("duplicated creates (unexplained)", a["duplicated"])
+    r.expect_zero("steps processed twice", a["processed_twice"])
+    r.seconds = time.time() - r.began
+    return r
