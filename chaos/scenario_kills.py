@@ -25,8 +25,8 @@ KILL_WINDOW_AFTER_S = 1.0
 
 
 def run(h):
-    r = Result("1. Worker processes killed with SIGKILL under a 1,000-task backlog")
     count = 60 if h.short else 1000
+    r = Result(f"1. Worker processes killed with SIGKILL under a {count:,}-task backlog")
     host, standin, schema = h.try_on_stack("kills", delay_ms=100)
     tasks = TaskSet(host)
     stop = threading.Event()

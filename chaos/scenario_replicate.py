@@ -11,6 +11,7 @@ Phase C (deadline): every create answers 429 on a stack whose tasks have a 6 s d
 task must end `failed` with the deadline message, soon after its deadline.
 No task may be left in `processing`, and every phase must finish well inside its deadline.
 """
+import concurrent.futures
 import os
 import time
 
@@ -26,64 +27,80 @@ DEADLINE = "The try-on took longer than its deadline"
 DEADLINE_SLACK_S = 12.0
 
 
-def run(h):
-    r = Result("3. Replicate faults: 429, 500, hangs, dropped creates, failed predictions")
-    short = h.short
-    deadline_s = 180
-    host, standin, schema = h.try_on_stack("replicate", delay_ms=100,
-                                           env={"TASK_DEADLINE_SECONDS": str(deadline_s), "LEASE_SECONDS": "20"})
-    results = os.path.join(host.run_dir, "results")
-
-    # Phase A
-    armed = {"create429": 6 if short else 30, "retryAfterSeconds": 1, "create500": 4 if short else 20,
-             "get500": 6 if short else 40, "hangMs": HANG_MS, "hangCount": 1 if short else 4,
-             "dropAfterCreate": 3 if short else 15}
+def phase_a(h):
+    """Transient faults armed before the batch starts."""
+    host, standin, schema = h.try_on_stack("replicate_a", delay_ms=100,
+                                           env={"TASK_DEADLINE_SECONDS": "180", "LEASE_SECONDS": "30"})
+    armed = {"create429": 6 if h.short else 30, "retryAfterSeconds": 1, "create500": 4 if h.short else 20,
+             "get500": 6 if h.short else 40, "hangMs": HANG_MS, "hangCount": 1 if h.short else 4,
+             "dropAfterCreate": 3 if h.short else 15}
     standin.set_faults(**armed)
-    phase_a = TaskSet(host, user="chaos-a")
-    count_a = 30 if short else 150
-    phase_a.start_many(count_a)
-    waited_a = wait_terminal(h.cluster, schema, phase_a.ids, timeout=deadline_s + 30)
+    tasks = TaskSet(host, user="chaos-a")
+    count = 30 if h.short else 150
+    tasks.start_many(count)
+    waited = wait_terminal(h.cluster, schema, tasks.ids, timeout=210)
     left = standin.faults()
     standin.clear_faults()
     injected = {k: armed[k] - left.get(k, 0) for k in ("create429", "create500", "get500", "hangCount",
                                                         "dropAfterCreate")}
-    a = audit(h.cluster, schema, phase_a, standin, results)
-    wrong_a = [(t, row["error_code"], row["error_message"]) for t, row in a["rows"].items()
-               if t in phase_a.steps and row["status"] == "failed"
-               and not (row["error_message"].startswith(UNAVAILABLE) and row["attempt"] >= row["max_attempts"])]
+    a = audit(h.cluster, schema, tasks, standin, os.path.join(host.run_dir, "results"))
+    a["wrong"] = [(t, row["error_code"], row["error_message"]) for t, row in a["rows"].items()
+                  if t in tasks.steps and row["status"] == "failed"
+                  and not (row["error_message"].startswith(UNAVAILABLE) and row["attempt"] >= row["max_attempts"])]
+    a.update(count=count, waited=waited, armed=armed, injected=injected, host=host)
+    return a
 
-    # Phase B
+
+def phase_b(h):
+    """Every prediction fails."""
+    host, standin, schema = h.try_on_stack("replicate_b", delay_ms=100, env={"TASK_DEADLINE_SECONDS": "180"})
     standin.set_faults(failPrediction=1_000_000)
-    phase_b = TaskSet(host, user="chaos-b")
-    count_b = 10 if short else 40
-    phase_b.start_many(count_b, steps_of=lambda i: 1)
-    waited_b = wait_terminal(h.cluster, schema, phase_b.ids, timeout=120)
-    standin.clear_faults()
-    b = audit(h.cluster, schema, phase_b, standin, results)
-    wrong_b = [(t, row["error_code"], row["error_message"]) for t, row in b["rows"].items()
-               if t in phase_b.steps and not (row["status"] == "failed" and row["error_code"] == "prediction_failed"
+    tasks = TaskSet(host, user="chaos-b")
+    count = 10 if h.short else 40
+    tasks.start_many(count, steps_of=lambda i: 1)
+    waited = wait_terminal(h.cluster, schema, tasks.ids, timeout=120)
+    b = audit(h.cluster, schema, tasks, standin, os.path.join(host.run_dir, "results"))
+    b["wrong"] = [(t, row["error_code"], row["error_message"]) for t, row in b["rows"].items()
+                  if t in tasks.steps and not (row["status"] == "failed" and row["error_code"] == "prediction_failed"
                                                and row["error_message"].startswith(PREDICTION_FAILED))]
-    creates_b = {n: c for n, c in b["creates_per_step"].items()}
+    b.update(count=count, waited=waited, host=host)
+    return b
 
-    # Phase C: its own stack, whose start function gives tasks a 6 s deadline
-    host_c, standin_c, schema_c = h.try_on_stack("deadline", delay_ms=100, env={"TASK_DEADLINE_SECONDS": "6"})
-    standin_c.set_faults(create429=1_000_000, retryAfterSeconds=1)
-    phase_c = TaskSet(host_c, user="chaos-c")
-    count_c = 5 if short else 20
-    phase_c.start_many(count_c, steps_of=lambda i: 1)
-    waited_c = wait_terminal(h.cluster, schema_c, phase_c.ids, timeout=60)
-    standin_c.clear_faults()
-    c = audit(h.cluster, schema_c, phase_c, standin_c, os.path.join(host_c.run_dir, "results"))
-    wrong_c = [(t, row["error_code"], row["error_message"]) for t, row in c["rows"].items()
-               if t in phase_c.steps and not (row["status"] == "failed" and row["error_code"] == "deadline_exceeded"
+
+def phase_c(h):
+    """Every create is rate limited, and tasks have a 6 s deadline."""
+    host, standin, schema = h.try_on_stack("replicate_c", delay_ms=100, env={"TASK_DEADLINE_SECONDS": "6"})
+    standin.set_faults(create429=1_000_000, retryAfterSeconds=1)
+    tasks = TaskSet(host, user="chaos-c")
+    count = 5 if h.short else 20
+    tasks.start_many(count, steps_of=lambda i: 1)
+    waited = wait_terminal(h.cluster, schema, tasks.ids, timeout=60)
+    c = audit(h.cluster, schema, tasks, standin, os.path.join(host.run_dir, "results"))
+    c["wrong"] = [(t, row["error_code"], row["error_message"]) for t, row in c["rows"].items()
+                  if t in tasks.steps and not (row["status"] == "failed" and row["error_code"] == "deadline_exceeded"
                                                and row["error_message"] == DEADLINE)]
+    c.update(count=count, waited=waited, host=host)
+    return c
 
+
+def run(h):
+    r = Result("3. Replicate faults: 429, 500, hangs, dropped creates, failed predictions")
+    # The three phases have their own stacks (schema, stand-in, host) and run at the same time.
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        futures = [pool.submit(phase, h) for phase in (phase_a, phase_b, phase_c)]
+        a, b, c = [f.result() for f in futures]
+    count_a, count_b, count_c = a["count"], b["count"], c["count"]
+    waited_a, waited_b, waited_c = a["waited"], b["waited"], c["waited"]
+    armed, injected = a["armed"], a["injected"]
+    wrong_a, wrong_b, wrong_c = a["wrong"], b["wrong"], c["wrong"]
+    creates_b = dict(b["creates_per_step"])
+
+    r.done.append("Each phase on its own stack (schema, stand-in, host), the three at the same time.")
     r.done.append(f"Phase A: armed {armed} on the stand-in, then started {count_a} tasks; "
                   + (f"all terminal after {waited_a:.1f} s." if waited_a is not None else "NOT all terminal."))
     r.done.append(f"Phase B: every prediction fails; started {count_b} one-garment tasks; "
                   + (f"all terminal after {waited_b:.1f} s." if waited_b is not None else "NOT all terminal."))
-    r.done.append(f"Phase C: every create answers 429 (Retry-After 1); started {count_c} tasks with a 6 s deadline "
-                  "on a second stack; " + (f"all terminal after {waited_c:.1f} s." if waited_c is not None
+    r.done.append(f"Phase C: every create answers 429 (Retry-After 1); started {count_c} tasks with a 6 s deadline; " + (f"all terminal after {waited_c:.1f} s." if waited_c is not None
                                            else "NOT all terminal."))
     r.count("tasks (A / B / C)", f"{count_a} / {count_b} / {count_c}")
     r.count("faults injected in A (consumed switches)", injected)
@@ -92,6 +109,7 @@ def run(h):
     r.count("A: creates, rejected creates", f"{a['creates']}, {a['rejected_creates']}")
     r.count("A: extra creates by cause", dict(a["extra_creates"]))
     r.count("A: attempts per task", attempts_text(a["attempts"]))
+    r.expect_zero("A: lease rescues (lease 30 s, twice the longest call; no kills)", a["rescues"])
     r.count("B: failed predictions made", b["creates"])
     r.count("B: creates per step", creates_b)
     r.count("C: 429s answered", c["rejected_creates"])
@@ -108,16 +126,15 @@ def run(h):
     r.expect_zero("A: result files missing", a["missing_result_file"])
     r.result("A: every transient fault fired", str(injected),
              all(injected[k] == armed[k if k != "hangCount" else "hangCount"] for k in injected), "all consumed")
-    r.result("A/B: finished before the deadline, worst margin s",
-             f"{-max(a['max_deadline_overshoot_s'], b['max_deadline_overshoot_s']):.0f}",
-             max(a["max_deadline_overshoot_s"], b["max_deadline_overshoot_s"]) <= 0, "> 0")
+    overshoot = max(a["max_deadline_overshoot_s"], b["max_deadline_overshoot_s"])
+    r.result("A/B: finished before the 180 s deadline, worst margin", f"{-overshoot:.0f} s", overshoot <= 0, "> 0 s")
     r.expect_zero("B: not failed with the model's error", wrong_b)
     r.result("B: creates per step", str(creates_b), set(creates_b) == {2}, "exactly 2 (one retry)")
     r.expect_zero("C: not failed with the deadline message", wrong_c)
     r.result("C: failed within 12 s of the deadline", f"worst {c['max_deadline_overshoot_s']:.1f} s",
              c["max_deadline_overshoot_s"] <= DEADLINE_SLACK_S, "<= 12 s")
     crashes = {}
-    for hst in (host, host_c):
+    for hst in (a["host"], b["host"], c["host"]):
         for name, p in ((hst.status() or {}).get("functions") or {}).items():
             crashes[name] = crashes.get(name, 0) + p.get("crashes", 0)
     r.expect_zero("worker process crashes", sum(crashes.values()), str(crashes))

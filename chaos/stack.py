@@ -8,7 +8,7 @@
 - `http`: one request on a fresh connection, never raising: connection errors come back as
   status None, so clients can count them.
 """
-import http.client
+import http.client as httplib
 import json
 import os
 import signal
@@ -44,12 +44,12 @@ def http(method, url, body=None, headers=None, timeout=10.0):
     data = json.dumps(body).encode() if isinstance(body, (dict, list)) else body
     all_headers = {"Content-Type": "application/json"} if data is not None else {}
     all_headers.update(headers or {})
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    connection = httplib.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     try:
         connection.request(method, path or "/", body=data, headers=all_headers)
         answer = connection.getresponse()
         return Response(answer.status, answer.read())
-    except (OSError, http.client.HTTPException) as error:
+    except (OSError, httplib.HTTPException) as error:
         return Response(None, b"", f"{type(error).__name__}: {error}")
     finally:
         connection.close()
@@ -191,6 +191,13 @@ class Host:
             cwd=ROOT, env=self.env, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
         log.close()
         self.starts += 1
+        try:
+            self._wait_ready(deadline)
+        except BaseException:
+            self.stop(timeout=20)  # never leave a half-started host (and its nginx) behind
+            raise
+
+    def _wait_ready(self, deadline):
         end = time.time() + deadline
         while time.time() < end:
             if self.process.poll() is not None:

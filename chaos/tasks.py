@@ -166,7 +166,7 @@ def audit(cluster, schema, task_set, standin, results_dir, explain=None):
               "creates_per_step": collections.Counter(), "extra_creates": collections.Counter(),
               "max_extra_per_step": 0, "failed_codes": collections.Counter(), "failed_messages": collections.Counter(),
               "foreign_creates": foreign_creates, "rows": table, "creates_by_step": creates,
-              "rejected_by_step": rejected, "max_deadline_overshoot_s": 0.0}
+              "rejected_by_step": rejected, "max_deadline_overshoot_s": float("-inf")}
     for task in id_by_tag.values():
         row = table.get(task)
         if row is None:
