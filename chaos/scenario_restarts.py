@@ -58,6 +58,15 @@ class Client(threading.Thread):
             self.longest_window = max(self.longest_window, time.time() - first_error)
 
 
+def living(pid):
+    """True while `pid` runs (a zombie waiting for init to reap it does not count)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def wait_answering(url, limit=60):
     """Seconds until `url` gives any HTTP answer below 500 (None if it never does)."""
     began = time.time()
@@ -95,7 +104,7 @@ def run(h):
             nginx_after, nginx_back = current, time.time() - killed_at
             break
         time.sleep(0.05)
-    orphans = [pid for pid in old_workers if os.path.exists(f"/proc/{pid}")]
+    orphans = [pid for pid in old_workers if living(pid)]
     time.sleep(2)
 
     stop_s = host.stop()
