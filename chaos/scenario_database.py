@@ -34,7 +34,8 @@ def run(h):
     def record(endpoint, sent, answer):
         counts.add(answer)
         with log_lock:
-            log.append((sent, time.time(), endpoint, answer.status, answer.is_json))
+            code = answer.json.get("code") if isinstance(answer.json, dict) else None
+            log.append((sent, time.time(), endpoint, answer.status, answer.is_json, code))
 
     def starter():
         while not stop.wait(random.uniform(0.05, 0.2)):
@@ -68,7 +69,15 @@ def run(h):
         t.join(timeout=15)
     ids = [i for i in tasks.ids if i]
     waited = wait_terminal(h.cluster, schema, ids, timeout=120 if h.short else 300)
-    a = audit(h.cluster, schema, tasks, standin, os.path.join(host.run_dir, "results"))
+    def explain(call, prediction):
+        # Like a kill, an outage between Replicate's answer and the checkpoint orphans the
+        # prediction (the worker cannot record it); the task's next claim creates another.
+        unused = prediction.get("gets", 0) == 0 and prediction.get("files", 0) == 0
+        created = call["timeMs"] / 1000
+        return ("database down between Replicate's answer and the checkpoint"
+                if unused and down_at - 1 <= created <= up_at + 1 else None)
+
+    a = audit(h.cluster, schema, tasks, standin, os.path.join(host.run_dir, "results"), explain)
 
     # Requests sent after the server had stopped and answered before it was asked to start again:
     # nothing could have reached the database, so each one must be a 503 with a JSON body.
@@ -102,14 +111,24 @@ def run(h):
     r.result("completed", f"{a['completed']} / {len(ids)}", a["completed"] == len(ids), f"{len(ids)}")
     r.expect_zero("lost", a["lost"])
     r.expect_zero("stuck", a["stuck"])
+    r.count("extra creates by cause", dict(a["extra_creates"]) or "none")
     r.expect_zero("duplicated creates (unexplained)", a["duplicated"])
+    r.result("most extra creates on one step", str(a["max_extra_per_step"]), a["max_extra_per_step"] <= 1, "<= 1")
     r.expect_zero("steps processed twice", a["processed_twice"])
     slow = [k for k, v in recovered.items() if v is None or v > RECOVERY_LIMIT_S]
     r.result("endpoints not recovered within 10 s", f"{len(slow)} {slow if slow else ''}".strip(), not slow, "0")
-    r.result("5xx after recovery (first 2 s excluded)",
-             f"{sum(1 for e in after if e[0] >= up_at + 2 and (e[3] is None or e[3] >= 500))}",
-             all(not (e[0] >= up_at + 2 and (e[3] is None or e[3] >= 500)) for e in after), "0")
-    r.count("5xx in the first 2 s after the restart", errors_after)
+    # A function process heals its connection on the first statement after the restart: that one
+    # statement is not retried (it may have run; see PostgresConnection), so each warm process may
+    # answer one 503 JSON after the database is back, whenever it is next used. Anything else
+    # (another status, no JSON, more 503s than processes) is a failure.
+    late = [e for e in after if e[0] >= up_at + 2 and (e[3] is None or e[3] >= 500)]
+    processes = sum(host.pool(name).get("pool_size", 0) for name in ("replicate-async-start",
+                                                                        "replicate-async-status"))
+    late_ok = all(e[3] == 503 and e[5] == "database_unavailable" for e in late) and len(late) <= processes
+    r.count("5xx after the database was back: first 2 s / later", f"{errors_after - len(late)} / {len(late)}")
+    r.result("5xx more than 2 s after recovery, other than one 503 database_unavailable per warm process",
+             f"{len(late)} ({', '.join(f'{e[2]} {e[3]} {e[5]}' for e in late[:5]) or 'none'}; {processes} processes)",
+             late_ok, f"only 503 database_unavailable, at most {processes}")
     crashes = {name: p.get("crashes", 0) for name, p in ((host.status() or {}).get("functions") or {}).items()}
     r.expect_zero("worker process crashes", sum(crashes.values()), str(crashes))
     r.seconds = time.time() - r.began
