@@ -23,7 +23,7 @@ RECOVERY_LIMIT_S = 10.0
 
 def run(h):
     r = Result("2. PostgreSQL restarted under load")
-    initial = 30 if h.short else 200
+    initial = 20 if h.short else 200
     host, standin, schema = h.try_on_stack("database", delay_ms=150, env={"LEASE_SECONDS": "5"})
     tasks = TaskSet(host)
     log = []  # (time sent, time answered, endpoint, status, is_json)
@@ -63,7 +63,7 @@ def run(h):
     restart_at = time.time()
     h.cluster.start()
     up_at = time.time()
-    time.sleep(4 if h.short else 8)
+    time.sleep(3 if h.short else 8)
     stop.set()
     for t in threads:
         t.join(timeout=15)

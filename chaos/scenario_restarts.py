@@ -81,15 +81,16 @@ def wait_answering(url, limit=60):
 def run(h):
     r = Result("5. nginx killed and the host restarted while pages poll")
     clients_n = 10 if h.short else 16
-    # Each prediction takes 2 x 1.5 s, so tasks of 2 garments are in flight during both restarts.
-    host, standin, schema = h.try_on_stack("restarts", delay_ms=1500, env={"LEASE_SECONDS": "5"})
+    # Each prediction takes 2 x 1.5 s (1 s short), so tasks of 2 garments are in flight during both restarts.
+    phase_ms = 1000 if h.short else 1500
+    host, standin, schema = h.try_on_stack("restarts", delay_ms=phase_ms, env={"LEASE_SECONDS": "5"})
     tasks = TaskSet(host)
     ids = [i for i in tasks.start_many(clients_n, steps_of=lambda i: 2) if i]
     stop = threading.Event()
     clients = [Client(host.base, i, tasks.user, stop) for i in ids]
     for c in clients:
         c.start()
-    time.sleep(2)
+    time.sleep(1 if h.short else 2)
     probe = host.base + "/replicate-async-status?task_id=chaos-ready-probe"
 
     nginx_before = host.nginx_pid()
@@ -105,7 +106,7 @@ def run(h):
             break
         time.sleep(0.05)
     orphans = [pid for pid in old_workers if living(pid)]
-    time.sleep(2)
+    time.sleep(1 if h.short else 2)
 
     stop_s = host.stop()
     down_at = time.time()
@@ -124,7 +125,7 @@ def run(h):
     for c in clients:
         for k, v in c.error_kinds.items():
             kinds[k] = kinds.get(k, 0) + v
-    r.done.append(f"{clients_n} tasks of 2 garments (predictions of 2 x 1.5 s), one polling client each "
+    r.done.append(f"{clients_n} tasks of 2 garments (predictions of 2 x {phase_ms / 1000:g} s), one polling client each "
                   "(every 0.3-3 s).")
     r.done.append(f"nginx master (pid {nginx_before}) SIGKILLed: the host restarted it (pid {nginx_after}) and "
                   f"the new one answered " + ("never." if nginx_back is None else f"after {nginx_back:.2f} s."))
