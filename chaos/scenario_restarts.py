@@ -93,6 +93,9 @@ def run(h):
     time.sleep(1 if h.short else 2)
     probe = host.base + "/replicate-async-status?task_id=chaos-ready-probe"
 
+    # The host gives up on an nginx that dies within 2 s of starting (a bad configuration would
+    # otherwise restart forever): kill it well after that, as an outage would.
+    time.sleep(max(0.0, host.started_at + 3 - time.time()))
     nginx_before = host.nginx_pid()
     old_workers = [pid for pid, _ in children(nginx_before)]
     killed_at = time.time()

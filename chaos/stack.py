@@ -180,6 +180,7 @@ class Host:
         self.base = f"http://127.0.0.1:{self.port}"
         self.process = None
         self.starts = 0
+        self.started_at = None
         os.makedirs(run_dir, exist_ok=True)
         os.chmod(run_dir, 0o755)
 
@@ -191,6 +192,7 @@ class Host:
             cwd=ROOT, env=self.env, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
         log.close()
         self.starts += 1
+        self.started_at = time.time()
         try:
             self._wait_ready(deadline)
         except BaseException:
