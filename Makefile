@@ -4,6 +4,7 @@
 #   make bench   benchmarks, written to bench/results.md
 #   make profile instructions per status and start request (callgrind), in bench/profile-*.txt
 #   make fuzz    libFuzzer targets, FUZZ_RUNS runs each (scripts/fuzz; summary in .run/fuzz/summary.json)
+#   make chaos   reliability scenarios against the real stack, written to RELIABILITY.md
 PORT ?= 8080
 RUN_DIR ?= .run
 SWIFT ?= swift
@@ -14,7 +15,7 @@ RELEASE_FLAGS ?= --static-swift-stdlib
 
 FUZZ_RUNS ?= 200000
 
-.PHONY: run test bench profile fuzz deps build build-release clean stop-db
+.PHONY: run test bench profile fuzz chaos deps build build-release clean stop-db
 
 deps:
 	@scripts/install-deps
@@ -42,6 +43,9 @@ profile: build-release
 
 fuzz: deps
 	@scripts/fuzz --runs $(FUZZ_RUNS) --summary $(RUN_DIR)/fuzz/summary.json
+
+chaos: build-release
+	@chaos/run
 
 stop-db:
 	@scripts/pg stop $(RUN_DIR)/pg

@@ -175,7 +175,8 @@ extension Master {
 
     func startCompanion(_ index: Int) {
         do {
-            companions[index].pid = try ProcessSpawner.spawn(companions[index].process.arguments)
+            // Its own process group: when it dies, whatever it left behind can be cleared (see companionExited).
+            companions[index].pid = try ProcessSpawner.spawn(companions[index].process.arguments, ownProcessGroup: true)
             companions[index].startedAt = Clock.monotonicNanoseconds()
             log.event("companion_started", [
                 "name": .string(companions[index].process.name), "pid": .number(Double(companions[index].pid)),
@@ -192,6 +193,10 @@ extension Master {
     private func companionExited(_ index: Int, status: Int32) {
         let name = companions[index].process.name
         let livedNanoseconds = Clock.monotonicNanoseconds() - companions[index].startedAt
+        // A companion killed outright (nginx's master by SIGKILL) leaves its own children running:
+        // nginx's workers keep the listening sockets, so a restarted nginx could not bind and the
+        // orphans would serve on with no master. They share its process group: clear it.
+        if companions[index].pid > 0 { kill(-companions[index].pid, SIGKILL) }
         companions[index].pid = 0
         if draining {
             log.event("companion_stopped", ["name": .string(name)])

@@ -7,9 +7,12 @@ import Glibc
 /// master blocks signals for its signalfd), and only the descriptors named in `descriptors`.
 enum ProcessSpawner {
     /// Spawns `arguments[0]` (an absolute path) with `arguments`, giving each `(source, target)`
-    /// descriptor pair to the child as `target`. Returns the pid.
+    /// descriptor pair to the child as `target`. With `ownProcessGroup` the child leads a new
+    /// process group (its id is the child's pid), so everything it starts can be signalled at once
+    /// with `kill(-pid, ...)`, even after the child itself is gone. Returns the pid.
     static func spawn(
-        _ arguments: [String], descriptors: [(source: Int32, target: Int32)] = [], environment: [String]? = nil
+        _ arguments: [String], descriptors: [(source: Int32, target: Int32)] = [], environment: [String]? = nil,
+        ownProcessGroup: Bool = false
     ) throws(SystemCallError) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -33,7 +36,12 @@ enum ProcessSpawner {
         sigfillset(&allSignals)
         posix_spawnattr_setsigmask(&attributes, &emptySet)
         posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+        if ownProcessGroup {
+            posix_spawnattr_setpgroup(&attributes, 0)
+            flags |= POSIX_SPAWN_SETPGROUP
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
 
         let argv = arguments.map { strdup($0) }
         defer { argv.forEach { free($0) } }

@@ -90,6 +90,43 @@ import Testing
         #expect(seen[0].pid == seen[2].pid && seen[2].pid != seen[3].pid)
     }
 
+    @Test(.timeLimit(.minutes(1))) func nginxKilledWithSIGKILLIsRestartedAndItsOrphanedWorkersGoWithIt() throws {
+        // A SIGKILLed nginx master leaves its worker processes running, still holding the listening
+        // port: unless the host clears them, the nginx it restarts cannot bind and the host gives up.
+        let stack = try HostStack()
+        defer { stack.stop() }
+        #expect(try stack.send("/echo").status == 200)
+        let first = try #require(stack.logEvents("companion_started").first?["pid"]?.numberValue)
+        Thread.sleep(forTimeInterval: 2.2)  // past the host's "died right after starting" guard
+        kill(pid_t(first), SIGKILL)
+        let deadline = Date().addingTimeInterval(10)
+        var restarted: Double?
+        while restarted == nil, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.1)
+            restarted = stack.logEvents("companion_started").dropFirst().first?["pid"]?.numberValue
+        }
+        let second = try #require(restarted, "the host started nginx again")
+        Thread.sleep(forTimeInterval: 1)
+        #expect(Self.livingProcesses(inGroup: pid_t(first)).isEmpty, "no process of the killed nginx is left")
+        let alive = kill(pid_t(second), 0)
+        #expect(alive == 0, "the new nginx kept running (it could bind the port)")
+        #expect(stack.logEvents("stopping").isEmpty, "the host did not give up: \(stack.log().suffix(800))")
+        #expect(try stack.send("/echo").status == 200)
+    }
+
+    /// Pids of processes in process group `group` that are not zombies (init may reap those late).
+    static func livingProcesses(inGroup group: pid_t) -> [pid_t] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        return entries.compactMap { pid_t($0) }.filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let afterName = stat.range(of: ") ", options: .backwards)
+            else { return false }
+            // After the name: state, ppid, pgrp, ...
+            let fields = stat[afterName.upperBound...].split(separator: " ")
+            return fields.count > 2 && fields[0] != "Z" && pid_t(fields[2]) == group
+        }
+    }
+
     @Test func sigtermDrainsRunningInvocationsBeforeExit() throws {
         let stack = try HostStack()
         defer { stack.stop() }
