@@ -45,7 +45,7 @@ fuzz: deps
 	@scripts/fuzz --runs $(FUZZ_RUNS) --summary $(RUN_DIR)/fuzz/summary.json
 
 chaos: build-release
-	@chaos/run
+	@chaos/run --fuzz-runs $(FUZZ_RUNS)
 
 stop-db:
 	@scripts/pg stop $(RUN_DIR)/pg

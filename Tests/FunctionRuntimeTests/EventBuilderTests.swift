@@ -125,6 +125,16 @@ import Testing
         #expect(event.bodyBytes == Array(text.utf8))
     }
 
+    /// The input the event-builder fuzzer found after the strict-UTF-8 change (its old invariant said a
+    /// JSON content type always means a text body): bytes that are not UTF-8 arrive base64, unchanged.
+    @Test func jsonBodyThatIsNotUTF8ArrivesAsBase64Unchanged() throws {
+        let body = Array(#"{"a":"\u0001","c":"при"}"#.utf8) + [0xFF]
+        let event = try buildEvent(
+            makeRequest(method: "POST", headers: [("Content-Type", "Application/JSON")], body: body))
+        #expect(event.isBase64Encoded)
+        #expect(event.bodyBytes == body)
+    }
+
     @Test(arguments: [
         "application/x-www-form-urlencoded", "text/plain", "multipart/form-data; boundary=xyz",
         "application/octet-stream", "application/problem+json", "text/json", "application/jsonp", "",
