@@ -70,7 +70,8 @@ def hostile(h):
                          text=True)
     r.done.append("swift test --filter HostileCorpusTests: every request of the generated corpus sent through "
                   "nginx to the real stack (PostgreSQL, the stand-in); refused ones must get a 4xx JSON error "
-                  "and leave replicate_tasks unchanged.")
+                  "and leave replicate_tasks unchanged. The worker's requests that carry the right token are only "
+                  "required never to get a 5xx (it ignores its body and answers 200 when no task is ready).")
     data = _load(r, summary) or {}
     for function, entry in sorted(data.items()):
         if not isinstance(entry, dict) or "inputs" not in entry:
