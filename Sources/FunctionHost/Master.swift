@@ -390,6 +390,9 @@ public final class Master {
             kill(pid, SIGKILL)
             waitpid(pid, nil, 0)
         }
+        // Reaped here rather than in companionExited: clear each companion's process group too, so
+        // no nginx worker still closing its connections outlives the host and keeps the port.
+        for companion in companions where companion.pid > 0 { kill(-companion.pid, SIGKILL) }
         log.event("host_stopped")
     }
 }

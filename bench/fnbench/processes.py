@@ -94,8 +94,8 @@ class StandIn:
 class Fnhost:
     """`fnhost serve` (or fnhost-testhost) on a free port with its own run folder and environment."""
 
-    def __init__(self, binary, functions, run_dir, ready_path, env=None, extra=(), port=None):
-        self.port = port or free_port()
+    def __init__(self, binary, functions, run_dir, ready_path, env=None, extra=()):
+        self.port = free_port()
         self.run_dir = run_dir
         os.makedirs(run_dir, exist_ok=True)
         os.chmod(run_dir, 0o755)  # nginx's workers (nobody, when started as root) must reach the sockets
