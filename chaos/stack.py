@@ -1,4 +1,5 @@
-"""The real stack a chaos scenario runs against, started from Python on free loopback ports.
+"""The real stack a chaos scenario (and a benchmark phase, bench/fnbench/processes.py) runs against,
+started from Python on free loopback ports.
 
 - `Cluster`: one private PostgreSQL cluster (scripts/pg) shared by the scenarios, each of which
   gets its own schema (MAIN_DB_SCHEMA); `psql` queries run through the same DATABASE_URL.

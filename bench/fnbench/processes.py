@@ -1,7 +1,9 @@
 """The processes a benchmark run starts, each on free loopback ports inside the run's own folder.
 
-Every class starts its process in __init__ (waiting until it answers) and has stop(); the run stops
-them in reverse order. Nothing listens beyond 127.0.0.1 or a unix socket.
+PostgreSQL, the Replicate stand-in and `fnhost serve` come from chaos/stack.py, the one place that
+knows how to start and stop them (`make chaos` uses it too); the classes here only start them at
+construction, as a benchmark phase wants. The Python peers (gunicorn), the bench's own nginx and a
+silent server are the bench's alone. Nothing listens beyond 127.0.0.1 or a unix socket.
 """
 import os
 import shutil
@@ -15,12 +17,10 @@ import urllib.error
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "chaos"))
+import stack  # noqa: E402
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+free_port = stack.free_port
 
 
 def wait_http(url, deadline=30, headers=None):
@@ -44,22 +44,19 @@ def wait_http(url, deadline=30, headers=None):
 def binaries(config):
     """The folder with fnhost, fnhost-testhost and replicate-standin of a `swift build -c config`
     (release: with the Swift runtime linked statically, as `make build-release` builds it)."""
-    flags = ["--static-swift-stdlib"] if config == "release" else []
-    path = subprocess.run(["swift", "build", "-c", config, *flags, "--show-bin-path"], cwd=ROOT, capture_output=True,
-                          text=True, check=True).stdout.strip()
-    needed = ["fnhost", "fnhost-testhost", "replicate-standin"]
-    if not all(os.path.exists(os.path.join(path, name)) for name in needed):
+    path = stack.bin_dir(config)
+    if not all(os.path.exists(os.path.join(path, name)) for name in ["fnhost", "fnhost-testhost", "replicate-standin"]):
+        flags = ["--static-swift-stdlib"] if config == "release" else []
         subprocess.run(["swift", "build", "-c", config, *flags], cwd=ROOT, check=True)
     return path
 
 
-class Postgres:
-    """A private cluster through scripts/pg (unix socket only); `url` is the fnhost role's DATABASE_URL."""
+class Postgres(stack.Cluster):
+    """A private cluster, started at once; `url` is the fnhost role's DATABASE_URL."""
 
     def __init__(self, folder):
-        self.folder = folder
-        self.url = subprocess.run([os.path.join(ROOT, "scripts", "pg"), "start", folder], capture_output=True,
-                                  text=True, check=True).stdout.strip().splitlines()[-1]
+        super().__init__(folder)
+        self.start()
 
     def migrate(self, bin_dir, schema):
         """Creates `schema` with the project's migrations (fnhost migrate), for one phase's tasks."""
@@ -67,61 +64,22 @@ class Postgres:
         subprocess.run([os.path.join(bin_dir, "fnhost"), "migrate", "--folder", "db_migrations"], cwd=ROOT, env=env,
                        check=True, capture_output=True)
 
-    def stop(self):
-        subprocess.run([os.path.join(ROOT, "scripts", "pg"), "stop", self.folder], capture_output=True)
 
-
-class StandIn:
-    """The offline Replicate stand-in on an ephemeral port (its first stdout line is the port)."""
+class StandIn(stack.StandIn):
+    """The offline Replicate stand-in from `bin_dir`, logging into `folder`."""
 
     def __init__(self, bin_dir, folder, delay_ms=0):
         os.makedirs(folder, exist_ok=True)
-        self.log = open(os.path.join(folder, "standin.log"), "w")
-        self.process = subprocess.Popen(
-            [os.path.join(bin_dir, "replicate-standin"), "--port", "0", "--delay-ms", str(delay_ms), "--quiet",
-             "--files-dir", folder], stdout=subprocess.PIPE, stderr=self.log, text=True)
-        first = self.process.stdout.readline().strip()  # "listening on 127.0.0.1:PORT"
-        self.port = int(first.rsplit(":", 1)[-1])
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        wait_http(self.base_url + "/_standin/health")
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=10)
-        self.log.close()
+        super().__init__(os.path.join(bin_dir, "replicate-standin"), delay_ms, os.path.join(folder, "standin.log"))
 
 
-class Fnhost:
-    """`fnhost serve` (or fnhost-testhost) on a free port with its own run folder and environment."""
+class Fnhost(stack.Host):
+    """`fnhost serve` (or fnhost-testhost), started at once with this environment plus `env`."""
 
     def __init__(self, binary, functions, run_dir, ready_path, env=None, extra=()):
-        self.port = free_port()
-        self.run_dir = run_dir
-        os.makedirs(run_dir, exist_ok=True)
-        os.chmod(run_dir, 0o755)  # nginx's workers (nobody, when started as root) must reach the sockets
-        self.log_path = os.path.join(run_dir, "serve.log")
-        self.log = open(self.log_path, "a")
-        self.process = subprocess.Popen(
-            [binary, "serve", "--functions", functions, "--port", str(self.port), "--run-dir", run_dir, *extra],
-            cwd=ROOT, stdout=self.log, stderr=self.log, env=dict(os.environ, **(env or {})))
-        self.url = f"http://127.0.0.1:{self.port}"
-        try:
-            wait_http(self.url + ready_path)
-        except SystemExit:
-            self.stop()
-            with open(self.log_path) as f:
-                sys.stderr.write(f.read()[-3000:])
-            raise
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
+        super().__init__(binary, functions, run_dir, dict(os.environ, **(env or {})), ready_path, extra)
+        self.start()
+        self.url = self.base
 
 
 class Gunicorn:
@@ -218,16 +176,7 @@ class SilentServer:
 
 def children(pid):
     """Direct children of `pid` (from /proc)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
-                        found.append(int(entry))
-            except OSError:
-                continue
-    return found
+    return [child for child, _ in stack.children(pid)]
 
 
 def descendants(pid):
