@@ -58,7 +58,7 @@ let package = Package(
 
         // The offline Replicate stand-in: a real HTTP server with Replicate's prediction API, a scripted
         // timeline, fault switches and a call log (used by `make run` without a token, and by the tests).
-        .target(name: "ReplicateStandIn", swiftSettings: strict),
+        .target(name: "ReplicateStandIn", dependencies: ["FunctionRuntime"], swiftSettings: strict),
         .executableTarget(name: "replicate-standin", dependencies: ["ReplicateStandIn"], swiftSettings: strict),
 
         // The CLI: a library so that a test build can register extra (test-only) functions.
