@@ -17,6 +17,7 @@ let package = Package(
     products: [
         .executable(name: "fnhost", targets: ["fnhost"]),
         .executable(name: "replicate-standin", targets: ["replicate-standin"]),
+        .executable(name: "fnhost-python", targets: ["fnhost-python"]),
         // For the libFuzzer package in fuzz/ (built apart, with its own flags; see scripts/fuzz).
         .library(name: "FunctionRuntime", targets: ["FunctionRuntime"]),
         .library(name: "FixtureRunner", targets: ["FixtureRunner"]),
@@ -29,6 +30,9 @@ let package = Package(
         .systemLibrary(name: "CFCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CPython", pkgConfig: "python3-embed", providers: [.apt(["python3-dev"])]),
+        // The embedded interpreter's few calls, in C: reference counts and the GIL stay on that side.
+        .target(name: "CPythonSupport", dependencies: ["CPython"]),
 
         // Thin safe wrappers: every C call passes one checked helper, C strings are copied out at once.
         .target(name: "FastCGI", dependencies: ["CFCGI"], swiftSettings: strict),
@@ -40,6 +44,18 @@ let package = Package(
         .target(name: "FixtureRunner", dependencies: ["FunctionRuntime", "HTTPClient"], swiftSettings: strict),
         .target(name: "CHostSupport"),
         .target(name: "FunctionHost", dependencies: ["FunctionRuntime", "FastCGI", "CHostSupport"], swiftSettings: strict),
+        // Python functions: the embedded interpreter and the handler contract (only the `fnhost-python`
+        // worker links libpython), and the tooling around them that needs no interpreter (virtual
+        // environments per requirements set, the scan for environment variables).
+        .target(name: "PythonRuntime", dependencies: ["FunctionRuntime", "CPythonSupport"], swiftSettings: strict),
+        .target(name: "PythonTooling", dependencies: ["FunctionRuntime"], swiftSettings: strict),
+        .executableTarget(
+            name: "fnhost-python",
+            dependencies: [
+                "PythonRuntime", "PythonTooling", "FunctionHost", "FunctionRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
 
         // The shipped functions: the try-on job system (functions/<name>/, one target each) and the code
         // they share (all SQL for replicate_tasks, the Replicate client, validation).
@@ -65,7 +81,7 @@ let package = Package(
         .target(
             name: "FnhostCLI",
             dependencies: [
-                "FunctionRuntime", "FunctionHost", "FixtureRunner", "HTTPClient", "Postgres",
+                "FunctionRuntime", "FunctionHost", "FixtureRunner", "HTTPClient", "Postgres", "PythonTooling",
                 "ReplicateAsyncStart", "ReplicateAsyncWorker", "ReplicateAsyncStatus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -88,6 +104,7 @@ let package = Package(
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], swiftSettings: strict),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strict),
         .testTarget(name: "ReplicateStandInTests", dependencies: ["ReplicateStandIn"], swiftSettings: strict),
+        .testTarget(name: "PythonToolingTests", dependencies: ["PythonTooling"], swiftSettings: strict),
         .testTarget(
             name: "TryOnCoreTests", dependencies: ["TryOnCore", "FunctionRuntime", "Postgres", "ReplicateAsyncWorker"],
             swiftSettings: strict),

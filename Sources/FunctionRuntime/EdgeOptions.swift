@@ -15,7 +15,8 @@ public struct EdgeOptions: Sendable, Equatable {
     public var dropCookieDomain: Bool
     /// The largest event, in bytes, the platform accepts (3.5 MB: 3_670_016). Larger gets 413.
     public var maxEventBytes: Int
-    /// The largest response payload, in bytes (3.5 MB). Larger gets 502.
+    /// The largest response, in bytes of the JSON object the handler returns (3.5 MB; a base64 body
+    /// counts as its base64 text). Larger gets 502.
     public var maxResponseBytes: Int
 
     public init(

@@ -4,6 +4,14 @@ import FoundationEssentials
 import Foundation
 #endif
 
+/// The language a function is written in, which decides the worker program that runs it.
+public enum FunctionLanguage: String, Sendable, Equatable {
+    /// A `CloudFunction` compiled into the host binary and registered under the function's name.
+    case swift
+    /// `<name>/index.py` with `handler(event, context)`, run by an embedded CPython.
+    case python
+}
+
 /// One hosted function: its name, its public uuid and its configuration.
 public struct FunctionSpec: Sendable, Equatable {
     /// The `func2url.json` key, also the folder name under `functions/`.
@@ -13,12 +21,19 @@ public struct FunctionSpec: Sendable, Equatable {
     /// The public URL exactly as `func2url.json` has it.
     public var url: String
     public var configuration: FunctionConfiguration
+    /// Python when the function's folder has an `index.py` (it wins over a compiled function of the
+    /// same name), else Swift.
+    public var language: FunctionLanguage
 
-    public init(name: String, uuid: String, url: String, configuration: FunctionConfiguration = FunctionConfiguration()) {
+    public init(
+        name: String, uuid: String, url: String, configuration: FunctionConfiguration = FunctionConfiguration(),
+        language: FunctionLanguage = .swift
+    ) {
         self.name = name
         self.uuid = uuid
         self.url = url
         self.configuration = configuration
+        self.language = language
     }
 }
 
@@ -32,6 +47,9 @@ public struct FunctionCatalog: Sendable {
         self.directory = directory
         self.functions = functions
     }
+
+    /// The folder of one function's files.
+    public func folder(of spec: FunctionSpec) -> String { "\(directory)/\(spec.name)" }
 
     public func function(named name: String) -> FunctionSpec? {
         functions.first { $0.name == name }
@@ -59,7 +77,9 @@ public struct FunctionCatalog: Sendable {
             guard let uuid = uuid(inURL: url) else {
                 throw ConfigurationError(file: mapPath, "\"\(name)\": \(url) does not end in a function uuid")
             }
-            functions.append(FunctionSpec(name: name, uuid: uuid, url: url, configuration: configuration))
+            let language: FunctionLanguage =
+                FileManager.default.fileExists(atPath: "\(directory)/\(name)/index.py") ? .python : .swift
+            functions.append(FunctionSpec(name: name, uuid: uuid, url: url, configuration: configuration, language: language))
         }
         return FunctionCatalog(directory: directory, functions: functions)
     }

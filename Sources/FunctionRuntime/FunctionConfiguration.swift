@@ -6,7 +6,7 @@
 /// ```
 public struct FunctionConfiguration: Sendable, Equatable {
     /// `timeout`: seconds an invocation may run before the client gets 504 and the process is
-    /// replaced. Default 30, from 0.1 to 600.
+    /// replaced. Default 30, from 0.1 to 3600 (the platform's maximum, one hour).
     public var timeoutSeconds: Double = 30
     /// `concurrency`: worker processes in the function's pool, so invocations served at once.
     /// Default 2, from 1 to 64.
@@ -72,7 +72,7 @@ public struct FunctionConfiguration: Sendable, Equatable {
             guard case .string(let text) = member else { throw ConfigurationError(file: file, "\"\(key)\" must be a string") }
             return text
         }
-        if let value = try number("timeout", 0.1...600) { configuration.timeoutSeconds = value }
+        if let value = try number("timeout", 0.1...3600) { configuration.timeoutSeconds = value }
         if let value = try integer("concurrency", 1...64) { configuration.concurrency = value }
         if let value = try integer("memory", 16...4096) { configuration.memoryMB = value }
         if let value = try integer("maxRequests", 0...1_000_000_000) { configuration.maxRequests = value }

@@ -39,6 +39,18 @@ public struct Response: Sendable, Equatable {
         json(statusCode, value.encoded(), headers: headers)
     }
 
+    /// The length in bytes of this response as the compact JSON object a handler returns: what the
+    /// platform's 3.5 MB response limit counts (a base64 body counts as its base64 text).
+    public var encodedLength: Int {
+        var length = 64 + EventBuilder.jsonStringLength(Array(body.utf8))
+        for (name, value) in headers { length += name.utf8.count + value.utf8.count + 6 }
+        for (name, values) in multiValueHeaders {
+            length += name.utf8.count + 5
+            for value in values { length += value.utf8.count + 3 }
+        }
+        return length
+    }
+
     /// A binary response, sent base64 through the platform contract.
     public static func binary(_ statusCode: Int = 200, _ bytes: [UInt8], contentType: String) -> Response {
         Response(

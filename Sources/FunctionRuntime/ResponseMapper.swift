@@ -6,7 +6,8 @@ import Foundation
 
 /// Turns a handler's `Response` into what the client receives, enforcing the platform's contract:
 /// `multiValueHeaders` wins over `headers`, response-header rules of the edge, base64 bodies decoded,
-/// and every violation a 502 that says what is wrong.
+/// and every violation a 502 that says what is wrong. (The 3.5 MB limit is on the response's JSON,
+/// which `FunctionInvoker` checks before mapping.)
 public struct ResponseMapper: Sendable {
     public var options: EdgeOptions
 
@@ -39,11 +40,6 @@ public struct ResponseMapper: Sendable {
             body = Array(data)
         } else {
             body = Array(response.body.utf8)
-        }
-        guard body.count <= options.maxResponseBytes else {
-            throw RuntimeError(
-                .responseTooLarge,
-                "The response body is \(body.count) bytes; the limit is \(options.maxResponseBytes) bytes (3.5 MB)")
         }
         return HTTPResponseParts(status: response.statusCode, headers: lines, body: body)
     }

@@ -32,15 +32,20 @@ public struct RuntimeError: Error, Sendable, CustomStringConvertible {
     public var errorType: String?
     /// For `malformedResponse`: the raw result text, as the platform's `payload`.
     public var payload: String?
+    /// For `handlerFailed` and `initializationFailed`: the frames of the handler's own code where
+    /// the language reports them (Python: one `File "...", line N, in f` entry per frame), else empty.
+    public var stackTrace: [String]
     public var underlying: (any Error)?
 
     public init(
-        _ code: Code, _ message: String, errorType: String? = nil, payload: String? = nil, underlying: (any Error)? = nil
+        _ code: Code, _ message: String, errorType: String? = nil, payload: String? = nil, stackTrace: [String] = [],
+        underlying: (any Error)? = nil
     ) {
         self.code = code
         self.message = message
         self.errorType = errorType
         self.payload = payload
+        self.stackTrace = stackTrace
         self.underlying = underlying
     }
 
@@ -91,7 +96,7 @@ public struct RuntimeError: Error, Sendable, CustomStringConvertible {
             "errorType": .string(platformErrorType),
         ]
         switch code {
-        case .handlerFailed, .processCrashed, .initializationFailed: members["stackTrace"] = .array([])
+        case .handlerFailed, .processCrashed, .initializationFailed: members["stackTrace"] = .array(stackTrace.map { .string($0) })
         case .malformedResponse: members["payload"] = .string(payload ?? "")
         case .invalidPath: members["errorCode"] = .number(400)
         default: break

@@ -55,7 +55,7 @@ func configurationError(_ text: String, file: String = "functions/demo/function.
     }
 
     @Test(arguments: [
-        #"{"timeout": 0.1}"#, #"{"timeout": 600}"#, #"{"concurrency": 1}"#, #"{"concurrency": 64}"#,
+        #"{"timeout": 0.1}"#, #"{"timeout": 600}"#, #"{"timeout": 3600}"#, #"{"concurrency": 1}"#, #"{"concurrency": 64}"#,
         #"{"memory": 16}"#, #"{"memory": 4096}"#, #"{"queueTimeout": 0}"#, #"{"queueTimeout": 600}"#,
         #"{"maxQueue": 100000}"#, #"{"maxRequests": 1000000000}"#, #"{"concurrency": 4.0}"#,
     ])
@@ -64,7 +64,7 @@ func configurationError(_ text: String, file: String = "functions/demo/function.
     }
 
     @Test(arguments: [
-        (#"{"timeout": 0}"#, "timeout"), (#"{"timeout": 0.05}"#, "timeout"), (#"{"timeout": 601}"#, "timeout"),
+        (#"{"timeout": 0}"#, "timeout"), (#"{"timeout": 0.05}"#, "timeout"), (#"{"timeout": 3601}"#, "timeout"),
         (#"{"timeout": -1}"#, "timeout"), (#"{"concurrency": 0}"#, "concurrency"),
         (#"{"concurrency": 65}"#, "concurrency"), (#"{"concurrency": 2.5}"#, "concurrency"),
         (#"{"memory": 15}"#, "memory"), (#"{"memory": 4097}"#, "memory"), (#"{"maxRequests": -1}"#, "maxRequests"),

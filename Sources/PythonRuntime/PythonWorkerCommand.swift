@@ -1,0 +1,4 @@
+// Placeholder replaced below.
+public enum PythonWorkerCommand {
+    public static func main() {}
+}

@@ -1,0 +1,3 @@
+import PythonRuntime
+
+PythonWorkerCommand.main()
