@@ -44,6 +44,7 @@ static char *describe_exception(const char *what) {
 }
 
 char *fh_python_start(const char *program) {
+    if (Py_IsInitialized()) return NULL;
     PyConfig config;
     PyConfig_InitIsolatedConfig(&config);
     config.install_signal_handlers = 0;

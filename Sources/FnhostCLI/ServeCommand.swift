@@ -4,6 +4,7 @@ import Glibc
 import ArgumentParser
 import FunctionHost
 import FunctionRuntime
+import PythonTooling
 
 /// `fnhost serve`: the master, a pool of workers per function, and nginx in front.
 struct ServeCommand: ParsableCommand {
@@ -29,10 +30,12 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         let catalog = try functions.catalog()
-        for spec in catalog.functions where FnhostMain.registry.factory(for: spec.name) == nil {
-            throw ValidationError("Function \"\(spec.name)\" is listed in func2url.json but this fnhost binary has no handler for it")
+        for spec in catalog.functions where spec.language == .swift && FnhostMain.registry.factory(for: spec.name) == nil {
+            throw ValidationError(
+                "Function \"\(spec.name)\" is listed in func2url.json but has no index.py and this fnhost binary has no handler compiled for it")
         }
         var options = stack.hostOptions(functionsDirectory: functions.directory, edge: edge.options)
+        options.workerPrograms[.python] = PythonWorkers(runDirectory: stack.absoluteRunDirectory, catalog: catalog).program
         options.admin = stack.resolvedAdminPort > 0 && !noNginx
         options.statusProviders = FnhostMain.statusProviders
         options.timers = !noTimers

@@ -40,9 +40,16 @@ public struct HostOptions: Sendable {
         "\(socketDirectory)/\(function).sock"
     }
 
-    /// The command line that starts a worker of `function`.
-    func workerArguments(function: String) -> [String] {
-        var arguments = [executable, "worker", "--functions", functionsDirectory, "--function", function]
+    /// How workers of functions in other languages start: for each language, the program and the
+    /// arguments that come before the shared ones (`worker --functions DIR --function NAME` and the
+    /// edge switches). Python's is `[fnhost-python, worker, --environment, <venv>]`, set by the CLI.
+    /// A language without an entry runs `executable worker` (compiled Swift functions).
+    public var workerPrograms: [FunctionLanguage: @Sendable (FunctionSpec) -> [String]] = [:]
+
+    /// The command line that starts a worker of `spec`.
+    func workerArguments(for spec: FunctionSpec) -> [String] {
+        var arguments = workerPrograms[spec.language]?(spec) ?? [executable, "worker"]
+        arguments += ["--functions", functionsDirectory, "--function", spec.name]
         if !edge.rewriteAuthorizationAndCookies { arguments.append("--no-header-rewrites") }
         if edge.dropCookieDomain { arguments.append("--drop-cookie-domain") }
         return arguments

@@ -19,7 +19,7 @@ extension Master {
         defer { close(ends[1]) }
         do {
             let pid = try ProcessSpawner.spawn(
-                options.workerArguments(function: name),
+                options.workerArguments(for: pools[index].spec),
                 descriptors: [(source: ends[1], target: WorkerMain.controlDescriptor), (source: scoreboard.descriptor, target: WorkerMain.scoreboardDescriptor)])
             _ = fcntl(ends[0], F_SETFL, fcntl(ends[0], F_GETFL) | O_NONBLOCK)
             log.event("worker_started", ["function": .string(name), "pid": .number(Double(pid))])

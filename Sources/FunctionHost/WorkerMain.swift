@@ -29,14 +29,21 @@ public struct WorkerMain {
     var held: (descriptor: Int32, id: UInt64)?
     var served = 0
 
+    /// A worker of a compiled Swift function.
     public init(spec: FunctionSpec, factory: @escaping FunctionRegistry.Factory, edge: EdgeOptions) throws(FastCGIError) {
+        try self.init(invoker: FunctionInvoker(spec: spec, factory: factory, edge: edge))
+    }
+
+    /// A worker around any invoker (a Python worker passes one that runs its embedded interpreter).
+    /// The function's `function.json` environment is set before the function starts.
+    public init(invoker: FunctionInvoker) throws(FastCGIError) {
         _ = fh_die_with_parent()
-        for (name, value) in spec.configuration.environment { setenv(name, value, 1) }
+        for (name, value) in invoker.spec.configuration.environment { setenv(name, value, 1) }
         guard let scoreboard = ScoreboardSlot.map(descriptor: Self.scoreboardDescriptor) else {
             throw FastCGIError(.initializationFailed, "no scoreboard slot at descriptor 4 (start workers with fnhost serve)")
         }
         self.scoreboard = scoreboard
-        invoker = FunctionInvoker(spec: spec, factory: factory, edge: edge)
+        self.invoker = invoker
         responder = try FastCGIResponder()
         // FCGX_Init installs a SIGTERM handler that only sets a flag: restore the default so that a
         // worker can always be stopped.

@@ -1,3 +1,2 @@
-import PythonRuntime
-
-PythonWorkerCommand.main()
+// fnhost-python: the worker program of Python functions (it embeds libpython; `fnhost` does not).
+FnhostPythonCommand.main()

@@ -1,4 +1,0 @@
-// Placeholder replaced below.
-public enum PythonWorkerCommand {
-    public static func main() {}
-}
