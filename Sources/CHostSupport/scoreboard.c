@@ -9,6 +9,7 @@
 typedef struct {
     _Atomic uint32_t stage;
     _Atomic uint32_t notify;
+    _Atomic uint32_t retire;
     _Atomic uint64_t started_ns;
     _Atomic uint64_t connection;
     _Atomic uint64_t served;
@@ -123,3 +124,5 @@ void fh_slot_method(const void *raw, char *buffer, size_t capacity) {
 
 void fh_slot_set_notify(void *raw, int notify) { atomic_store(&((fh_slot *)raw)->notify, notify ? 1 : 0); }
 int fh_slot_notify(const void *raw) { return (int)atomic_load(&((fh_slot *)raw)->notify); }
+void fh_slot_set_retire(void *raw) { atomic_store(&((fh_slot *)raw)->retire, 1); }
+int fh_slot_retire(const void *raw) { return (int)atomic_load(&((fh_slot *)raw)->retire); }

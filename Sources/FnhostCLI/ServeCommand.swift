@@ -25,6 +25,9 @@ struct ServeCommand: ParsableCommand {
     @Flag(name: .customLong("replicate-standin"), help: "Also run the offline Replicate stand-in (next to this binary) and point REPLICATE_BASE_URL and REPLICATE_API_TOKEN at it.")
     var replicateStandIn = false
 
+    @Flag(name: .customLong("no-watch"), help: "Do not watch the functions folder: saved files are not reloaded (SIGHUP still reloads).")
+    var noWatch = false
+
     @Option(name: .customLong("standin-delay-ms"), help: "With --replicate-standin: milliseconds each prediction spends starting and then processing.")
     var standInDelayMilliseconds: Int = 1500
 
@@ -35,7 +38,20 @@ struct ServeCommand: ParsableCommand {
                 "Function \"\(spec.name)\" is listed in func2url.json but has no index.py and this fnhost binary has no handler compiled for it")
         }
         var options = stack.hostOptions(functionsDirectory: functions.directory, edge: edge.options)
-        options.workerPrograms[.python] = PythonWorkers(runDirectory: stack.absoluteRunDirectory, catalog: catalog).program
+        let python = PythonWorkers(runDirectory: stack.absoluteRunDirectory, catalog: catalog, host: options.executable)
+        options.workerPrograms[.python] = python.program
+        options.watch = !noWatch
+        let stack = self.stack
+        let directory = functions.directory
+        let runDirectory = stack.absoluteRunDirectory
+        let hostOptions = options
+        options.reload = ReloadHooks(
+            loadCatalog: { try FunctionCatalog.load(directory: directory) },
+            writeNginxConfiguration: { catalog in
+                try NginxSetup(runDirectory: runDirectory).prepare(
+                    configuration: try stack.nginxConfiguration(catalog: catalog, options: hostOptions))
+            },
+            preparation: python.preparation)
         options.admin = stack.resolvedAdminPort > 0 && !noNginx
         options.statusProviders = FnhostMain.statusProviders
         options.timers = !noTimers

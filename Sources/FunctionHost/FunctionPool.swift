@@ -4,9 +4,14 @@ import FunctionRuntime
 /// and tells the pool what happened; the decisions (admission, which worker, what has timed out)
 /// are plain functions of the pool's state and the workers' scoreboard stages.
 struct FunctionPool {
-    let spec: FunctionSpec
-    let listener: UnixListener?
+    var spec: FunctionSpec
+    var listener: UnixListener?
     var workers: [WorkerSlot] = []
+    /// Bumped by every reload of the function: workers of an older generation run the old code or
+    /// configuration and are replaced as soon as they are not running an invocation.
+    var generation = 0
+    /// The function was taken out of `func2url.json`: no listener, no workers once the running ones finish.
+    var removed = false
     /// Requests waiting for a worker, oldest first.
     var queue: [PendingConnection] = []
     var statistics = PoolStatistics()
@@ -16,6 +21,24 @@ struct FunctionPool {
     init(spec: FunctionSpec, listener: UnixListener?) {
         self.spec = spec
         self.listener = listener
+    }
+
+    /// How many workers the pool should have: the function's concurrency, none once removed.
+    var desiredWorkers: Int { removed ? 0 : spec.configuration.concurrency }
+
+    /// Starts a new generation: every live worker is asked to exit after its current invocation
+    /// (and not to claim its held connection); the master replaces idle ones at once.
+    mutating func roll() {
+        generation += 1
+        for worker in workers where worker.isAlive { worker.scoreboard?.requestRetire() }
+    }
+
+    /// Live workers of an older generation that are not running an invocation: safe to replace now.
+    var replaceableWorkers: [Int] {
+        workers.indices.filter { index in
+            let worker = workers[index]
+            return worker.isAlive && worker.generation < generation && (worker.stage == .idle || worker.stage == .holding)
+        }
     }
 
     func slot(forControl descriptor: Int32) -> Int? {
@@ -65,7 +88,8 @@ struct FunctionPool {
     /// from the queue. Returns the worker and the stage it was in.
     mutating func reserveForNext() -> (slot: Int, previous: ScoreboardSlot.Stage, connection: PendingConnection)? {
         guard !queue.isEmpty else { return nil }
-        for index in Self.dispatchOrder(workers.map(\.stage)) {
+        // Workers of an older generation (a reload is under way) take no new requests.
+        for index in Self.dispatchOrder(workers.map { $0.generation == generation ? $0.stage : nil }) {
             guard let previous = workers[index].scoreboard?.tryReserve() else { continue }
             let connection = queue.removeFirst()
             return (index, previous, connection)

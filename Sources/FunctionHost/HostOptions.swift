@@ -20,6 +20,14 @@ public struct HostOptions: Sendable {
     public var admin: Bool = true
     /// Sections the status page adds from the functions' own numbers (the task queue).
     public var statusProviders: [StatusProvider] = []
+    /// Whether the master watches the functions folder and reloads what changed (a function's
+    /// code: its pool rolls; its `requirements.txt`: its environment is built first; `func2url.json`
+    /// or a `function.json`: the configuration is read again). Default false (`serve` turns it on
+    /// unless `--no-watch`).
+    public var watch: Bool = false
+    /// What a reload needs from the outside (reading the catalog, nginx's configuration, building
+    /// environments). Nil: SIGHUP and file changes only roll pools with the configuration as it was.
+    public var reload: ReloadHooks?
 
     /// The admin socket: a dotfile, so that no function name can collide with it.
     public var adminSocketPath: String { "\(socketDirectory)/.admin.sock" }
@@ -68,5 +76,26 @@ public struct CompanionProcess: Sendable {
         self.name = name
         self.arguments = arguments
         self.stopSignal = stopSignal
+    }
+}
+
+/// The outside steps of a reload, given by the CLI.
+public struct ReloadHooks: Sendable {
+    /// Reads `func2url.json` and every `function.json` again.
+    public var loadCatalog: @Sendable () throws -> FunctionCatalog
+    /// Writes nginx's configuration for a catalog; the master then tells nginx to reload (SIGHUP).
+    public var writeNginxConfiguration: @Sendable (FunctionCatalog) throws -> Void
+    /// A command to run to completion before new workers of a function start (building the virtual
+    /// environment of its current `requirements.txt`), or nil when nothing needs preparing.
+    public var preparation: @Sendable (FunctionSpec) -> [String]?
+
+    public init(
+        loadCatalog: @escaping @Sendable () throws -> FunctionCatalog,
+        writeNginxConfiguration: @escaping @Sendable (FunctionCatalog) throws -> Void,
+        preparation: @escaping @Sendable (FunctionSpec) -> [String]? = { _ in nil }
+    ) {
+        self.loadCatalog = loadCatalog
+        self.writeNginxConfiguration = writeNginxConfiguration
+        self.preparation = preparation
     }
 }

@@ -72,7 +72,7 @@ extension Master {
 
     /// The numbers of every pool now.
     func statusReport() -> StatusReport {
-        let pools = pools.enumerated().map { index, pool -> StatusReport.Pool in
+        let pools = pools.enumerated().filter { !$0.element.removed }.map { index, pool -> StatusReport.Pool in
             let live = pool.workers.compactMap { $0.isAlive ? $0.scoreboard : nil }
             let completed = pool.statistics.completedByGoneWorkers + live.reduce(0) { $0 + Int($1.served) }
             let timers = scheduler.entries.filter { $0.pool == index }.map { entry in
@@ -87,7 +87,9 @@ extension Master {
                 throttled: pool.statistics.throttled, timeouts: pool.statistics.timeouts, crashes: pool.statistics.crashes,
                 respawns: pool.statistics.respawns, recycled: pool.statistics.recycled, queueLength: pool.queue.count,
                 maxQueueLength: pool.statistics.maxQueued, maxActive: pool.statistics.maxActive,
-                slow: pool.statistics.slowByGoneWorkers + live.reduce(0) { $0 + Int($1.slow) }, timers: timers)
+                slow: pool.statistics.slowByGoneWorkers + live.reduce(0) { $0 + Int($1.slow) }, timers: timers,
+                language: pool.spec.language.rawValue, reloads: pool.statistics.reloads,
+                reloadedWorkers: pool.statistics.reloaded)
         }
         return StatusReport(
             uptimeSeconds: Double(Clock.monotonicNanoseconds() - startedAt) / 1e9, pools: pools,

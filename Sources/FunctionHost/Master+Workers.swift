@@ -23,7 +23,9 @@ extension Master {
                 descriptors: [(source: ends[1], target: WorkerMain.controlDescriptor), (source: scoreboard.descriptor, target: WorkerMain.scoreboardDescriptor)])
             _ = fcntl(ends[0], F_SETFL, fcntl(ends[0], F_GETFL) | O_NONBLOCK)
             log.event("worker_started", ["function": .string(name), "pid": .number(Double(pid))])
-            return WorkerSlot(pid: pid, control: ends[0], scoreboard: scoreboard, respawnAt: nil, ownedConnection: nil)
+            return WorkerSlot(
+                pid: pid, control: ends[0], scoreboard: scoreboard, respawnAt: nil, ownedConnection: nil,
+                generation: pools[index].generation)
         } catch {
             close(ends[0])
             scoreboard.release()
@@ -58,7 +60,7 @@ extension Master {
             guard signal > 0 else { return }
             switch signal {
             case SIGCHLD: reapChildren()
-            case SIGHUP: log.event("reload_ignored", ["reason": "restart fnhost to reload configuration"])
+            case SIGHUP: if !draining { reloadOnSignal() }
             default: beginDrain(signal: signal)
             }
         }
@@ -71,6 +73,11 @@ extension Master {
             guard pid > 0 else { return }
             if let companion = companions.firstIndex(where: { $0.pid == pid }) {
                 companionExited(companion, status: status)
+                continue
+            }
+            if retiredWorkerExited(pid: pid) { continue }
+            if preparing[pid] != nil {
+                preparationExited(pid: pid, status: status)
                 continue
             }
             for index in pools.indices {
@@ -120,7 +127,10 @@ extension Master {
                 ])
             }
         }
-        if recycled {
+        let reloaded = worker.generation < pools[index].generation
+        if recycled, reloaded {
+            pools[index].statistics.reloaded += 1
+        } else if recycled {
             pools[index].statistics.recycled += 1
         } else {
             pools[index].statistics.crashes += 1
@@ -128,7 +138,8 @@ extension Master {
         }
         if worker.control >= 0 { close(worker.control) }
         if let scoreboard = worker.scoreboard { retire(scoreboard, pool: index) }
-        pools[index].workers[slot] = .dead(respawnAt: draining ? .max : respawnAt)
+        let wanted = slot < pools[index].desiredWorkers
+        pools[index].workers[slot] = .dead(respawnAt: draining || !wanted ? .max : respawnAt)
     }
 
     /// An invocation ran past its timeout: kill the process, answer 504, start a new one.

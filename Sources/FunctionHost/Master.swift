@@ -45,6 +45,14 @@ public final class Master {
     var adminConnections: [Int32: [UInt8]] = [:]
     let statusCollector: StatusCollector
     let startedAt = Clock.monotonicNanoseconds()
+    /// Hot reload (see `Master+Reload.swift`): the functions folder's watcher, the changes gathered
+    /// until they settle, running preparations (environment builds) by pid -> pool, pools whose
+    /// files changed again while preparing, and replaced workers still exiting.
+    var watcher: FileWatcher?
+    var debouncer = ChangeDebouncer()
+    var preparing: [pid_t: Int] = [:]
+    var pendingPreparations: Set<Int> = []
+    var retiring: [pid_t: RetiringWorker] = [:]
 
     struct Connection {
         var descriptor: Int32
@@ -97,6 +105,7 @@ public final class Master {
             }
         }
         for index in companions.indices { startCompanion(index) }
+        startWatching()
         statusCollector.start()
         log.event("host_started", [
             "functions": .array(pools.map { .string($0.spec.name) }),
@@ -106,6 +115,7 @@ public final class Master {
         while true {
             let now = Clock.monotonicNanoseconds()
             serviceTimers(now: now)
+            serviceReload(now: now)
             serviceTriggers()
             dispatchAll()
             if draining, finishedDraining() || now >= drainDeadline { break }
@@ -119,6 +129,7 @@ public final class Master {
 
     private func pollTimeout(now: UInt64) -> Int32 {
         var earliest = draining ? drainDeadline : UInt64.max
+        if let reload = reloadWakeUp { earliest = min(earliest, reload) }
         for pool in pools {
             if let wake = pool.nextWakeUp(policy: options.policy) { earliest = min(earliest, wake) }
         }
@@ -132,9 +143,13 @@ public final class Master {
     }
 
     private func pollOnce(timeoutMilliseconds: Int32) throws(SystemCallError) {
-        enum Source { case signals, listener(Int), control(Int), connection(Int32), triggerClient(Int32), adminListener, admin(Int32) }
+        enum Source { case signals, listener(Int), control(Int), connection(Int32), triggerClient(Int32), adminListener, admin(Int32), watcher }
         var descriptors: [pollfd] = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0)]
         var sources: [Source] = [.signals]
+        if let watcher, !draining {
+            descriptors.append(pollfd(fd: watcher.descriptor, events: Int16(POLLIN), revents: 0))
+            sources.append(.watcher)
+        }
         descriptors.reserveCapacity(8 + watched.count)
         for (index, pool) in pools.enumerated() {
             if !draining || !companions.isEmpty, let listener = pool.listener {
@@ -177,6 +192,7 @@ public final class Master {
             case .triggerClient(let descriptor): triggerClientReadable(descriptor)
             case .adminListener: acceptAdmin()
             case .admin(let descriptor): adminReadable(descriptor)
+            case .watcher: watcherReadable()
             }
         }
     }
@@ -188,7 +204,7 @@ public final class Master {
             }
             for slot in pools[index].timedOut(now: now, policy: options.policy) { handleTimeout(pool: index, slot: slot) }
             pools[index].statistics.maxActive = max(pools[index].statistics.maxActive, pools[index].busyCount)
-            for slot in pools[index].workers.indices {
+            for slot in pools[index].workers.indices where slot < pools[index].desiredWorkers {
                 if let respawnAt = pools[index].workers[slot].respawnAt, respawnAt <= now, !draining {
                     pools[index].workers[slot] = spawnWorker(pool: index, now: now)
                     pools[index].statistics.respawns += 1
@@ -382,6 +398,7 @@ public final class Master {
         // Workers exit when their control socket closes; give them a moment, then make sure.
         let deadline = Clock.monotonicNanoseconds() + 2_000_000_000
         var alive = pools.flatMap { $0.workers.map(\.pid) }.filter { $0 > 0 } + companions.map(\.pid).filter { $0 > 0 }
+            + Array(retiring.keys) + Array(preparing.keys)
         while !alive.isEmpty, Clock.monotonicNanoseconds() < deadline {
             alive = alive.filter { waitpid($0, nil, WNOHANG) == 0 }
             if !alive.isEmpty { usleep(10_000) }

@@ -10,6 +10,10 @@ public struct PoolStatistics: Sendable, Equatable {
     public var respawns: Int = 0
     /// Workers recycled after `maxRequests` or over their memory limit.
     public var recycled: Int = 0
+    /// Workers replaced because the function's code or configuration changed (hot reload, SIGHUP).
+    public var reloaded: Int = 0
+    /// Reloads of the function (pool generations after the first).
+    public var reloads: Int = 0
     /// The most invocations running at once.
     public var maxActive: Int = 0
     /// The longest the queue of waiting requests has been.

@@ -85,6 +85,12 @@ struct ScoreboardSlot {
         nonmutating set { fh_slot_set_notify(pointer, newValue ? 1 : 0) }
     }
 
+    /// Whether the master asked this worker to exit after its current invocation (a reload).
+    var retireRequested: Bool { fh_slot_retire(pointer) != 0 }
+
+    /// Asks the worker to exit after its current invocation and not to claim its held connection.
+    func requestRetire() { fh_slot_set_retire(pointer) }
+
     private func text(_ read: (UnsafeRawPointer?, UnsafeMutablePointer<CChar>?, Int) -> Void) -> String {
         var buffer = [CChar](repeating: 0, count: 64)
         read(pointer, &buffer, buffer.count)

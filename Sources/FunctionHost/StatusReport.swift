@@ -30,6 +30,11 @@ public struct StatusReport: Sendable, Equatable {
         /// Invocations slower than the function's slow threshold.
         public var slow: Int
         public var timers: [Timer]
+        /// `swift` or `python`.
+        public var language: String = "swift"
+        /// Reloads of the function (hot reload, SIGHUP) and the workers they replaced.
+        public var reloads: Int = 0
+        public var reloadedWorkers: Int = 0
     }
 
     public struct Timer: Sendable, Equatable {
@@ -65,7 +70,8 @@ public struct StatusReport: Sendable, Equatable {
                 "crashes": .number(Double(pool.crashes)), "respawns": .number(Double(pool.respawns)),
                 "recycled": .number(Double(pool.recycled)), "queue_length": .number(Double(pool.queueLength)),
                 "max_queue_length": .number(Double(pool.maxQueueLength)), "max_active": .number(Double(pool.maxActive)),
-                "slow": .number(Double(pool.slow)),
+                "slow": .number(Double(pool.slow)), "language": .string(pool.language),
+                "reloads": .number(Double(pool.reloads)), "reloaded_workers": .number(Double(pool.reloadedWorkers)),
                 "timers": .array(pool.timers.map { timer in
                     .object([
                         "name": .string(timer.name), "cron": .string(timer.cron),
@@ -105,6 +111,7 @@ public struct StatusReport: Sendable, Equatable {
         metric("crashes_total", "counter", "Worker processes that died unexpectedly.", perPool(\.crashes))
         metric("respawns_total", "counter", "Worker processes started to replace others.", perPool(\.respawns))
         metric("recycled_total", "counter", "Workers replaced after maxRequests or over memory.", perPool(\.recycled))
+        metric("reloads_total", "counter", "Reloads of the function's code or configuration.", perPool(\.reloads))
         metric("queue_length", "gauge", "Requests waiting for a worker.", perPool(\.queueLength))
         metric("max_active", "gauge", "Most invocations running at once.", perPool(\.maxActive))
         metric("slow_invocations_total", "counter", "Invocations slower than the slow threshold.", perPool(\.slow))

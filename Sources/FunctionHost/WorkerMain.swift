@@ -91,6 +91,9 @@ public struct WorkerMain {
                 scoreboard.begin(connection: id, at: Clock.monotonicNanoseconds())
                 if serve(connection, id: id) { return 0 }
             } else if let current = held, descriptors[1].revents != 0 {
+                // Asked to retire (a reload): the next request on this connection is for a new
+                // worker; the master watches its own descriptor of it once this process is gone.
+                if scoreboard.retireRequested { return 0 }
                 guard scoreboard.tryClaimHeld(connection: current.id, at: Clock.monotonicNanoseconds()) else {
                     awaitingDispatch = true
                     continue
@@ -145,7 +148,8 @@ public struct WorkerMain {
         served += 1
         // Reading /proc costs three system calls: check every 32 invocations, and after the first.
         let overMemory = served % 32 == 1 && fh_resident_bytes() > Int64(configuration.memoryMB) * 1_048_576
-        let retiring = (configuration.maxRequests > 0 && served >= configuration.maxRequests) || overMemory
+        let retiring =
+            (configuration.maxRequests > 0 && served >= configuration.maxRequests) || overMemory || scoreboard.retireRequested
         if kept, !retiring {
             held = (descriptor, id)
         } else if kept {

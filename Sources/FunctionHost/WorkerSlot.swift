@@ -14,6 +14,8 @@ struct WorkerSlot {
     var respawnAt: UInt64?
     /// The connection the master last gave this worker, which it serves or holds (by id).
     var ownedConnection: UInt64?
+    /// The pool generation it was started for (see `FunctionPool.generation`).
+    var generation = 0
 
     static func dead(respawnAt: UInt64) -> WorkerSlot {
         WorkerSlot(pid: 0, control: -1, scoreboard: nil, respawnAt: respawnAt, ownedConnection: nil)

@@ -77,3 +77,7 @@ void fh_slot_method(const void *slot, char *buffer, size_t capacity);
 /* Master: ask the worker (1) or stop asking (0) to send "free" after each invocation. */
 void fh_slot_set_notify(void *slot, int notify);
 int fh_slot_notify(const void *slot);
+/* Master: ask the worker to exit after its current invocation instead of serving another (its
+   function's code or configuration changed). It also stops claiming its held connection. */
+void fh_slot_set_retire(void *slot);
+int fh_slot_retire(const void *slot);

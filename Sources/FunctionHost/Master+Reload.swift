@@ -1,0 +1,245 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import FunctionRuntime
+
+/// Hot reload: a pool "rolls" to new workers when its function's files change (or on SIGHUP), the
+/// way php-fpm reloads, without refusing or losing a request:
+/// - every worker of the old generation is asked (in its scoreboard slot) to exit after its current
+///   invocation, so invocations in flight finish on the old code;
+/// - old workers not running an invocation are reserved (the same atomic claim as a dispatch, so a
+///   held kept-alive connection comes back to the master) and replaced at once;
+/// - requests keep queueing meanwhile and go to whichever worker is free, new ones first as the
+///   old ones go.
+/// A changed `requirements.txt` first builds the new environment (a child process, `preparation`),
+/// and the pool rolls when that has finished. `func2url.json` and `function.json` changes re-read
+/// the configuration: functions are added, removed or reconfigured, and nginx reloads.
+extension Master {
+    /// A worker the master replaced, still exiting.
+    struct RetiringWorker {
+        var pool: Int
+        var scoreboard: ScoreboardSlot
+    }
+
+    /// Starts watching the functions folder when `options.watch` is on.
+    func startWatching() {
+        guard options.watch else { return }
+        do {
+            let watcher = try FileWatcher()
+            watcher.watchTree(options.functionsDirectory)
+            self.watcher = watcher
+        } catch {
+            log.event("watch_failed", level: "error", ["error": .string(error.description)])
+        }
+    }
+
+    /// The watcher's descriptor became readable.
+    func watcherReadable() {
+        guard let watcher else { return }
+        debouncer.add(watcher.readChanges(), now: Clock.monotonicNanoseconds())
+    }
+
+    /// Acts on a batch of changes once it is due, and replaces workers of old generations.
+    func serviceReload(now: UInt64) {
+        let batch = debouncer.take(now: now)
+        if !batch.isEmpty, !draining {
+            let plan = ChangeClassifier(directory: options.functionsDirectory, functions: liveSpecs).plan(batch)
+            if !plan.isEmpty { apply(plan) }
+        }
+        guard !draining else { return }
+        for index in pools.indices { replaceOldWorkers(pool: index, now: now) }
+    }
+
+    /// When the pending batch of changes falls due (monotonic ns), for the poll timeout.
+    var reloadWakeUp: UInt64? { debouncer.dueAt }
+
+    func apply(_ plan: ReloadPlan) {
+        if plan.reloadConfiguration { reloadConfiguration(rollAll: false) }
+        for name in plan.rebuild.sorted() {
+            if let index = pools.firstIndex(where: { $0.spec.name == name && !$0.removed }) { prepareThenRoll(pool: index, reason: "requirements.txt changed") }
+        }
+        for name in plan.roll.sorted() {
+            if let index = pools.firstIndex(where: { $0.spec.name == name && !$0.removed }), !preparing.values.contains(index) {
+                roll(pool: index, reason: "files changed")
+            }
+        }
+    }
+
+    /// The specs of the functions being served.
+    var liveSpecs: [FunctionSpec] { pools.filter { !$0.removed }.map(\.spec) }
+
+    /// SIGHUP: the configuration again, and every pool rolled (new code everywhere).
+    func reloadOnSignal() {
+        log.event("reload", ["reason": "SIGHUP"])
+        reloadConfiguration(rollAll: true)
+    }
+
+    /// Reads `func2url.json` and every `function.json` again and applies the difference. An invalid
+    /// configuration is logged and the one being served stays.
+    func reloadConfiguration(rollAll: Bool) {
+        guard let hooks = options.reload else {
+            if rollAll { for index in pools.indices where !pools[index].removed { roll(pool: index, reason: "SIGHUP") } }
+            return
+        }
+        let catalog: FunctionCatalog
+        do {
+            catalog = try hooks.loadCatalog()
+        } catch {
+            log.event("reload_failed", level: "error", ["error": .string(String(describing: error)), "kept": "the configuration being served"])
+            return
+        }
+        let diff = CatalogDiff(old: liveSpecs, new: catalog.functions)
+        var rolled: Set<Int> = []
+        for spec in diff.changed {
+            guard let index = pools.firstIndex(where: { $0.spec.name == spec.name && !$0.removed }) else { continue }
+            pools[index].spec = spec
+            prepareThenRoll(pool: index, reason: "configuration changed")
+            rolled.insert(index)
+        }
+        for spec in diff.added {
+            do {
+                let listener = try UnixListener(path: options.socketPath(for: spec.name))
+                pools.append(FunctionPool(spec: spec, listener: listener))
+                let index = pools.count - 1
+                prepareThenRoll(pool: index, reason: "function added")
+                rolled.insert(index)
+            } catch {
+                log.event("reload_failed", level: "error", ["function": .string(spec.name), "error": .string(error.description)])
+            }
+        }
+        for name in diff.removed {
+            guard let index = pools.firstIndex(where: { $0.spec.name == name && !$0.removed }) else { continue }
+            pools[index].removed = true
+            roll(pool: index, reason: "function removed")
+            rolled.insert(index)
+        }
+        if rollAll {
+            for index in pools.indices where !pools[index].removed && !rolled.contains(index) {
+                prepareThenRoll(pool: index, reason: "SIGHUP")
+            }
+        }
+        if diff.changesRoutes {
+            rebuildScheduler()
+            do {
+                try hooks.writeNginxConfiguration(catalog)
+                if let nginx = companions.first(where: { $0.process.name == "nginx" && $0.pid > 0 }) { kill(nginx.pid, SIGHUP) }
+            } catch {
+                log.event("reload_failed", level: "error", ["step": "nginx configuration", "error": .string(String(describing: error))])
+            }
+        }
+        // After nginx stopped routing to them, removed functions stop listening.
+        for index in pools.indices where pools[index].removed {
+            pools[index].listener?.close()
+            pools[index].listener = nil
+        }
+        if options.watch { watcher?.watchTree(options.functionsDirectory) }
+        log.event("configuration_reloaded", [
+            "added": .array(diff.added.map { .string($0.name) }), "removed": .array(diff.removed.map { .string($0) }),
+            "changed": .array(diff.changed.map { .string($0.name) }),
+        ])
+    }
+
+    /// Rolls a pool after its preparation (building its environment) has run, or at once when it
+    /// needs none.
+    func prepareThenRoll(pool index: Int, reason: String) {
+        guard let command = options.reload?.preparation(pools[index].spec) else {
+            roll(pool: index, reason: reason)
+            return
+        }
+        if preparing.values.contains(index) {
+            pendingPreparations.insert(index)  // again once the running one ends: files changed meanwhile
+            return
+        }
+        do {
+            let pid = try ProcessSpawner.spawn(command)
+            preparing[pid] = index
+            log.event("preparing", ["function": .string(pools[index].spec.name), "reason": .string(reason)])
+        } catch {
+            log.event("prepare_failed", level: "error", ["function": .string(pools[index].spec.name), "error": .string(error.description)])
+            roll(pool: index, reason: reason)
+        }
+    }
+
+    /// A preparation process ended: its pool rolls (a failed build makes the new workers answer
+    /// 502 naming the failing requirement, which is what the user must see).
+    func preparationExited(pid: pid_t, status: Int32) {
+        guard let index = preparing.removeValue(forKey: pid) else { return }
+        log.event("prepared", ["function": .string(pools[index].spec.name), "status": .string(Self.describe(status))])
+        if pendingPreparations.remove(index) != nil {
+            prepareThenRoll(pool: index, reason: "files changed while preparing")
+        } else {
+            roll(pool: index, reason: "prepared")
+        }
+    }
+
+    /// Starts a new generation of the pool's workers.
+    func roll(pool index: Int, reason: String) {
+        guard !draining else { return }
+        pools[index].roll()
+        pools[index].statistics.reloads += 1
+        log.event("function_reloaded", [
+            "function": .string(pools[index].spec.name), "generation": .number(Double(pools[index].generation)),
+            "reason": .string(reason),
+        ])
+        replaceOldWorkers(pool: index, now: Clock.monotonicNanoseconds())
+    }
+
+    /// Replaces old-generation workers that are not running an invocation, and brings the pool to
+    /// its desired size (a new concurrency, a removed function).
+    func replaceOldWorkers(pool index: Int, now: UInt64) {
+        let desired = pools[index].desiredWorkers
+        for slot in pools[index].replaceableWorkers {
+            let worker = pools[index].workers[slot]
+            guard let scoreboard = worker.scoreboard, let previous = scoreboard.tryReserve() else { continue }
+            if previous == .holding, let held = worker.ownedConnection { watch(held) }
+            if worker.control >= 0 { close(worker.control) }  // it exits when its control socket closes
+            retiring[worker.pid] = RetiringWorker(pool: index, scoreboard: scoreboard)
+            pools[index].statistics.reloaded += 1
+            pools[index].workers[slot] = slot < desired ? spawnWorker(pool: index, now: now) : .dead(respawnAt: .max)
+        }
+        // Slots beyond the desired size stop respawning; missing ones start.
+        for slot in pools[index].workers.indices where slot >= desired && !pools[index].workers[slot].isAlive {
+            pools[index].workers[slot].respawnAt = .max
+        }
+        for slot in pools[index].workers.indices where slot < desired && pools[index].workers[slot].respawnAt == .max {
+            pools[index].workers[slot] = spawnWorker(pool: index, now: now)
+        }
+        while pools[index].workers.count < desired {
+            pools[index].workers.append(spawnWorker(pool: index, now: now))
+        }
+        if pools[index].removed, pools[index].busyCount == 0 {
+            for pending in pools[index].queue {
+                answer(
+                    pending.id, error: RuntimeError(.functionNotFound, "Function \(pools[index].spec.name) was removed"),
+                    fastCGIRequestId: pending.request.fastCGIRequestId, requestId: pending.request.requestId)
+            }
+            pools[index].queue.removeAll()
+        }
+    }
+
+    /// A worker the master replaced has exited: its slot's counts join the pool's.
+    func retiredWorkerExited(pid: pid_t) -> Bool {
+        guard let worker = retiring.removeValue(forKey: pid) else { return false }
+        pools[worker.pool].statistics.completedByGoneWorkers += Int(worker.scoreboard.served)
+        pools[worker.pool].statistics.failedByGoneWorkers += Int(worker.scoreboard.failed)
+        pools[worker.pool].statistics.slowByGoneWorkers += Int(worker.scoreboard.slow)
+        worker.scoreboard.release()
+        return true
+    }
+
+    /// The timer schedule again, for the current pools (in-flight trigger runs keep running but no
+    /// longer report to an entry).
+    func rebuildScheduler() {
+        let timersOn = options.timers
+        scheduler = TriggerScheduler(
+            triggers: pools.indices.filter { !pools[$0].removed }.map { index in
+                (index, pools[index].spec.configuration.triggers.map { trigger in
+                    var scheduled = trigger
+                    scheduled.enabled = trigger.enabled && timersOn
+                    return scheduled
+                })
+            },
+            now: Clock.epochMilliseconds() / 1000)
+        for descriptor in triggerRuns.keys { triggerRuns[descriptor]?.entry = nil }
+    }
+}
