@@ -38,7 +38,7 @@ struct DepsCommand: ParsableCommand {
         if functionsDirectory != nil && project != nil {
             throw ValidationError("Give either --functions or --project, not both")
         }
-        guard timeout > 0 else { throw ValidationError("--timeout must be a positive number of seconds") }
+        guard timeout.isFinite, timeout > 0 else { throw ValidationError("--timeout must be a positive number of seconds") }
     }
 
     func run() throws {

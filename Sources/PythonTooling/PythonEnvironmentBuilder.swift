@@ -80,7 +80,7 @@ extension PythonEnvironmentStore {
         }
 
         let started = ContinuousClock.now
-        let deadline = started + .milliseconds(Int64(max(options.timeout, 0) * 1000))
+        let deadline = started + Self.duration(seconds: options.timeout)
         let final = path(key: key)
         // Leftovers of builds whose process died (the lock is ours, so none is running).
         for name in FileTree.names(in: root) where name.hasPrefix("\(key).building.") || name.hasPrefix("\(key).old.") {
@@ -231,6 +231,12 @@ extension PythonEnvironmentStore {
     private static func tail(_ lines: [String]) -> String {
         let words = lines.suffix(10).joined(separator: " ").split(whereSeparator: { $0 == " " || $0 == "\t" })
         return words.isEmpty ? "" : ": " + words.joined(separator: " ")
+    }
+
+    /// `seconds` as a duration: at most a year, and zero for anything not positive (NaN included).
+    static func duration(seconds: Double) -> Duration {
+        guard seconds > 0 else { return .zero }
+        return .milliseconds(Int64(min(seconds, 365 * 86_400) * 1000))
     }
 
     static func format(seconds: Double) -> String {

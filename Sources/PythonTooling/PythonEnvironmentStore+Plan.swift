@@ -12,8 +12,11 @@ extension PythonEnvironmentStore {
     public static func requirements(functionFolder: String) throws(PythonToolingError) -> RequirementsSet {
         let file = functionFolder + "/requirements.txt"
         guard FileTree.exists(file) else { return RequirementsSet(text: "") }
-        guard FileTree.isRegularFile(file) || access(file, R_OK) == 0, let bytes = FileBytes.read(file) else {
-            throw PythonToolingError(.fileSystem, "\(file) exists but cannot be read as a file")
+        guard access(file, R_OK) == 0 else {
+            throw PythonToolingError(.fileSystem, "\(file) cannot be read: \(SystemText.errno())")
+        }
+        guard let bytes = FileBytes.read(file) else {
+            throw PythonToolingError(.fileSystem, "\(file) cannot be read (is it a file?)")
         }
         return RequirementsSet(text: String(decoding: bytes, as: UTF8.self))
     }

@@ -68,6 +68,13 @@ struct PythonEnvironmentBuildTests {
         #expect(TestStore.leftovers(store).isEmpty)
     }
 
+    @Test func timeoutsBecomeBoundedDurations() {
+        #expect(PythonEnvironmentStore.duration(seconds: 1.5) == .milliseconds(1500))
+        #expect(PythonEnvironmentStore.duration(seconds: .nan) == .zero)
+        #expect(PythonEnvironmentStore.duration(seconds: -3) == .zero)
+        #expect(PythonEnvironmentStore.duration(seconds: .infinity) == .seconds(365 * 86_400))
+    }
+
     @Test func aSmallPackageInstallsAndImports() throws {
         let store = try TestStore.make()
         defer { TestStore.remove(store) }
