@@ -90,17 +90,20 @@ extension PythonEnvironmentStore {
         do {
             let requirementCount = requirements.lines.filter { !$0.hasPrefix("-") }.count
             say("creating a virtual environment with \(python)")
-            try createVirtualEnvironment(at: temporary, withPip: !requirements.lines.isEmpty, deadline: deadline)
+            try createVirtualEnvironment(at: temporary, withPip: !requirements.lines.isEmpty, deadline: deadline, timeout: options.timeout)
             if !requirements.lines.isEmpty {
                 let file = temporary + "/fnhost-requirements.txt"
                 try FileTree.writeAtomically(file, requirements.normalized + "\n")
                 say("installing \(requirementCount) requirement\(requirementCount == 1 ? "" : "s")")
-                try install(file, venv: temporary, deadline: deadline, say: say)
+                try install(file, venv: temporary, deadline: deadline, timeout: options.timeout, say: say)
             }
             try VenvRelocation.relocate(venv: temporary, to: final)
             try FileTree.writeAtomically(temporary + "/.fnhost-ready", "key \(key)\npython \(python)\n")
             try moveIntoPlace(temporary, final)
-        } catch {
+        } catch let caught {
+            // The record is what HTTP clients of the function see: never a credential from a URL.
+            var error = caught
+            error.message = CredentialRedaction.redact(error.message)
             FileTree.removeTree(temporary)
             if case .ready = status(key: key) {
                 say("failed (the earlier environment stays): \(error.message)")
@@ -119,14 +122,17 @@ extension PythonEnvironmentStore {
 
     // MARK: - Steps
 
-    private func createVirtualEnvironment(at folder: String, withPip: Bool, deadline: ContinuousClock.Instant) throws(PythonToolingError) {
+    private func createVirtualEnvironment(
+        at folder: String, withPip: Bool, deadline: ContinuousClock.Instant, timeout: Double
+    ) throws(PythonToolingError) {
         let arguments = [python, "-m", "venv"] + (withPip ? [] : ["--without-pip"]) + [folder]
         let outcome = try ProcessRunner.run(arguments, environment: Self.childEnvironment(), timeout: deadline - .now)
         switch outcome.termination {
         case .exited(0):
             return
         case .timedOut:
-            throw PythonToolingError(.timedOut, "creating the virtual environment with \(python) ran past the build's timeout")
+            throw PythonToolingError(
+                .timedOut, "creating the virtual environment with \(python) ran past the build's timeout of \(Self.format(seconds: timeout))")
         case .exited(let status):
             throw PythonToolingError(
                 .environmentFailed,
@@ -136,7 +142,9 @@ extension PythonEnvironmentStore {
         }
     }
 
-    private func install(_ file: String, venv: String, deadline: ContinuousClock.Instant, say: (String) -> Void) throws(PythonToolingError) {
+    private func install(
+        _ file: String, venv: String, deadline: ContinuousClock.Instant, timeout: Double, say: (String) -> Void
+    ) throws(PythonToolingError) {
         let arguments = [
             venv + "/bin/python", "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
             "--progress-bar", "off", "--cache-dir", pipCache, "-r", file,
@@ -152,7 +160,7 @@ extension PythonEnvironmentStore {
             return
         case .timedOut:
             throw PythonToolingError(
-                .timedOut, "pip install ran past the build's timeout" + (lastShown.isEmpty ? "" : " (last step: \(lastShown))"))
+                .timedOut, "pip install ran past the build's timeout of \(Self.format(seconds: timeout))" + (lastShown.isEmpty ? "" : " (last step: \(lastShown))"))
         case .exited(let status):
             let failure = PipFailure(pipOutput: outcome.lines, exitStatus: status)
             throw PythonToolingError(.installFailed, failure.summary, requirements: failure.requirements)
