@@ -48,7 +48,7 @@ let package = Package(
         // worker links libpython), and the tooling around them that needs no interpreter (virtual
         // environments per requirements set, the scan for environment variables).
         .target(name: "PythonRuntime", dependencies: ["FunctionRuntime", "CPythonSupport"], swiftSettings: strict),
-        .target(name: "PythonTooling", dependencies: ["FunctionRuntime"], swiftSettings: strict),
+        .target(name: "PythonTooling", dependencies: ["FunctionRuntime", "CHostSupport"], swiftSettings: strict),
         .executableTarget(
             name: "fnhost-python",
             dependencies: [

@@ -21,8 +21,10 @@ public struct PythonEnvironmentStore: Sendable {
     /// embed (`/usr/bin/python3.11` on Debian 12; `FNHOST_PYTHON` overrides it).
     public var python: String
 
+    /// A relative `root` is taken from the current folder (environments name their own absolute
+    /// path, so the store needs one).
     public init(root: String, python: String = PythonEnvironmentStore.defaultPython()) {
-        self.root = root
+        self.root = Self.absolute(root)
         self.python = python
     }
 
@@ -51,8 +53,12 @@ public struct PythonEnvironmentStore: Sendable {
     /// The key of a requirements set: 16 hex digits hashed from the normalized set and the
     /// interpreter's path, so the same set on the same Python shares one environment.
     public func key(requirements: [UInt8]) -> String {
-        let normalized = RequirementsSet(text: String(decoding: requirements, as: UTF8.self)).normalized
-        return RequirementsSet.digest(python + "\n" + normalized)
+        key(of: RequirementsSet(text: String(decoding: requirements, as: UTF8.self)))
+    }
+
+    /// The key of an already parsed requirements set.
+    public func key(of requirements: RequirementsSet) -> String {
+        RequirementsSet.digest(python + "\n" + requirements.normalized)
     }
 
     /// The folder of the environment with `key`.
@@ -72,6 +78,20 @@ public struct PythonEnvironmentStore: Sendable {
             return .failed(message: String(decoding: bytes, as: UTF8.self))
         }
         return .missing
+    }
+
+    /// `path` from the current folder when it is relative, without trailing slashes.
+    static func absolute(_ path: String) -> String {
+        var result = path
+        if !path.hasPrefix("/") {
+            var buffer = [CChar](repeating: 0, count: 4096)
+            if getcwd(&buffer, buffer.count) != nil {
+                let cwd = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                result = path == "." ? cwd : cwd + "/" + (path.hasPrefix("./") ? String(path.dropFirst(2)) : path)
+            }
+        }
+        while result.count > 1, result.hasSuffix("/") { result.removeLast() }
+        return result
     }
 
     /// `FNHOST_PYTHON`, else the Debian interpreter that matches the embedded libpython

@@ -27,6 +27,13 @@ int fh_die_with_parent(void);
 
 /* The process's resident set size in bytes, from /proc/self/statm; -1 when unknown. */
 long long fh_resident_bytes(void);
+
+/* A pipe whose two ends are close-on-exec from birth (pipe2 with O_CLOEXEC); fds[0] reads, fds[1] writes. */
+int fh_pipe_cloexec(int fds[2]);
+
+/* Swaps two paths atomically (renameat2 with RENAME_EXCHANGE; both must exist). ENOSYS or EINVAL
+   where the kernel or file system cannot, so the caller falls back to two renames. */
+int fh_rename_exchange(const char *first, const char *second);
 #endif
 
 /*
