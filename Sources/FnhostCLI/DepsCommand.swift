@@ -28,6 +28,9 @@ struct DepsCommand: ParsableCommand {
     @Option(name: .customLong("run-dir"), help: "The run folder; environments go to <run-dir>/python/envs.")
     var runDirectory: String = ".run"
 
+    @Option(name: .customLong("python-envs"), help: "Where the environments live (default <run-dir>/python/envs; serve's --python-envs).")
+    var environments: String?
+
     @Flag(help: "Build again even environments that are ready (each is replaced once its new build is complete).")
     var rebuild = false
 
@@ -59,24 +62,9 @@ struct DepsCommand: ParsableCommand {
             return
         }
 
-        let store = PythonEnvironmentStore(root: Paths.absolute(runDirectory) + "/python/envs")
-        let plan: PythonEnvironmentPlan
-        do {
-            plan = try store.plan(catalog: catalog, functions: selected)
-        } catch {
-            throw ValidationError(error.message)
-        }
-        Self.say(
-            "\(selected.count) Python function\(selected.count == 1 ? "" : "s"), \(plan.environments.count) environment\(plan.environments.count == 1 ? "" : "s") in \(store.root) (base interpreter \(store.python))")
-        for environment in plan.environments where !rebuild && !environment.needsBuild {
-            Self.say("python env \(environment.key) (\(environment.functions.joined(separator: ", "))): ready")
-        }
-        let results = store.build(
-            plan.environmentsToBuild(rebuild: rebuild), parallelism: 2,
-            options: PythonEnvironmentStore.BuildOptions(rebuild: rebuild, timeout: timeout),
-            progress: { Self.say($0) })
-        let report = PythonEnvironmentReport(plan: plan, results: results)
-        Self.say(report.summary)
+        let store = PythonEnvironmentStore(root: Paths.absolute(environments ?? runDirectory + "/python/envs"))
+        let report = try PythonWorkers.prepare(
+            catalog: catalog, functions: selected, store: store, rebuild: rebuild, timeout: timeout, say: Self.say)
         if report.failedCount > 0 { throw ExitCode(1) }
     }
 
@@ -96,7 +84,7 @@ struct DepsCommand: ParsableCommand {
     }
 
     /// One line on standard output in a single write, so lines from parallel builds never interleave.
-    private static func say(_ line: String) {
+    static func say(_ line: String) {
         let bytes = Array((line + "\n").utf8)
         var offset = 0
         while offset < bytes.count {

@@ -1,3 +1,4 @@
+import ArgumentParser
 import FunctionRuntime
 import PythonTooling
 
@@ -9,15 +10,13 @@ struct PythonWorkers: Sendable {
     let directory: String
     /// `fnhost-python`, next to this binary.
     let executable: String
-    /// `--run-dir`: environments live in `<run-dir>/python/envs`.
-    let runDirectory: String
     /// This host's own program (`fnhost`), which builds environments with `deps`.
     let host: String
 
-    init(runDirectory: String, catalog: FunctionCatalog, host: String) {
-        self.runDirectory = runDirectory
+    /// `environments`: the folder of the virtual environments (`--python-envs`).
+    init(environments: String, catalog: FunctionCatalog, host: String) {
         self.host = host
-        store = PythonEnvironmentStore(root: runDirectory + "/python/envs")
+        store = PythonEnvironmentStore(root: environments)
         directory = Paths.absolute(catalog.directory)
         executable = Paths.siblingExecutable("fnhost-python")
     }
@@ -34,6 +33,31 @@ struct PythonWorkers: Sendable {
         guard spec.language == .python else { return nil }
         let key = store.key(functionFolder: "\(directory)/\(spec.name)")
         if case .ready = store.status(key: key) { return nil }
-        return [host, "deps", "--functions", directory, spec.name, "--run-dir", runDirectory]
+        return [host, "deps", "--functions", directory, spec.name, "--python-envs", store.root]
+    }
+
+    /// Builds the environments `functions` need that are not ready (2 at a time), saying each step
+    /// and a summary; a failed build is recorded for its functions to answer with, never thrown.
+    static func prepare(
+        catalog: FunctionCatalog, functions: [FunctionSpec], store: PythonEnvironmentStore, rebuild: Bool = false,
+        timeout: Double = 900, say: @escaping @Sendable (String) -> Void
+    ) throws -> PythonEnvironmentReport {
+        let plan: PythonEnvironmentPlan
+        do {
+            plan = try store.plan(catalog: catalog, functions: functions)
+        } catch {
+            throw ValidationError(error.message)
+        }
+        say(
+            "\(functions.count) Python function\(functions.count == 1 ? "" : "s"), \(plan.environments.count) environment\(plan.environments.count == 1 ? "" : "s") in \(store.root) (base interpreter \(store.python))")
+        for environment in plan.environments where !rebuild && !environment.needsBuild {
+            say("python env \(environment.key) (\(environment.functions.joined(separator: ", "))): ready")
+        }
+        let results = store.build(
+            plan.environmentsToBuild(rebuild: rebuild), parallelism: 2,
+            options: PythonEnvironmentStore.BuildOptions(rebuild: rebuild, timeout: timeout), progress: say)
+        let report = PythonEnvironmentReport(plan: plan, results: results)
+        say(report.summary)
+        return report
     }
 }

@@ -25,6 +25,9 @@ struct ServeCommand: ParsableCommand {
     @Flag(name: .customLong("replicate-standin"), help: "Also run the offline Replicate stand-in (next to this binary) and point REPLICATE_BASE_URL and REPLICATE_API_TOKEN at it.")
     var replicateStandIn = false
 
+    @Option(name: .customLong("python-envs"), help: "Where Python functions' virtual environments live, one per requirements set (default <run-dir>/python/envs).")
+    var pythonEnvironments: String?
+
     @Flag(name: .customLong("no-watch"), help: "Do not watch the functions folder: saved files are not reloaded (SIGHUP still reloads).")
     var noWatch = false
 
@@ -38,7 +41,15 @@ struct ServeCommand: ParsableCommand {
                 "Function \"\(spec.name)\" is listed in func2url.json but has no index.py and this fnhost binary has no handler compiled for it")
         }
         var options = stack.hostOptions(functionsDirectory: functions.directory, edge: edge.options)
-        let python = PythonWorkers(runDirectory: stack.absoluteRunDirectory, catalog: catalog, host: options.executable)
+        let python = PythonWorkers(
+            environments: Paths.absolute(pythonEnvironments ?? stack.runDirectory + "/python/envs"), catalog: catalog,
+            host: options.executable)
+        let pythonFunctions = catalog.functions.filter { $0.language == .python }
+        if !pythonFunctions.isEmpty {
+            _ = try PythonWorkers.prepare(
+                catalog: catalog, functions: pythonFunctions, store: python.store,
+                say: { Paths.printToStandardError("fnhost: " + $0 + "\n") })
+        }
         options.workerPrograms[.python] = python.program
         options.watch = !noWatch
         let stack = self.stack

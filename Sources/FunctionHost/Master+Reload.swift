@@ -190,8 +190,11 @@ extension Master {
         let desired = pools[index].desiredWorkers
         for slot in pools[index].replaceableWorkers {
             let worker = pools[index].workers[slot]
-            guard let scoreboard = worker.scoreboard, let previous = scoreboard.tryReserve() else { continue }
-            if previous == .holding, let held = worker.ownedConnection { watch(held) }
+            guard let scoreboard = worker.scoreboard, scoreboard.tryReserve() != nil else { continue }
+            // Its last connection comes back to the master whatever the worker did with its own
+            // copy (held it, or closed it on its way out after a retiring invocation): nginx may
+            // send the next request on it.
+            if let owned = worker.ownedConnection { watch(owned) }
             if worker.control >= 0 { close(worker.control) }  // it exits when its control socket closes
             retiring[worker.pid] = RetiringWorker(pool: index, scoreboard: scoreboard)
             pools[index].statistics.reloaded += 1
