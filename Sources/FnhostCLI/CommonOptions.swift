@@ -40,11 +40,7 @@ struct FunctionsOptions: ParsableArguments {
     /// Sets the environment file's variables in this process (the shell's win); nil when there is
     /// no file. Names only are reported, never values.
     func loadEnvironment() throws -> ProjectEnvironment.Loaded? {
-        do {
-            return try ProjectEnvironment.load(try layout)
-        } catch let error as ProjectError {
-            throw ValidationError(error.description)
-        }
+        try ProjectEnvironment.load(try layout)
     }
 
     func catalog() throws -> FunctionCatalog {

@@ -28,6 +28,7 @@ struct ProjectTestRun {
             migrate: false, standIn: false)
         defer { services.stop() }
         let runDirectory = try TestServices.makeTemporaryFolder()
+        chmod(runDirectory, 0o711)  // nginx's workers (nobody, when started as root) reach the sockets below it
         defer {
             Paths.removeTree(Paths.socketDirectory(runDirectory: layout.stateDirectory(runDirectory: runDirectory)))
             Paths.removeTree(runDirectory)

@@ -28,13 +28,16 @@ struct ServeCommand: ParsableCommand {
     var standInDelayMilliseconds: Int = 1500
 
     func run() throws {
+        let environment = try functions.loadEnvironment()
+        let layout = try functions.layout
+        let stack = try self.stack.resolved(for: layout)
         let catalog = try functions.catalog()
-        for spec in catalog.functions where FnhostMain.registry.factory(for: spec.name) == nil {
-            throw ValidationError("Function \"\(spec.name)\" is listed in func2url.json but this fnhost binary has no handler for it")
-        }
+        try WorkerPrograms.requireRunnable(catalog, registry: FnhostMain.registry)
         var options = stack.hostOptions(functionsDirectory: functions.directory, edge: edge.options)
         options.admin = stack.resolvedAdminPort > 0 && !noNginx
-        options.statusProviders = FnhostMain.statusProviders
+        // The try-on queue section reads the shipped functions' table: not for a project without them.
+        let servesCompiledFunctions = catalog.functions.contains { FnhostMain.registry.factory(for: $0.name) != nil }
+        options.statusProviders = !layout.isProject || servesCompiledFunctions ? FnhostMain.statusProviders : []
         options.timers = !noTimers
         try Paths.makeDirectory(stack.absoluteRunDirectory)
         try Paths.makeDirectory(options.socketDirectory)
@@ -60,6 +63,8 @@ struct ServeCommand: ParsableCommand {
                         "--files-dir", stack.absoluteRunDirectory + "/standin-files"],
                     stopSignal: SIGTERM))
         }
+        let project = try ProjectStartup.prepare(
+            layout: layout, catalog: catalog, stateDirectory: stack.absoluteRunDirectory, environment: environment)
         if !noNginx {
             try Paths.requireReachableByNginxWorkers(options.socketDirectory, purpose: "the sockets in")
             try Paths.requireReachableByNginxWorkers(stack.absoluteResultsDirectory, purpose: "the stored images in")
@@ -79,8 +84,11 @@ struct ServeCommand: ParsableCommand {
                 lines.append("  status page (loopback only): \(admin)/status  (Prometheus: \(admin)/metrics; fnhost status)")
                 Paths.writeFile(stack.absoluteRunDirectory + "/admin-url", admin + "\n")
             }
-            Paths.printToStandardError(lines.joined(separator: "\n") + "\n")
+            Paths.printToStandardError((lines + project.bannerLines).joined(separator: "\n") + "\n")
+        } else if !project.bannerLines.isEmpty {
+            Paths.printToStandardError(project.bannerLines.joined(separator: "\n") + "\n")
         }
+        if !project.noticeLines.isEmpty { Paths.printToStandardError(project.noticeLines.joined(separator: "\n") + "\n") }
         try master.run()
     }
 }

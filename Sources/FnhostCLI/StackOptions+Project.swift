@@ -1,4 +1,3 @@
-import ArgumentParser
 import FnhostProject
 
 extension StackOptions {
@@ -7,16 +6,12 @@ extension StackOptions {
     /// from the checkout, and no page is served unless `--page-dir` names one. Unchanged outside
     /// project mode.
     /// - Throws: when a default is needed and there is no fnhost checkout above the executable.
-    func resolved(for layout: ProjectLayout) throws -> StackOptions {
+    func resolved(for layout: ProjectLayout) throws(ProjectError) -> StackOptions {
         guard layout.isProject else { return self }
         var resolved = self
         var checkout: FnhostCheckout?
         if runDirectory == nil || nginxDirectory == nil {
-            do {
-                checkout = try FnhostCheckout.required(for: "--project", instead: "pass --run-dir and --nginx-dir")
-            } catch {
-                throw ValidationError(error.description)
-            }
+            checkout = try FnhostCheckout.required(for: "--project", instead: "pass --run-dir and --nginx-dir")
         }
         let base = Paths.absolute(runDirectory ?? checkout?.runDirectory ?? ".run")
         resolved.runDirectory = layout.stateDirectory(runDirectory: base)

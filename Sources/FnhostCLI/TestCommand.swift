@@ -41,18 +41,14 @@ struct TestCommand: ParsableCommand {
                 return spec
             }
         let session: FixtureSession
-        do {
-            if let url {
-                var overHTTP = FixtureSession(transport: .http(base: url), edge: edge.options)
-                for spec in selected { overHTTP.run(spec, in: catalog, factory: nil) }
-                session = overHTTP
-            } else if layout.isProject {
-                session = try ProjectTestRun(layout: layout, edge: edge.options).run(selected, catalog: catalog)
-            } else {
-                session = try runInProcess(selected, catalog: catalog, layout: layout)
-            }
-        } catch let error as ProjectError {
-            throw ValidationError(error.description)
+        if let url {
+            var overHTTP = FixtureSession(transport: .http(base: url), edge: edge.options)
+            for spec in selected { overHTTP.run(spec, in: catalog, factory: nil) }
+            session = overHTTP
+        } else if layout.isProject {
+            session = try ProjectTestRun(layout: layout, edge: edge.options).run(selected, catalog: catalog)
+        } else {
+            session = try runInProcess(selected, catalog: catalog, layout: layout)
         }
         print(session.summary)
         fflush(nil)
