@@ -85,7 +85,7 @@ let package = Package(
         .target(
             name: "FnhostCLI",
             dependencies: [
-                "FunctionRuntime", "FunctionHost", "FixtureRunner", "HTTPClient", "Postgres", "PythonTooling", "FnhostProject",
+                "FunctionRuntime", "FunctionHost", "FixtureRunner", "HTTPClient", "Postgres", "PythonTooling", "FnhostProject", "CHostSupport",
                 "ReplicateAsyncStart", "ReplicateAsyncWorker", "ReplicateAsyncStatus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -115,7 +115,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["FunctionRuntime", "HTTPClient", "FunctionHost", "Postgres"],
+            dependencies: ["FunctionRuntime", "HTTPClient", "FunctionHost", "Postgres", "FnhostProject"],
             swiftSettings: strict
         ),
     ]

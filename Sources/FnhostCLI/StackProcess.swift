@@ -1,12 +1,13 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CHostSupport
 import FnhostProject
 
 /// A process a command starts for the stack around the functions (scripts/pg, the Replicate
 /// stand-in, a `fnhost serve` child of `fnhost test --project`), with `posix_spawn` (never `fork`).
 /// The child gets an empty signal mask, default signal dispositions and only descriptors 0-2 (every
-/// descriptor of ours is close-on-exec); stdout can be captured through a pipe.
+/// other one is closed in the child, ours and any inherited); stdout can be captured through a pipe.
 final class StackProcess {
     /// Where the child's standard output or error goes.
     enum Output {
@@ -55,6 +56,9 @@ final class StackProcess {
                 posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
             }
         }
+        // Descriptors this process inherited without close-on-exec stop here too (a cluster that
+        // scripts/pg starts would otherwise hold them open for as long as it runs).
+        fh_spawn_close_from(&actions, 3)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <signal.h>
+#include <spawn.h>
 
 /* Sends `length` bytes and, when fd >= 0, the descriptor `fd` (SCM_RIGHTS) on a unix socket. */
 ssize_t fh_send_with_fd(int socket, const void *bytes, size_t length, int fd);
@@ -77,3 +78,7 @@ void fh_slot_method(const void *slot, char *buffer, size_t capacity);
 /* Master: ask the worker (1) or stop asking (0) to send "free" after each invocation. */
 void fh_slot_set_notify(void *slot, int notify);
 int fh_slot_notify(const void *slot);
+
+/* posix_spawn: close every descriptor >= from in the child (glibc's posix_spawn_file_actions_addclosefrom_np,
+   which Swift cannot see without _GNU_SOURCE). Returns 0 or an errno value. */
+int fh_spawn_close_from(posix_spawn_file_actions_t *actions, int from);
