@@ -1,3 +1,4 @@
+import FnhostProject
 import Foundation
 import HTTPClient
 import Testing
@@ -32,6 +33,23 @@ import Testing
         #expect(run.standardError.contains("served by fnhost serve --project"), "\(run.standardError)")
         #expect(!(run.standardOutput + run.standardError).contains(project.secret))
         #expect(!Self.clusterRuns(try project.testStateDirectory + "/pg"), "the cluster the run started is stopped")
+    }
+
+    @Test func fnhostTestProjectRunsTheShippedFunctionsAsAnExport() throws {
+        // The shipped functions laid out as a poehali.dev export (backend/, db_migrations/).
+        let root = "/tmp/fnhost-shipped-\(UUID().uuidString.prefix(8).lowercased())"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for (link, target) in [("backend", "functions"), ("db_migrations", "db_migrations")] {
+            try FileManager.default.createSymbolicLink(
+                atPath: root + "/" + link, withDestinationPath: HostStack.packageRoot.appendingPathComponent(target).path)
+        }
+        let state = try ProjectLayout(project: root, functions: nil, environmentFile: nil)
+            .stateDirectory(runDirectory: HostStack.packageRoot.appendingPathComponent(".run").path)
+        defer { DemoProject.removeState(state) }
+        let run = try CommandRun(["test", "--project", root], unset: Self.nothingSet)
+        #expect(run.status == 0, "\(run.standardOutput)\n\(run.standardError)")
+        #expect(run.lastLine == "18 passed, 0 failed", "\(run.standardOutput)\n\(run.standardError)")
     }
 
     @Test func fnhostTestProjectFailsWithExitOneAndTheSummaryLast() throws {
