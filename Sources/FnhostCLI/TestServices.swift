@@ -26,7 +26,11 @@ final class TestServices {
     init(layout: ProjectLayout, needsDatabase: Bool, migrate: Bool, standIn: Bool) throws(ProjectError) {
         do {
             if needsDatabase, Self.unset("DATABASE_URL") { try startDatabase(layout: layout, migrate: migrate) }
-            if standIn, Self.unset("REPLICATE_API_TOKEN") {
+            if standIn, Self.unset("REPLICATE_API_TOKEN"), access(Paths.siblingExecutable("replicate-standin"), X_OK) != 0 {
+                Paths.printToStandardError(
+                    "fnhost test: REPLICATE_API_TOKEN is not set and there is no replicate-standin next to this binary "
+                        + "(swift build --product replicate-standin): functions that call Replicate will fail\n")
+            } else if standIn, Self.unset("REPLICATE_API_TOKEN") {
                 let folder = try Self.makeTemporaryFolder()
                 temporaryFolder = folder
                 let process = try ReplicateStandInProcess(filesDirectory: folder)
