@@ -1,5 +1,6 @@
 # fnhost: poehali.dev-style cloud functions on your own machine.
 #   make run     install what is missing, build, start PostgreSQL, the host and nginx on 127.0.0.1:$(PORT)
+#                (PROJECT=DIR: a poehali.dev export's backend/, db_migrations/ and .env instead of functions/)
 #   make test    unit and integration tests (real nginx, real PostgreSQL, real libcurl)
 #   make bench   benchmarks, written to bench/results.md
 #   make profile instructions per status and start request (callgrind), in bench/profile-*.txt
@@ -27,7 +28,7 @@ build-release: deps
 	$(SWIFT) build -c release $(RELEASE_FLAGS) $(SWIFT_FLAGS)
 
 run: build-release
-	@scripts/run-stack --port $(PORT) --run-dir $(RUN_DIR)
+	@scripts/run-stack --port $(PORT) --run-dir $(RUN_DIR) $(if $(PROJECT),--project "$(PROJECT)")
 
 test: deps
 	@scripts/run-tests

@@ -57,6 +57,10 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // Project mode's decisions (a poehali.dev export run as it is): its layout, its `.env`, the schema
+        // its migrations use, the variables nobody set. Pure: the CLI does the I/O.
+        .target(name: "FnhostProject", swiftSettings: strict),
+
         // The shipped functions: the try-on job system (functions/<name>/, one target each) and the code
         // they share (all SQL for replicate_tasks, the Replicate client, validation).
         .target(
@@ -81,7 +85,7 @@ let package = Package(
         .target(
             name: "FnhostCLI",
             dependencies: [
-                "FunctionRuntime", "FunctionHost", "FixtureRunner", "HTTPClient", "Postgres", "PythonTooling",
+                "FunctionRuntime", "FunctionHost", "FixtureRunner", "HTTPClient", "Postgres", "PythonTooling", "FnhostProject", "CHostSupport",
                 "ReplicateAsyncStart", "ReplicateAsyncWorker", "ReplicateAsyncStatus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -105,12 +109,13 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strict),
         .testTarget(name: "ReplicateStandInTests", dependencies: ["ReplicateStandIn"], swiftSettings: strict),
         .testTarget(name: "PythonToolingTests", dependencies: ["PythonTooling"], swiftSettings: strict),
+        .testTarget(name: "FnhostProjectTests", dependencies: ["FnhostProject"], swiftSettings: strict),
         .testTarget(
             name: "TryOnCoreTests", dependencies: ["TryOnCore", "FunctionRuntime", "Postgres", "ReplicateAsyncWorker"],
             swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["FunctionRuntime", "HTTPClient", "FunctionHost", "Postgres"],
+            dependencies: ["FunctionRuntime", "HTTPClient", "FunctionHost", "Postgres", "FnhostProject"],
             swiftSettings: strict
         ),
     ]

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <spawn.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/prctl.h>
@@ -94,4 +95,8 @@ long long fh_resident_bytes(void) {
     fclose(file);
     if (matched != 2) return -1;
     return pages_resident * (long long)sysconf(_SC_PAGESIZE);
+}
+
+int fh_spawn_close_from(posix_spawn_file_actions_t *actions, int from) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, from);
 }

@@ -16,6 +16,7 @@ struct InvokeCommand: ParsableCommand {
     @OptionGroup var edge: EdgeFlags
 
     func run() throws {
+        _ = try functions.loadEnvironment()
         let (spec, factory) = try functions.function(named: name)
         let bytes = event == "-" ? StandardInput.readAll() : FileBytes.read(event)
         guard let bytes else { throw ValidationError("Cannot read the event file \(event)") }

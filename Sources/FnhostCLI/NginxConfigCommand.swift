@@ -11,6 +11,7 @@ struct NginxConfigCommand: ParsableCommand {
     @OptionGroup var stack: StackOptions
 
     func run() throws {
+        let stack = try self.stack.resolved(for: try functions.layout)
         let catalog = try functions.catalog()
         print(try stack.nginxConfiguration(catalog: catalog, options: stack.hostOptions(functionsDirectory: functions.directory, edge: .platform)))
     }

@@ -8,7 +8,7 @@ struct PythonWorkers: Sendable {
     let store: PythonEnvironmentStore
     /// The functions folder (absolute).
     let directory: String
-    /// `fnhost-python`, next to this binary.
+    /// The Python worker program (`WorkerPrograms`: `fnhost-python`, next to this binary).
     let executable: String
     /// This host's own program (`fnhost`), which builds environments with `deps`.
     let host: String
@@ -18,7 +18,7 @@ struct PythonWorkers: Sendable {
         self.host = host
         store = PythonEnvironmentStore(root: environments)
         directory = Paths.absolute(catalog.directory)
-        executable = Paths.siblingExecutable("fnhost-python")
+        executable = WorkerPrograms.program(for: .python).executable
     }
 
     /// The program and leading arguments of a worker of `spec` (see `HostOptions.workerPrograms`).

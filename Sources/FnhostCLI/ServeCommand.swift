@@ -35,14 +35,14 @@ struct ServeCommand: ParsableCommand {
     var standInDelayMilliseconds: Int = 1500
 
     func run() throws {
+        let environment = try functions.loadEnvironment()
+        let layout = try functions.layout
+        let stack = try self.stack.resolved(for: layout)
         let catalog = try functions.catalog()
-        for spec in catalog.functions where spec.language == .swift && FnhostMain.registry.factory(for: spec.name) == nil {
-            throw ValidationError(
-                "Function \"\(spec.name)\" is listed in func2url.json but has no index.py and this fnhost binary has no handler compiled for it")
-        }
+        try WorkerPrograms.requireRunnable(catalog, registry: FnhostMain.registry)
         var options = stack.hostOptions(functionsDirectory: functions.directory, edge: edge.options)
         let python = PythonWorkers(
-            environments: Paths.absolute(pythonEnvironments ?? stack.runDirectory + "/python/envs"), catalog: catalog,
+            environments: Paths.absolute(pythonEnvironments ?? stack.absoluteRunDirectory + "/python/envs"), catalog: catalog,
             host: options.executable)
         let pythonFunctions = catalog.functions.filter { $0.language == .python }
         if !pythonFunctions.isEmpty {
@@ -52,7 +52,6 @@ struct ServeCommand: ParsableCommand {
         }
         options.workerPrograms[.python] = python.program
         options.watch = !noWatch
-        let stack = self.stack
         let directory = functions.directory
         let runDirectory = stack.absoluteRunDirectory
         let hostOptions = options
@@ -64,7 +63,9 @@ struct ServeCommand: ParsableCommand {
             },
             preparation: python.preparation)
         options.admin = stack.resolvedAdminPort > 0 && !noNginx
-        options.statusProviders = FnhostMain.statusProviders
+        // The try-on queue section reads the shipped functions' table: not for a project without them.
+        let servesCompiledFunctions = catalog.functions.contains { FnhostMain.registry.factory(for: $0.name) != nil }
+        options.statusProviders = !layout.isProject || servesCompiledFunctions ? FnhostMain.statusProviders : []
         options.timers = !noTimers
         try Paths.makeDirectory(stack.absoluteRunDirectory)
         try Paths.makeDirectory(options.socketDirectory)
@@ -90,6 +91,8 @@ struct ServeCommand: ParsableCommand {
                         "--files-dir", stack.absoluteRunDirectory + "/standin-files"],
                     stopSignal: SIGTERM))
         }
+        let project = try ProjectStartup.prepare(
+            layout: layout, catalog: catalog, stateDirectory: stack.absoluteRunDirectory, environment: environment)
         if !noNginx {
             try Paths.requireReachableByNginxWorkers(options.socketDirectory, purpose: "the sockets in")
             try Paths.requireReachableByNginxWorkers(stack.absoluteResultsDirectory, purpose: "the stored images in")
@@ -109,8 +112,11 @@ struct ServeCommand: ParsableCommand {
                 lines.append("  status page (loopback only): \(admin)/status  (Prometheus: \(admin)/metrics; fnhost status)")
                 Paths.writeFile(stack.absoluteRunDirectory + "/admin-url", admin + "\n")
             }
-            Paths.printToStandardError(lines.joined(separator: "\n") + "\n")
+            Paths.printToStandardError((lines + project.bannerLines).joined(separator: "\n") + "\n")
+        } else if !project.bannerLines.isEmpty {
+            Paths.printToStandardError(project.bannerLines.joined(separator: "\n") + "\n")
         }
+        if !project.noticeLines.isEmpty { Paths.printToStandardError(project.noticeLines.joined(separator: "\n") + "\n") }
         try master.run()
     }
 }

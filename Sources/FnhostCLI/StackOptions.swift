@@ -13,11 +13,15 @@ struct StackOptions: ParsableArguments {
     @Option(help: "The address nginx listens on.")
     var host: String = "127.0.0.1"
 
-    @Option(name: .customLong("run-dir"), help: "Where sockets, nginx's files and temp folders go.")
-    var runDirectory: String = ".run"
+    @Option(
+        name: .customLong("run-dir"),
+        help: "Where sockets, nginx's files and temp folders go (default .run; with --project, <fnhost checkout>/.run, the project's files in its projects/<name>-<hash>).")
+    var runDirectory: String?
 
-    @Option(name: .customLong("nginx-dir"), help: "The folder with nginx.conf.template and fastcgi_params.")
-    var nginxDirectory: String = "nginx"
+    @Option(
+        name: .customLong("nginx-dir"),
+        help: "The folder with nginx.conf.template and fastcgi_params (default nginx; with --project, <fnhost checkout>/nginx).")
+    var nginxDirectory: String?
 
     @Option(name: .customLong("upstream-keepalive"), help: "Idle FastCGI connections nginx keeps per function (default: twice its concurrency; 0: one connection per request).")
     var upstreamKeepalive: Int?
@@ -34,11 +38,17 @@ struct StackOptions: ParsableArguments {
     @Option(name: .customLong("page-dir"), help: "The folder with the web page served at / (default: web, when it exists).")
     var pageDirectory: String?
 
+    /// Whether `web/` is served at / when `--page-dir` is not given (the shipped try-on page; not in
+    /// project mode).
+    var servesDefaultPage = true
+
     var resolvedPort: Int { port ?? Int(getenv("PORT").map { String(cString: $0) } ?? "") ?? 8080 }
     var resolvedAdminPort: Int { adminPort ?? resolvedPort + 1 }
     var adminURL: String? { resolvedAdminPort > 0 ? "http://127.0.0.1:\(resolvedAdminPort)" : nil }
-    var absoluteRunDirectory: String { Paths.absolute(runDirectory) }
-    var absoluteResultsDirectory: String { Paths.absolute(resultsDirectory ?? runDirectory + "/results") }
+    var runDirectoryPath: String { runDirectory ?? ".run" }
+    var nginxDirectoryPath: String { nginxDirectory ?? "nginx" }
+    var absoluteRunDirectory: String { Paths.absolute(runDirectoryPath) }
+    var absoluteResultsDirectory: String { Paths.absolute(resultsDirectory ?? runDirectoryPath + "/results") }
     var baseURL: String { "http://\(host):\(resolvedPort)" }
 
     func hostOptions(functionsDirectory: String, edge: EdgeOptions) -> HostOptions {
@@ -49,17 +59,16 @@ struct StackOptions: ParsableArguments {
 
     /// The generated nginx.conf text.
     func nginxConfiguration(catalog: FunctionCatalog, options: HostOptions) throws -> String {
-        let templatePath = nginxDirectory + "/nginx.conf.template"
+        let templatePath = nginxDirectoryPath + "/nginx.conf.template"
         guard let template = FileBytes.read(templatePath) else {
             throw ValidationError("Cannot read \(templatePath) (is --nginx-dir right?)")
         }
         var configuration = NginxConfiguration(
             listen: "\(host):\(resolvedPort)", workerProcesses: nginxWorkers, upstreamKeepalive: upstreamKeepalive,
-            fastCGIParamsPath: Paths.absolute(nginxDirectory + "/fastcgi_params"), user: NginxSetup.workerUser)
+            fastCGIParamsPath: Paths.absolute(nginxDirectoryPath + "/fastcgi_params"), user: NginxSetup.workerUser)
         configuration.staticFolders = [("/results/", absoluteResultsDirectory)]
         if resolvedAdminPort > 0 { configuration.adminListen = "127.0.0.1:\(resolvedAdminPort)" }
-        let page = Paths.absolute(pageDirectory ?? "web")
-        if FileBytes.read(page + "/index.html") != nil {
+        if let page = (pageDirectory ?? (servesDefaultPage ? "web" : nil)).map(Paths.absolute), FileBytes.read(page + "/index.html") != nil {
             configuration.page = (page, Paths.absolute(options.functionsDirectory + "/func2url.json"))
         }
         return configuration.render(template: String(decoding: template, as: UTF8.self), catalog: catalog, options: options)

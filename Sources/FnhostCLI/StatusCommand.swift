@@ -1,4 +1,5 @@
 import ArgumentParser
+import FnhostProject
 import FunctionHost
 import FunctionRuntime
 import HTTPClient
@@ -8,10 +9,26 @@ struct AdminOptions: ParsableArguments {
     @Option(name: .customLong("admin-url"), help: "The host's admin URL (default: from <run-dir>/admin-url, written by fnhost serve).")
     var adminURL: String?
 
-    @Option(name: .customLong("run-dir")) var runDirectory: String = ".run"
+    @Option(name: .customLong("run-dir"), help: "The run folder fnhost serve was given (default .run; with --project, <fnhost checkout>/.run).")
+    var runDirectoryOption: String?
+
+    @Option(name: .customLong("project"), help: "The poehali.dev export fnhost serve --project runs (its run folder is found from it).")
+    var project: String?
+
+    /// Where `serve` wrote `admin-url`: the run folder, or the project's own folder under it.
+    var runDirectory: String {
+        get throws {
+            guard let project else { return runDirectoryOption ?? ".run" }
+            let layout = try ProjectLayout(project: Paths.absolute(project), functions: nil, environmentFile: nil)
+            let base = try runDirectoryOption
+                ?? FnhostCheckout.required(for: "--project", instead: "pass --run-dir as given to fnhost serve").runDirectory
+            return layout.stateDirectory(runDirectory: Paths.absolute(base))
+        }
+    }
 
     func resolved() throws -> String {
         if let adminURL { return adminURL }
+        let runDirectory = try runDirectory
         guard let bytes = FileBytes.read(runDirectory + "/admin-url") else {
             throw ValidationError("No running host found (\(runDirectory)/admin-url is missing): start fnhost serve, or pass --admin-url")
         }

@@ -26,9 +26,11 @@ final class HostStack {
         return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     }
 
+    /// `project` serves a poehali.dev export with `--project` instead of `--functions`; `unset`
+    /// removes variables from the environment the host inherits.
     init(
-        functions: String = "Tests/Fixtures/functions", extraArguments: [String] = [], environment: [String: String] = [:],
-        readyPath: String = "/echo"
+        functions: String = "Tests/Fixtures/functions", project: String? = nil, extraArguments: [String] = [],
+        environment: [String: String] = [:], unset: Set<String> = [], readyPath: String = "/echo"
     ) throws {
         port = try FreePort.pick()
         runDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("fnhost-it-\(UUID().uuidString.prefix(8))")
@@ -45,12 +47,11 @@ final class HostStack {
             adminPort = try FreePort.pick()
         }
         let admin = extraArguments.contains("--admin-port") ? [] : ["--admin-port", String(adminPort ?? 0)]
-        process.arguments = [
-            "serve", "--functions", functions, "--port", String(port), "--run-dir", runDirectory.path,
-        ] + admin + extraArguments
+        process.arguments = ["serve"] + (project.map { ["--project", $0] } ?? ["--functions", functions])
+            + ["--port", String(port), "--run-dir", runDirectory.path] + admin + extraArguments
         process.standardOutput = logFile
         process.standardError = logFile
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.environment = ProcessInfo.processInfo.environment.filter { !unset.contains($0.key) }.merging(environment) { _, new in new }
         try process.run()
         try waitUntilReady(path: readyPath)
     }

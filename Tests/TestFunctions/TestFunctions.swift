@@ -17,6 +17,7 @@ public enum TestFunctions {
         registry.register("hello", HelloFunction.self)
         registry.register("hello-wide", HelloFunction.self)
         registry.register("ticker", TickerFunction.self)
+        registry.register("env-check", EnvironmentCheckFunction.self)
         return registry
     }
 }

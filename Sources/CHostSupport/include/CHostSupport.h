@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <signal.h>
+#include <spawn.h>
 
 /* Sends `length` bytes and, when fd >= 0, the descriptor `fd` (SCM_RIGHTS) on a unix socket. */
 ssize_t fh_send_with_fd(int socket, const void *bytes, size_t length, int fd);
@@ -88,3 +89,7 @@ int fh_slot_notify(const void *slot);
    function's code or configuration changed). It also stops claiming its held connection. */
 void fh_slot_set_retire(void *slot);
 int fh_slot_retire(const void *slot);
+
+/* posix_spawn: close every descriptor >= from in the child (glibc's posix_spawn_file_actions_addclosefrom_np,
+   which Swift cannot see without _GNU_SOURCE). Returns 0 or an errno value. */
+int fh_spawn_close_from(posix_spawn_file_actions_t *actions, int from);

@@ -1,0 +1,124 @@
+import Foundation
+import FnhostProject
+
+/// A small poehali.dev-style export in a temporary folder, made from the test functions:
+/// `backend/` with `echo` (its tests.json) and `env-check` (tests of the variables the workers get),
+/// an `index.py` function that reads variables nobody sets, `db_migrations/` qualifying names with
+/// a project schema, and a `.env` holding a sentinel secret. ``remove()`` stops the clusters fnhost
+/// started for it and deletes everything.
+final class DemoProject {
+    let root: URL
+    /// A value only the `.env` holds: it must never appear in any output.
+    let secret = "sentinel-SECRET-" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
+    static let schema = "t_p4242_demo"
+
+    init(environmentFile: String? = nil) throws {
+        root = URL(fileURLWithPath: "/tmp/fnhost-demo-\(UUID().uuidString.prefix(8).lowercased())")
+        let backend = root.appendingPathComponent("backend")
+        for folder in ["echo", "env-check", "reader", "../db_migrations"] {
+            try FileManager.default.createDirectory(at: backend.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        let echo = HostStack.packageRoot.appendingPathComponent("Tests/Fixtures/functions/echo")
+        for file in ["function.json", "tests.json"] {
+            try FileManager.default.copyItem(at: echo.appendingPathComponent(file), to: backend.appendingPathComponent("echo/" + file))
+        }
+        try write("backend/func2url.json", """
+            {"echo": "https://functions.poehali.dev/0e1a5b6c-1111-4aaa-8bbb-000000000001",
+             "env-check": "https://functions.poehali.dev/0e1a5b6c-7777-4aaa-8bbb-000000000007",
+             "reader": "https://functions.poehali.dev/0e1a5b6c-8888-4aaa-8bbb-000000000008"}
+            """)
+        try write("backend/env-check/tests.json", """
+            {"tests": [
+              {"name": "a .env variable reaches the workers", "method": "GET", "path": "/?name=PROJECT_GREETING&equals=from%20dotenv",
+               "expectedStatus": 200, "expectedBody": {"set": true, "matches": true}},
+              {"name": "the shell wins over .env", "method": "GET", "path": "/?name=SHELL_WINS&equals=shell",
+               "expectedStatus": 200, "expectedBody": {"matches": true}},
+              {"name": "MAIN_DB_SCHEMA is inferred from the migrations", "method": "GET", "path": "/?name=MAIN_DB_SCHEMA&equals=\(Self.schema)",
+               "expectedStatus": 200, "expectedBody": {"matches": true}},
+              {"name": "DATABASE_URL is provided", "method": "GET", "path": "/?name=DATABASE_URL", "expectedStatus": 200,
+               "expectedBody": {"set": true}}
+            ]}
+            """)
+        try write("backend/reader/index.py", """
+            import os
+            from os import environ
+
+            def handler(event, context):
+                token = os.environ['UNSET_API_KEY']
+                region = environ.get('UNSET_REGION', 'ru-central1')
+                greeting = os.getenv('PROJECT_GREETING')
+                return {'statusCode': 200, 'body': token + region + greeting}
+            """)
+        try write("db_migrations/V0001__notes.sql", "CREATE TABLE \(Self.schema).notes (id SERIAL PRIMARY KEY, text TEXT NOT NULL);\n")
+        try write(".env", environmentFile ?? """
+            # the demo's variables
+            export PROJECT_GREETING="from dotenv"
+            SHELL_WINS=dotenv
+            SECRET_TOKEN='\(secret)'
+            """)
+    }
+
+    var path: String { root.path }
+
+    func write(_ relativePath: String, _ text: String) throws {
+        try text.write(to: root.appendingPathComponent(relativePath), atomically: true, encoding: .utf8)
+    }
+
+    /// The project's run folder under `runDirectory` (`<run dir>/projects/<slug>`), as fnhost computes it.
+    func stateDirectory(runDirectory: String) throws -> String {
+        try ProjectLayout(project: path, functions: nil, environmentFile: nil).stateDirectory(runDirectory: runDirectory)
+    }
+
+    /// Where `fnhost test --project` keeps this project's cluster: under the checkout's `.run`.
+    var testStateDirectory: String {
+        get throws { try stateDirectory(runDirectory: HostStack.packageRoot.appendingPathComponent(".run").path) }
+    }
+
+    /// Stops the cluster in `<state>/pg` if one runs there and deletes the state folder.
+    static func removeState(_ state: String) {
+        if FileManager.default.fileExists(atPath: state + "/pg") { _ = try? ThrowawayCluster.script("stop", state + "/pg", capture: false) }
+        try? FileManager.default.removeItem(atPath: state)
+    }
+
+    func remove() {
+        if let state = try? testStateDirectory { Self.removeState(state) }
+        try? FileManager.default.removeItem(at: root)
+    }
+}
+
+/// One run of a CLI command of the test host, its output in files (no pipe another process could hold).
+struct CommandRun {
+    var status: Int32
+    var standardOutput: String
+    var standardError: String
+
+    /// Runs `fnhost-testhost <arguments>` in the package root with `unset` removed from the environment.
+    init(_ arguments: [String], environment: [String: String] = [:], unset: Set<String> = []) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fnhost-cmd-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let outPath = folder.appendingPathComponent("stdout")
+        let errPath = folder.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: outPath.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath.path, contents: nil)
+        let out = try FileHandle(forWritingTo: outPath)
+        let err = try FileHandle(forWritingTo: errPath)
+        let process = Process()
+        process.executableURL = HostStack.binaryDirectory.appendingPathComponent("fnhost-testhost")
+        process.currentDirectoryURL = HostStack.packageRoot
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.filter { !unset.contains($0.key) }.merging(environment) { _, new in new }
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        process.waitUntilExit()
+        try? out.close()
+        try? err.close()
+        status = process.terminationStatus
+        standardOutput = (try? String(contentsOf: outPath, encoding: .utf8)) ?? ""
+        standardError = (try? String(contentsOf: errPath, encoding: .utf8)) ?? ""
+    }
+
+    /// The last non-empty line of stdout.
+    var lastLine: String { standardOutput.split(separator: "\n").last.map(String.init) ?? "" }
+}
