@@ -15,10 +15,20 @@ struct InvokeCommand: ParsableCommand {
     @OptionGroup var functions: FunctionsOptions
     @OptionGroup var edge: EdgeFlags
 
+    @Option(name: .customLong("python-envs"), help: "Where Python functions' virtual environments live (default <run-dir>/python/envs, as serve).")
+    var pythonEnvironments: String?
+
+    @Option(name: .customLong("run-dir"), help: "The run folder whose python/envs holds the environments.")
+    var runDirectory: String = ".run"
+
     func run() throws {
         _ = try functions.loadEnvironment()
+        let catalog = try functions.catalog()
+        if let spec = catalog.function(matching: name), spec.language == .python {
+            try invokePython(spec, catalog: catalog)
+        }
         let (spec, factory) = try functions.function(named: name)
-        let bytes = event == "-" ? StandardInput.readAll() : FileBytes.read(event)
+        let bytes = event == "-" ? FileBytes.readStandardInput() : FileBytes.read(event)
         guard let bytes else { throw ValidationError("Cannot read the event file \(event)") }
         let decoded: Event
         do {
@@ -30,39 +40,24 @@ struct InvokeCommand: ParsableCommand {
         var invoker = FunctionInvoker(spec: spec, factory: factory, edge: edge.options)
         let deadline = Clock.epochMilliseconds() + Int64(spec.configuration.timeoutSeconds * 1000)
         let result = invoker.invoke(decoded, deadlineMilliseconds: deadline)
-        print(ResponseJSON.describe(result.response))
+        print(result.response.platformJSON)
         if result.outcome != .ok { throw ExitCode(1) }
     }
-}
 
-/// A response on the wire, printed in the platform's response shape.
-enum ResponseJSON {
-    static func describe(_ parts: HTTPResponseParts) -> String {
-        var headers: [String: JSONValue] = [:]
-        var multi: [String: JSONValue] = [:]
-        for (name, value) in parts.headers {
-            headers[name] = .string(value)
-            multi[name] = .array((multi[name]?.arrayValue ?? []) + [.string(value)])
-        }
-        let text = String(validating: parts.body, as: UTF8.self)
-        return JSONValue.object([
-            "statusCode": .number(Double(parts.status)),
-            "headers": .object(headers),
-            "multiValueHeaders": .object(multi),
-            "body": .string(text ?? Base64.encode(parts.body)),
-            "isBase64Encoded": .bool(text == nil),
-        ]).encoded()
-    }
-}
-
-enum StandardInput {
-    static func readAll() -> [UInt8] {
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let got = read(0, &buffer, buffer.count)
-            guard got > 0 else { return bytes }
-            bytes.append(contentsOf: buffer[0..<got])
-        }
+    /// A Python function runs in `fnhost-python` (this binary has no interpreter): this process
+    /// becomes that one, with the same event and the function's environment (built if missing).
+    private func invokePython(_ spec: FunctionSpec, catalog: FunctionCatalog) throws -> Never {
+        let python = PythonWorkers(
+            environments: Paths.absolute(pythonEnvironments ?? runDirectory + "/python/envs"), catalog: catalog,
+            host: FnhostCheckout.executablePath())
+        _ = try PythonWorkers.prepare(
+            catalog: catalog, functions: [spec], store: python.store, say: { Paths.printToStandardError($0 + "\n") })
+        var arguments = python.command("invoke", spec) + ["--functions", Paths.absolute(catalog.directory), "--function", spec.name]
+        arguments += ["--event", event == "-" ? "-" : Paths.absolute(event)]
+        if edge.noHeaderRewrites { arguments.append("--no-header-rewrites") }
+        if edge.dropCookieDomain { arguments.append("--drop-cookie-domain") }
+        let argv = arguments.map { strdup($0) } + [nil]
+        execv(arguments[0], argv)
+        throw ValidationError("Cannot run \(arguments[0]): \(String(cString: strerror(errno)))")
     }
 }

@@ -22,9 +22,12 @@ struct PythonWorkers: Sendable {
     }
 
     /// The program and leading arguments of a worker of `spec` (see `HostOptions.workerPrograms`).
-    @Sendable func program(_ spec: FunctionSpec) -> [String] {
+    @Sendable func program(_ spec: FunctionSpec) -> [String] { command("worker", spec) }
+
+    /// `fnhost-python <subcommand> --environment <the environment of spec's requirements>`.
+    func command(_ subcommand: String, _ spec: FunctionSpec) -> [String] {
         let key = store.key(functionFolder: "\(directory)/\(spec.name)")
-        return [executable, "worker", "--environment", store.path(key: key)]
+        return [executable, subcommand, "--environment", store.path(key: key)]
     }
 
     /// What must run before new workers of `spec` start: building the environment of its current
