@@ -110,7 +110,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["FunctionRuntime", "HTTPClient", "FunctionHost", "Postgres"],
+            dependencies: ["FunctionRuntime", "HTTPClient", "FunctionHost", "Postgres", "PythonTooling"],
             swiftSettings: strict
         ),
     ]

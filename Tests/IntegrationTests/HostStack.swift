@@ -10,6 +10,9 @@ final class HostStack {
     let port: Int
     /// The loopback port of the status page (nil when the stack runs without one).
     let adminPort: Int?
+    /// The loopback TLS port answering functions' calls to https://functions.poehali.dev (a free
+    /// port of its own unless `--platform-port` is given: the default, the port + 2, may be taken).
+    let platformPort: Int?
     let runDirectory: URL
     let process: Process
     let logPath: URL
@@ -28,7 +31,7 @@ final class HostStack {
 
     init(
         functions: String = "Tests/Fixtures/functions", extraArguments: [String] = [], environment: [String: String] = [:],
-        readyPath: String = "/echo"
+        readyPath: String = "/echo", beforeStart: (_ runDirectory: URL) throws -> Void = { _ in }
     ) throws {
         port = try FreePort.pick()
         runDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("fnhost-it-\(UUID().uuidString.prefix(8))")
@@ -45,12 +48,19 @@ final class HostStack {
             adminPort = try FreePort.pick()
         }
         let admin = extraArguments.contains("--admin-port") ? [] : ["--admin-port", String(adminPort ?? 0)]
+        if let given = extraArguments.firstIndex(of: "--platform-port"), given + 1 < extraArguments.count {
+            platformPort = Int(extraArguments[given + 1]).flatMap { $0 > 0 ? $0 : nil }
+        } else {
+            platformPort = try FreePort.pick()
+        }
+        let platform = extraArguments.contains("--platform-port") ? [] : ["--platform-port", String(platformPort ?? 0)]
         process.arguments = [
             "serve", "--functions", functions, "--port", String(port), "--run-dir", runDirectory.path,
-        ] + admin + extraArguments
+        ] + admin + platform + extraArguments
         process.standardOutput = logFile
         process.standardError = logFile
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        try beforeStart(runDirectory)
         try process.run()
         try waitUntilReady(path: readyPath)
     }
