@@ -115,7 +115,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["FunctionRuntime", "HTTPClient", "FunctionHost", "Postgres", "FnhostProject"],
+            dependencies: ["FunctionRuntime", "HTTPClient", "FunctionHost", "Postgres", "FnhostProject", "PythonTooling"],
             swiftSettings: strict
         ),
     ]

@@ -178,6 +178,7 @@ class Host:
         self.extra = list(extra)
         self.port = free_port()
         self.admin_port = free_port()
+        self.platform_port = free_port()  # the default (the port + 2) may be taken
         self.base = f"http://127.0.0.1:{self.port}"
         self.process = None
         self.starts = 0
@@ -189,7 +190,7 @@ class Host:
         log = open(os.path.join(self.run_dir, "serve.log"), "a")
         self.process = subprocess.Popen(
             [self.binary, "serve", "--functions", self.functions, "--port", str(self.port), "--admin-port",
-             str(self.admin_port), "--run-dir", self.run_dir, *self.extra],
+             str(self.admin_port), "--platform-port", str(self.platform_port), "--run-dir", self.run_dir, *self.extra],
             cwd=ROOT, env=self.env, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
         log.close()
         self.starts += 1

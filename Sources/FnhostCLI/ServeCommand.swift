@@ -93,6 +93,10 @@ struct ServeCommand: ParsableCommand {
         }
         let project = try ProjectStartup.prepare(
             layout: layout, catalog: catalog, stateDirectory: stack.absoluteRunDirectory, environment: environment)
+        // Functions' calls to https://functions.poehali.dev/<uuid>: to this host's TLS port.
+        let platform = noNginx ? nil : try PlatformRouting(stack: stack)
+        try platform?.prepare()
+        let platformNotes = platform?.exportEnvironment() ?? []
         if !noNginx {
             try Paths.requireReachableByNginxWorkers(options.socketDirectory, purpose: "the sockets in")
             try Paths.requireReachableByNginxWorkers(stack.absoluteResultsDirectory, purpose: "the stored images in")
@@ -106,6 +110,7 @@ struct ServeCommand: ParsableCommand {
             for spec in catalog.functions {
                 lines.append("  \(spec.name): \(stack.baseURL)/\(spec.uuid)  (also /\(spec.name); public URL \(spec.url))")
             }
+            if let platform { lines += platform.bannerLines(notes: platformNotes) }
             lines.append("  stored images: \(stack.baseURL)/results/ (\(stack.absoluteResultsDirectory))")
             if let standInURL { lines.append("  Replicate: the offline stand-in at \(standInURL) (no REPLICATE_API_TOKEN given)") }
             if let admin = stack.adminURL {

@@ -42,6 +42,12 @@ struct StackOptions: ParsableArguments {
     /// project mode).
     var servesDefaultPage = true
 
+    @Option(name: .customLong("platform-port"), help: "Loopback TLS port answering functions' calls to https://functions.poehali.dev/<uuid> (default: the port + 2; 0: off, such calls go to the real platform).")
+    var platformPort: Int?
+
+    @Option(name: .customLong("platform-upstream"), help: "Where calls to a uuid not in this export are forwarded (http(s)://host[:port]).")
+    var platformUpstream: String = PlatformUpstream.platform.origin
+
     var resolvedPort: Int { port ?? Int(getenv("PORT").map { String(cString: $0) } ?? "") ?? 8080 }
     var resolvedAdminPort: Int { adminPort ?? resolvedPort + 1 }
     var adminURL: String? { resolvedAdminPort > 0 ? "http://127.0.0.1:\(resolvedAdminPort)" : nil }
@@ -71,6 +77,7 @@ struct StackOptions: ParsableArguments {
         if let page = (pageDirectory ?? (servesDefaultPage ? "web" : nil)).map(Paths.absolute), FileBytes.read(page + "/index.html") != nil {
             configuration.page = (page, Paths.absolute(options.functionsDirectory + "/func2url.json"))
         }
+        configuration.platformServer = try PlatformRouting(stack: self)?.nginxServer(resolvConf: .read())
         return configuration.render(template: String(decoding: template, as: UTF8.self), catalog: catalog, options: options)
     }
 }

@@ -31,6 +31,9 @@ public struct NginxConfiguration: Sendable {
     /// The loopback address of the host's status page and trigger control (`127.0.0.1:8081`), a
     /// server of its own so the public port never exposes it. Nil leaves it out.
     public var adminListen: String?
+    /// The local stand-in for the platform's host (`functions.poehali.dev`), a TLS server of its
+    /// own on a loopback port that serves the same function locations by uuid. Nil leaves it out.
+    public var platformServer: NginxPlatformServer?
 
     public init(
         listen: String, workerProcesses: String = "1", upstreamKeepalive: Int? = nil, fastCGIParamsPath: String,
@@ -47,40 +50,14 @@ public struct NginxConfiguration: Sendable {
     /// The filled-in template. Unknown `@PLACEHOLDERS@` are left for nginx to reject, loudly.
     public func render(template: String, catalog: FunctionCatalog, options: HostOptions) -> String {
         var upstreams = ""
-        var locations = ""
         for (index, spec) in catalog.functions.enumerated() {
-            let upstream = "fnhost_\(index)_\(spec.name.replacingDashes())"
-            upstreams += "    upstream \(upstream) {\n"
+            upstreams += "    upstream \(Self.upstreamName(index: index, spec: spec)) {\n"
             upstreams += "        server unix:\(options.socketPath(for: spec.name));\n"
-            let keepalive = upstreamKeepalive ?? max(4, 2 * spec.configuration.concurrency)
+            let keepalive = keepalive(for: spec)
             if keepalive > 0 { upstreams += "        keepalive \(keepalive);\n" }
             upstreams += "    }\n"
-
-            let readTimeout = Int(spec.configuration.timeoutSeconds.rounded(.up)) + readTimeoutMarginSeconds
-            let identifier = "(?:(?i:\(spec.uuid))|\(spec.name))"
-            locations += """
-                        # \(spec.name): \(spec.url)
-                        location ~ "^/\(identifier)/?$" {
-                            include \(fastCGIParamsPath);
-                            fastcgi_param FNHOST_REQUEST_ID $request_id;
-                            fastcgi_param FUNCTION_NAME \(spec.name);
-                            fastcgi_pass \(upstream);
-                            fastcgi_keep_conn \(keepalive > 0 ? "on" : "off");
-                            fastcgi_read_timeout \(readTimeout)s;
-                            fastcgi_send_timeout \(readTimeout)s;
-                            fastcgi_ignore_client_abort on;
-                            fastcgi_ignore_headers X-Accel-Redirect X-Accel-Expires X-Accel-Limit-Rate X-Accel-Buffering X-Accel-Charset;
-                            fastcgi_buffer_size 16k;
-                            fastcgi_buffers 16 64k;
-                        }
-                        location ~ "^/\(identifier)/." {
-                            default_type application/json;
-                            add_header X-Request-Id $fnhost_request_uuid always;
-                            return 400 '{"errorCode":400,"errorMessage":"Invalid functionID: extra path after the function id","errorType":"ProxyIntegrationError"}';
-                        }
-
-                """
         }
+        var locations = functionLocations(catalog: catalog, byName: true)
         for (prefix, directory) in staticFolders {
             locations += """
                         location ^~ \(prefix) {
@@ -132,13 +109,65 @@ public struct NginxConfiguration: Sendable {
                     }
                 """
         }
+        let platform = platformServer?.render(functionLocations: functionLocations(catalog: catalog, byName: false)) ?? ""
         return template
+            .replacingEvery("@ERROR_PAGES@", with: NginxErrorPage.directives(NginxErrorPage.standard, indent: 8)
+                + NginxErrorPage.locations(NginxErrorPage.standard, indent: 8))
+            .replacingEvery("@PLATFORM_SERVER@", with: platform)
             .replacingEvery("@ADMIN_SERVER@", with: admin)
             .replacingEvery("@WORKER_PROCESSES@", with: workerProcesses)
             .replacingEvery("@USER@", with: user.map { "user \($0);" } ?? "")
             .replacingEvery("@LISTEN@", with: listen)
             .replacingEvery("@UPSTREAMS@", with: upstreams)
             .replacingEvery("@LOCATIONS@", with: locations)
+    }
+}
+
+extension NginxConfiguration {
+    /// The upstream (the master's socket for the pool) of the function at `index` of the catalog.
+    static func upstreamName(index: Int, spec: FunctionSpec) -> String {
+        "fnhost_\(index)_\(spec.name.replacingDashes())"
+    }
+
+    /// Idle kept-alive connections to the function's upstream.
+    func keepalive(for spec: FunctionSpec) -> Int {
+        upstreamKeepalive ?? max(4, 2 * spec.configuration.concurrency)
+    }
+
+    /// The locations serving each function: `/<uuid>` (any case), and `/<name>` too when `byName`,
+    /// with an optional trailing slash (the query is kept); an extra path after it is the platform's
+    /// 400. The public server and the platform server both render these, so they serve alike.
+    func functionLocations(catalog: FunctionCatalog, byName: Bool) -> String {
+        var locations = ""
+        for (index, spec) in catalog.functions.enumerated() {
+            let upstream = Self.upstreamName(index: index, spec: spec)
+            let keepalive = keepalive(for: spec)
+            let readTimeout = Int(spec.configuration.timeoutSeconds.rounded(.up)) + readTimeoutMarginSeconds
+            let identifier = byName ? "(?:(?i:\(spec.uuid))|\(spec.name))" : "(?i:\(spec.uuid))"
+            locations += """
+                        # \(spec.name): \(spec.url)
+                        location ~ "^/\(identifier)/?$" {
+                            include \(fastCGIParamsPath);
+                            fastcgi_param FNHOST_REQUEST_ID $request_id;
+                            fastcgi_param FUNCTION_NAME \(spec.name);
+                            fastcgi_pass \(upstream);
+                            fastcgi_keep_conn \(keepalive > 0 ? "on" : "off");
+                            fastcgi_read_timeout \(readTimeout)s;
+                            fastcgi_send_timeout \(readTimeout)s;
+                            fastcgi_ignore_client_abort on;
+                            fastcgi_ignore_headers X-Accel-Redirect X-Accel-Expires X-Accel-Limit-Rate X-Accel-Buffering X-Accel-Charset;
+                            fastcgi_buffer_size 16k;
+                            fastcgi_buffers 16 64k;
+                        }
+                        location ~ "^/\(identifier)/." {
+                            default_type application/json;
+                            add_header X-Request-Id $fnhost_request_uuid always;
+                            return 400 '{"errorCode":400,"errorMessage":"Invalid functionID: extra path after the function id","errorType":"ProxyIntegrationError"}';
+                        }
+
+                """
+        }
+        return locations
     }
 }
 

@@ -174,7 +174,14 @@ extension String {
         let text = render(standard, template: template)
         #expect(!text.contains("@WORKER_PROCESSES@") && !text.contains("@UPSTREAMS@") && !text.contains("@LOCATIONS@"))
         #expect(!text.contains("@LISTEN@") && !text.contains("@USER@"))
+        #expect(!text.contains("@ERROR_PAGES@") && !text.contains("@PLATFORM_SERVER@"))
         #expect(text.contains("upstream fnhost_0_echo {"))
+        // The public server answers its errors as JSON, from NginxErrorPage's list.
+        let all = lines(text)
+        #expect(all.contains("error_page 431 494 =431 /_fnhost_error/431;"))
+        #expect(all.contains("error_page 501 =400 /_fnhost_error/501;"))
+        #expect(all.contains("location ^~ /_fnhost_error/ {"))
+        #expect(all.filter { $0.hasPrefix("location = /_fnhost_error/") }.count == NginxErrorPage.standard.count)
     }
 }
 

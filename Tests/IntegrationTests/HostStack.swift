@@ -10,6 +10,9 @@ final class HostStack {
     let port: Int
     /// The loopback port of the status page (nil when the stack runs without one).
     let adminPort: Int?
+    /// The loopback TLS port answering functions' calls to https://functions.poehali.dev (a free
+    /// port of its own unless `--platform-port` is given: the default, the port + 2, may be taken).
+    let platformPort: Int?
     let runDirectory: URL
     let process: Process
     let logPath: URL
@@ -30,7 +33,8 @@ final class HostStack {
     /// removes variables from the environment the host inherits.
     init(
         functions: String = "Tests/Fixtures/functions", project: String? = nil, extraArguments: [String] = [],
-        environment: [String: String] = [:], unset: Set<String> = [], readyPath: String = "/echo"
+        environment: [String: String] = [:], unset: Set<String> = [], readyPath: String = "/echo",
+        beforeStart: (_ runDirectory: URL) throws -> Void = { _ in }
     ) throws {
         port = try FreePort.pick()
         runDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("fnhost-it-\(UUID().uuidString.prefix(8))")
@@ -47,11 +51,18 @@ final class HostStack {
             adminPort = try FreePort.pick()
         }
         let admin = extraArguments.contains("--admin-port") ? [] : ["--admin-port", String(adminPort ?? 0)]
+        if let given = extraArguments.firstIndex(of: "--platform-port"), given + 1 < extraArguments.count {
+            platformPort = Int(extraArguments[given + 1]).flatMap { $0 > 0 ? $0 : nil }
+        } else {
+            platformPort = try FreePort.pick()
+        }
+        let platform = extraArguments.contains("--platform-port") ? [] : ["--platform-port", String(platformPort ?? 0)]
         process.arguments = ["serve"] + (project.map { ["--project", $0] } ?? ["--functions", functions])
-            + ["--port", String(port), "--run-dir", runDirectory.path] + admin + extraArguments
+            + ["--port", String(port), "--run-dir", runDirectory.path] + admin + platform + extraArguments
         process.standardOutput = logFile
         process.standardError = logFile
         process.environment = ProcessInfo.processInfo.environment.filter { !unset.contains($0.key) }.merging(environment) { _, new in new }
+        try beforeStart(runDirectory)
         try process.run()
         try waitUntilReady(path: readyPath)
     }
