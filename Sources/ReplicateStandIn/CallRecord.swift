@@ -3,9 +3,10 @@
 /// Lets tests assert what the worker actually did: "exactly one create per (task, step)",
 /// "resumed with GET, no second POST", "cancel was called". Admin calls are not recorded.
 struct CallRecord: Sendable {
-    /// What the call was for.
+    /// What the call was for: `model` is a read of a model or version (`GET /v1/models/…`),
+    /// `other` an unknown route or the webhook secret.
     enum Kind: String, Sendable {
-        case create, get, cancel, list, file, other
+        case create, get, cancel, list, model, file, other
     }
 
     /// 1, 2, 3 … in arrival order; survives `DELETE /_standin/calls` (never reused).
@@ -28,6 +29,11 @@ struct CallRecord: Sendable {
     var dropped = false
     /// Milliseconds the answer was held by a hang fault or `Prefer: wait`.
     var heldMs = 0
+    /// The request's `Prefer` header as sent (sync mode), nil when absent.
+    var prefer: String?
+    /// The request's `User-Agent`, e.g. `replicate-python/1.0.7`; nil when absent. Shows which
+    /// client made each call.
+    var userAgent: String?
 
     var json: JSONValue {
         .object([
@@ -45,6 +51,8 @@ struct CallRecord: Sendable {
             ("status", .int(status)),
             ("dropped", .bool(dropped)),
             ("heldMs", .int(heldMs)),
+            ("prefer", .optionalString(prefer)),
+            ("user_agent", .optionalString(userAgent)),
         ])
     }
 }

@@ -2,7 +2,8 @@
 ///
 /// Mirrors the model's schema (replicate-api.md §10) as far as the worker depends on it:
 /// `human_img` and `garm_img` are required http(s) or `data:` URIs, `garment_des` a required
-/// non-empty string (our fake is stricter than the model here, on purpose), `category` one of
+/// string that may be empty (the original app sent `""`, and the official Python client passes
+/// whatever the app gives it), `category` one of
 /// `upper_body` (default), `lower_body`, `dresses`, and `steps` 20–40 when given. `crop`,
 /// `force_dc`, `mask_only` must be booleans and `seed` an integer when present. Unknown fields
 /// are accepted and echoed, as Replicate does.
@@ -37,9 +38,11 @@ struct IDMVTONInput: Sendable, Equatable {
         case let .success(value): garment = value
         case let .failure(invalid): return .failure(invalid)
         }
-        guard let description = input["garment_des"]?.stringValue,
-              !description.trimmingCharacters(in: " \t\r\n").isEmpty else {
-            return .failure(Invalid(field: "garment_des", detail: "garment_des: a non-empty string is required"))
+        guard let rawDescription = input["garment_des"] else {
+            return .failure(Invalid(field: "garment_des", detail: "garment_des: field is required (an empty string is fine)"))
+        }
+        guard let description = rawDescription.stringValue else {
+            return .failure(Invalid(field: "garment_des", detail: "garment_des: must be a string"))
         }
         var category = "upper_body"
         if let raw = input["category"] {

@@ -30,6 +30,11 @@ enum JSONValue: Sendable, Equatable {
     /// A string, or `null` when `value` is nil.
     static func optionalString(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
 
+    /// One page of a Replicate list, holding everything: `{"next": null, "previous": null, "results": [...]}`.
+    static func page(_ results: [JSONValue]) -> JSONValue {
+        .object([("next", .null), ("previous", .null), ("results", .array(results))])
+    }
+
     /// The member named `key` of an object (the first, if repeated); nil otherwise.
     subscript(key: String) -> JSONValue? {
         guard case let .object(members) = self else { return nil }

@@ -1,3 +1,5 @@
+import FunctionRuntime
+
 extension PredictionRecord {
     /// The prediction object as Replicate returns it (replicate-api.md §3 and §11).
     ///
@@ -5,7 +7,9 @@ extension PredictionRecord {
     ///   - snapshot: the state to show (``Snapshot/created`` for the 201 of a create).
     ///   - baseURL: `http://<Host header>`, used for `urls` and `output`, so links work however the
     ///     client reached the stand-in.
-    func json(_ snapshot: Snapshot, baseURL: String) -> JSONValue {
+    ///   - inlinePNG: when given and the snapshot is `succeeded`, the output is this image as a
+    ///     `data:` URI rather than the file URL (see ``inlineOutput``).
+    func json(_ snapshot: Snapshot, baseURL: String, inlinePNG: [UInt8]? = nil) -> JSONValue {
         let getURL = "\(baseURL)/v1/predictions/\(id)"
         var output: JSONValue = .null
         var error: JSONValue = .null
@@ -16,7 +20,7 @@ extension PredictionRecord {
         }
         switch snapshot.status {
         case "succeeded":
-            output = .string("\(baseURL)/files/\(id).png")
+            output = .string(inlinePNG.map { "data:image/png;base64," + Base64.encode($0) } ?? "\(baseURL)/files/\(id).png")
             logs += "Done: \(tryOn.category) garment applied.\n"
         case "failed":
             error = .optionalString(failure)

@@ -30,6 +30,12 @@ struct PredictionRecord: Sendable {
     let cancelAfterMs: Int?
     /// Garments on the picture, oldest first; the last is this prediction's (step = count).
     let layers: [GarmentLayer]
+    /// True for a prediction created in sync mode (`Prefer: wait`): once it succeeds, every answer
+    /// carries its output inline as a `data:image/png;base64,…` URI instead of a file URL. Replicate
+    /// delivered sync-mode outputs that way for a while; here it is what lets the official 1.x
+    /// client hand `replicate.run` callers a `FileOutput`, which it makes only from `https:` and
+    /// `data:` URIs (the stand-in speaks plain http).
+    var inlineOutput = false
     /// Elapsed milliseconds at which a cancel request arrived, if one did while running.
     var canceledAtMs: Int?
     /// GETs of this prediction still to answer 500 (per-prediction `get500`).

@@ -79,7 +79,11 @@ public final class ReplicateStandInServer: Sendable {
             return nil
         }
         service.stop()
-        POSIXSocket.shutdownBoth(listenFD)
+        // Only while the descriptor is still ours: after the first stop() closed it, its number may
+        // already belong to another socket of this process (a second stop() comes from deinit).
+        lifecycle.withLock { state in
+            if !state.listenClosed { POSIXSocket.shutdownBoth(listenFD) }
+        }
         if let acceptThread { ThreadLauncher.join(acceptThread) }
         let needsClose = lifecycle.withLock { state in
             defer { state.listenClosed = true }

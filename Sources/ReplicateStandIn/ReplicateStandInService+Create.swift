@@ -2,11 +2,16 @@ extension ReplicateStandInService {
     /// `POST /v1/predictions` (model nil; body names a `version`) or
     /// `POST /v1/models/{owner}/{name}/predictions` (model given; the pinned version is reported).
     ///
-    /// Order of checks: auth (401) → JSON (400) → `Cancel-After` syntax (400) → hang is armed →
-    /// `create429` (429 + `Retry-After`) → `create401` (401) → `create500` (500) → `version` and input validation (422)
-    /// → `invalidInput` (422) → the prediction is created and logged → `dropAfterCreate` (no
-    /// answer at all). A hang holds whatever the answer is; `Prefer: wait[=N]` then holds a 201
-    /// up to N seconds (default 60) or until the prediction is terminal, and shows that state.
+    /// Order of checks: auth (401) → JSON (400) → `Cancel-After` and `Prefer` syntax (400) → hang
+    /// is armed → `create429` (429 + `Retry-After`) → `create401` (401) → `create500` (500) →
+    /// `version` and input validation (422) → `invalidInput` (422) → the prediction is created and
+    /// logged → `dropAfterCreate` (no answer at all). A hang holds whatever the answer is.
+    ///
+    /// Sync mode, `Prefer: wait[=N]`: the 201 is held up to N seconds (default 60) or until the
+    /// prediction is terminal. A prediction that finished in time is shown finished (a success with
+    /// its output inline, see ``PredictionRecord/inlineOutput``); one still running is shown as
+    /// created, `starting`, as Replicate does: the official 1.x client takes any other status in a
+    /// sync answer to mean the output is there, and polls only after `starting`.
     func create(_ request: HTTPRequest, model: String?, base: String) -> HTTPResponse? {
         var call = CallRecord(request, kind: .create, status: 0)
         if let denied = authorized(request) { return finish(&call, denied) }
@@ -24,6 +29,11 @@ extension ReplicateStandInService {
                 return finish(&call, .problem(400, detail: "Cancel-After: '\(raw)' is not a duration such as 3m or 90s."))
             }
             cancelAfterMs = parsed
+        }
+        let waitMs: Int?
+        switch Self.preferWait(request.header("Prefer")) {
+        case let .success(value): waitMs = value
+        case let .failure(invalid): return finish(&call, .problem(400, detail: invalid.detail))
         }
         let perPrediction = PredictionFaults.parse(input ?? .null)
         let own = perPrediction.faults.settings
@@ -76,6 +86,7 @@ extension ReplicateStandInService {
                 failure: fails ? PredictionRecord.failureMessage : nil, cancelAfterMs: cancelAfterMs,
                 layers: state.layers(under: tryOn.humanImage)
                     + [GarmentLayer(garmentImage: tryOn.garmentImage, category: tryOn.category)])
+            record.inlineOutput = waitMs != nil
             record.pendingGet500 = own.get500
             record.pendingGetHangs = own.hangCount
             record.getHangMs = own.hangMs
@@ -92,14 +103,17 @@ extension ReplicateStandInService {
         hold(milliseconds: outcome.holdMs)
         guard let record = outcome.record else { return outcome.response }
         if outcome.drop { return nil }
-        guard let waitMs = Self.preferWaitMs(request.header("Prefer")), record.naturalEndMs > 0 else {
-            return outcome.response
-        }
-        hold(milliseconds: min(waitMs, record.naturalEndMs - record.elapsedMs(at: .now)))
-        let current = state.withLock { $0.predictions[record.id] } ?? record
+        guard let waitMs else { return outcome.response }
+        let waitStart = ContinuousClock.now
+        hold(milliseconds: min(waitMs, record.naturalEndMs - record.elapsedMs(at: waitStart)))
+        let waitedMs = Int((waitStart.duration(to: .now) / .milliseconds(1)).rounded(.down))
+        let current = state.withLock { state in
+            state.addHeld(waitedMs, toCreateOf: record.id)
+            return state.predictions[record.id]
+        } ?? record
         let snapshot = current.snapshot(elapsedMs: current.elapsedMs(at: .now))
-        if snapshot.status == "succeeded" { _ = outputPNG(id: record.id) }
-        return .json(201, current.json(snapshot, baseURL: base))
+        guard snapshot.isTerminal else { return outcome.response }
+        return .json(201, publicJSON(current, snapshot, base: base))
     }
 
     /// Logs `call` with the response's status and returns the response.
@@ -118,27 +132,46 @@ extension ReplicateStandInService {
     /// which must be 64 hex digits, optionally as `owner/name:<64 hex>`.
     static func version(body: JSONValue, model: String?) -> Result<String, IDMVTONInput.Invalid> {
         if model != nil { return .success(pinnedVersion) }
-        guard let raw = body["version"]?.stringValue else {
+        guard let value = body["version"] else {
             return .failure(.init(field: "version", detail: "version: field is required"))
         }
+        guard let raw = value.stringValue else {
+            return .failure(.init(field: "version", detail: "version: must be a string"))
+        }
         let candidate = raw.split(separator: ":").last.map(String.init) ?? raw
-        guard candidate.count == 64, candidate.allSatisfy({ $0.isHexDigit }) else {
+        guard ModelCatalog.isVersionID(candidate) else {
             return .failure(.init(field: "version", detail: "version: must be a 64-character hex version id"))
         }
         return .success(candidate.lowercased())
     }
 
-    /// `Prefer: wait` → 60 000 ms; `wait=N` → N s clamped to 1…60; otherwise nil.
+    /// `Prefer: wait` → 60 000 ms; `wait=N` → N s clamped to 1…60; nil when the header is absent
+    /// or holds no `wait` preference (other preferences are ignored, as RFC 7240 asks).
     static func preferWaitMs(_ header: String?) -> Int? {
-        guard let header else { return nil }
+        (try? preferWait(header).get()) ?? nil
+    }
+
+    /// Like ``preferWaitMs(_:)``, but a `wait=` whose value is not a whole number of seconds is a
+    /// failure carrying the 400's `detail`: the client asked for sync mode and would silently not
+    /// get it.
+    static func preferWait(_ header: String?) -> Result<Int?, PreferSyntaxError> {
+        guard let header else { return .success(nil) }
         for token in header.split(separator: ",") {
             let item = token.trimmingCharacters(in: " \t").lowercased()
-            if item == "wait" { return 60_000 }
-            if item.hasPrefix("wait="), let seconds = Int(item.dropFirst(5)) {
-                return min(60, max(1, seconds)) * 1000
+            if item == "wait" { return .success(60_000) }
+            guard item.hasPrefix("wait=") else { continue }
+            let text = item.dropFirst(5).trimmingCharacters(in: "\"")
+            guard let seconds = Int(text) else {
+                return .failure(PreferSyntaxError(detail: "Prefer: '\(header)' has a wait that is not a number of seconds."))
             }
+            return .success(min(60, max(1, seconds)) * 1000)
         }
-        return nil
+        return .success(nil)
+    }
+
+    /// A malformed `Prefer: wait=…`; `detail` is the 400 problem's text.
+    struct PreferSyntaxError: Error {
+        var detail: String
     }
 
     /// Parses `Cancel-After` durations: `90s`, `3m`, `1h`, `500ms`, combinations such as `1m30s`,

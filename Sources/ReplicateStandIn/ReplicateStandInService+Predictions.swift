@@ -12,34 +12,34 @@ extension ReplicateStandInService {
             return denied
         }
         let now = ContinuousClock.now
-        let (response, holdMs, succeeded): (HTTPResponse, Int, Bool) = state.withLock { state in
+        let (answer, holdMs): (Answer, Int) = state.withLock { state in
             var holdMs = state.faults.consumeHang()
             guard var prediction = state.predictions[id] else {
                 call.predictionID = nil
                 call.status = 404
                 call.heldMs = holdMs
                 state.record(call)
-                return (.problem(404, detail: "Prediction \(id) not found."), holdMs, false)
+                return (.problem(.problem(404, detail: "Prediction \(id) not found.")), holdMs)
             }
             if prediction.getHangMs > 0, FaultSettings.consume(&prediction.pendingGetHangs) {
                 holdMs = max(holdMs, prediction.getHangMs)
             }
-            var response: HTTPResponse
-            var succeeded = false
+            let answer: Answer
             if FaultSettings.consume(&state.faults.get500) || FaultSettings.consume(&prediction.pendingGet500) {
-                response = .problem(500, detail: "Internal server error (stand-in fault get500).")
+                answer = .problem(.problem(500, detail: "Internal server error (stand-in fault get500)."))
             } else {
-                let snapshot = prediction.snapshot(elapsedMs: prediction.elapsedMs(at: now))
-                succeeded = snapshot.status == "succeeded" && prediction.outputPNG == nil
-                response = .json(200, prediction.json(snapshot, baseURL: base))
+                answer = .prediction(prediction, prediction.snapshot(elapsedMs: prediction.elapsedMs(at: now)))
             }
             state.predictions[id] = prediction
-            call.status = response.status
+            call.status = answer.status
             call.heldMs = holdMs
             state.record(call)
-            return (response, holdMs, succeeded)
+            return (answer, holdMs)
         }
-        if succeeded { _ = outputPNG(id: id) }
+        let response = answer.response { prediction, snapshot in
+            if snapshot.status == "succeeded", prediction.outputPNG == nil { _ = outputPNG(id: id) }
+            return publicJSON(prediction, snapshot, base: base)
+        }
         hold(milliseconds: holdMs)
         return response
     }
@@ -54,12 +54,12 @@ extension ReplicateStandInService {
             return denied
         }
         let now = ContinuousClock.now
-        return state.withLock { state in
+        let answer: Answer = state.withLock { state in
             guard var prediction = state.predictions[id] else {
                 call.predictionID = nil
                 call.status = 404
                 state.record(call)
-                return .problem(404, detail: "Prediction \(id) not found.")
+                return .problem(.problem(404, detail: "Prediction \(id) not found."))
             }
             let elapsed = prediction.elapsedMs(at: now)
             if !prediction.snapshot(elapsedMs: elapsed).isTerminal {
@@ -68,21 +68,36 @@ extension ReplicateStandInService {
             }
             call.status = 200
             state.record(call)
-            return .json(200, prediction.json(prediction.snapshot(elapsedMs: elapsed), baseURL: base))
+            return .prediction(prediction, prediction.snapshot(elapsedMs: elapsed))
         }
+        return answer.response { publicJSON($0, $1, base: base) }
     }
 
     /// `GET /v1/predictions`: every prediction, newest first, in one page
-    /// (`{"next": null, "previous": null, "results": [...]}`).
-    func list(base: String) -> HTTPResponse {
-        let now = ContinuousClock.now
-        return state.withLock { state in
-            let results: [JSONValue] = state.order.reversed().compactMap { id in
-                guard let prediction = state.predictions[id] else { return nil }
-                return prediction.json(prediction.snapshot(elapsedMs: prediction.elapsedMs(at: now)), baseURL: base)
-            }
-            return .json(200, .object([("next", .null), ("previous", .null), ("results", .array(results))]))
+    /// (`{"next": null, "previous": null, "results": [...]}`). Logged as a `list` call.
+    func list(_ request: HTTPRequest, base: String) -> HTTPResponse {
+        if let denied = authorized(request) {
+            record(CallRecord(request, kind: .list, status: denied.status))
+            return denied
         }
+        let now = ContinuousClock.now
+        let found: [(PredictionRecord, PredictionRecord.Snapshot)] = state.withLock { state in
+            state.record(CallRecord(request, kind: .list, status: 200))
+            return state.order.reversed().compactMap { id in
+                state.predictions[id].map { ($0, $0.snapshot(elapsedMs: $0.elapsedMs(at: now))) }
+            }
+        }
+        return .json(200, .page(found.map { publicJSON($0.0, $0.1, base: base) }))
+    }
+
+    /// The prediction object to send for `prediction` in `snapshot`. A succeeded sync-mode
+    /// prediction (``PredictionRecord/inlineOutput``) carries its PNG as a `data:` URI, rendered
+    /// here on first use, so this must not be called with the state lock held.
+    func publicJSON(_ prediction: PredictionRecord, _ snapshot: PredictionRecord.Snapshot, base: String) -> JSONValue {
+        guard prediction.inlineOutput, snapshot.status == "succeeded" else {
+            return prediction.json(snapshot, baseURL: base)
+        }
+        return prediction.json(snapshot, baseURL: base, inlinePNG: prediction.outputPNG ?? outputPNG(id: prediction.id))
     }
 
     /// The output PNG of prediction `id` if it has succeeded, rendering it on first use (outside
@@ -106,5 +121,28 @@ extension ReplicateStandInService {
             configuration.log?("files directory: \(message)")
         }
         return png
+    }
+
+    /// What a locked section decided to answer: a prediction as of one moment (its JSON is built
+    /// after the lock is released, since that may render a PNG), or a finished problem response.
+    enum Answer {
+        case prediction(PredictionRecord, PredictionRecord.Snapshot)
+        case problem(HTTPResponse)
+
+        /// The HTTP status the answer will have: 200 for a prediction.
+        var status: Int {
+            switch self {
+            case .prediction: 200
+            case let .problem(response): response.status
+            }
+        }
+
+        /// The response: a prediction becomes a 200 with the JSON `body` builds for it.
+        func response(_ body: (PredictionRecord, PredictionRecord.Snapshot) -> JSONValue) -> HTTPResponse {
+            switch self {
+            case let .prediction(prediction, snapshot): .json(200, body(prediction, snapshot))
+            case let .problem(response): response
+            }
+        }
     }
 }

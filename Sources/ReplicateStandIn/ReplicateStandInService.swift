@@ -10,6 +10,8 @@ import Synchronization
 /// Routes:
 /// - `POST /v1/predictions`, `POST /v1/models/{owner}/{name}/predictions` — create
 /// - `GET /v1/predictions` — list; `GET /v1/predictions/{id}` — read; `POST …/{id}/cancel` — cancel
+/// - `GET /v1/models[/{owner}/{name}[/versions[/{id}]]]` — the model and its versions, which the
+///   official Python client reads during `replicate.run` (see ``ModelCatalog``)
 /// - `GET /v1/webhooks/default/secret` — the (fixed, test-vector) signing secret
 /// - `GET /files/{id}.png` — output images (no auth, like Replicate's delivery URLs)
 /// - `/_standin/…` — the admin API (faults, calls, stats, health; no auth)
@@ -59,17 +61,14 @@ final class ReplicateStandInService: Sendable {
             guard method == "GET" else { return methodNotAllowed("GET, HEAD") }
             return file(named: segments[1], request: request)
         }
-        guard first == "v1" else { return .problem(404, detail: "No route for \(request.path).") }
+        guard first == "v1" else { return noRoute(request) }
         let rest = Array(segments.dropFirst())
         if rest == ["predictions"] {
             if method == "POST" { return create(request, model: nil, base: base) }
-            if method == "GET" { return authorized(request) ?? list(base: base) }
+            if method == "GET" { return list(request, base: base) }
             return methodNotAllowed("GET, POST")
         }
-        if rest.count == 4, rest[0] == "models", rest[3] == "predictions" {
-            guard method == "POST" else { return methodNotAllowed("POST") }
-            return create(request, model: "\(rest[1])/\(rest[2])", base: base)
-        }
+        if rest.first == "models" { return models(method, Array(rest.dropFirst()), request, base: base) }
         if rest.count == 2, rest[0] == "predictions" {
             guard method == "GET" else { return methodNotAllowed("GET") }
             return get(id: rest[1], request: request, base: base)
@@ -81,7 +80,14 @@ final class ReplicateStandInService: Sendable {
         if rest == ["webhooks", "default", "secret"], method == "GET" {
             return authorized(request) ?? .json(200, .object([("key", .string(Self.webhookSecret))]))
         }
-        record(CallRecord(request, kind: .other, status: 404))
+        return noRoute(request)
+    }
+
+    /// The 404 problem for a path the stand-in does not serve, naming method and path. Under
+    /// `/v1` it is logged as an `other` call, so an API request the stand-in lacks shows up in
+    /// `/_standin/calls`; stray paths elsewhere (`/favicon.ico`) are not logged.
+    func noRoute(_ request: HTTPRequest) -> HTTPResponse {
+        if request.pathSegments.first == "v1" { record(CallRecord(request, kind: .other, status: 404)) }
         return .problem(404, detail: "No route for \(request.method) \(request.path).")
     }
 
@@ -119,5 +125,7 @@ extension CallRecord {
     init(_ request: HTTPRequest, kind: Kind, status: Int, predictionID: String? = nil) {
         self.init(sequence: 0, timeMs: WallClock.nowMilliseconds(), method: request.method, path: request.path,
                   kind: kind, predictionID: predictionID, status: status)
+        prefer = request.header("Prefer")
+        userAgent = request.header("User-Agent")
     }
 }

@@ -27,6 +27,13 @@ struct StandInState: Sendable {
         if calls.count > maxRecordedCalls { calls.removeFirst(calls.count - maxRecordedCalls) }
     }
 
+    /// Adds `milliseconds` to the `heldMs` of the create that made prediction `id` (a sync-mode
+    /// wait ends after the call was logged). Nothing happens when that call left the log.
+    mutating func addHeld(_ milliseconds: Int, toCreateOf id: String) {
+        guard let index = calls.lastIndex(where: { $0.kind == .create && $0.predictionID == id }) else { return }
+        calls[index].heldMs += milliseconds
+    }
+
     /// A fresh prediction id of 26 lowercase letters and digits, like Replicate's, unused so far.
     mutating func newPredictionID() -> String {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")

@@ -40,7 +40,7 @@ struct ValidationTests {
               ("{\"human_img\":\"https://x/p.jpg\",\"garment_des\":\"t\"}", "garm_img"),
               ("{\"human_img\":\"https://x/p.jpg\",\"garm_img\":42,\"garment_des\":\"t\"}", "garm_img"),
               ("{\"human_img\":\"https://x/p.jpg\",\"garm_img\":\"https://x/g.jpg\"}", "garment_des"),
-              ("{\"human_img\":\"https://x/p.jpg\",\"garm_img\":\"https://x/g.jpg\",\"garment_des\":\"\"}", "garment_des"),
+              ("{\"human_img\":\"https://x/p.jpg\",\"garm_img\":\"https://x/g.jpg\",\"garment_des\":7}", "garment_des"),
               ("{\"human_img\":\"https://x/p.jpg\",\"garm_img\":\"https://x/g.jpg\",\"garment_des\":\"t\",\"category\":\"hats\"}",
                "category"),
               ("{\"human_img\":\"https://x/p.jpg\",\"garm_img\":\"https://x/g.jpg\",\"garment_des\":\"t\",\"steps\":50}",
@@ -55,6 +55,16 @@ struct ValidationTests {
         #expect(problem["detail"]?.stringValue?.contains(field) == true)
         #expect(problem["instance"]?.stringValue == field)
         #expect(try standIn.stats()["totals"]?["predictions"] == .number(0))
+    }
+
+    @Test("an empty garment_des is accepted (the original app sent \"\") and echoed as sent")
+    func emptyGarmentDescription() throws {
+        let standIn = try StandInHarness()
+        let input = "{\"human_img\":\"https://x/p.jpg\",\"garm_img\":\"https://x/g.jpg\",\"garment_des\":\"\"}"
+        let response = try standIn.create(input: input)
+        #expect(response.status == 201)
+        #expect(try response.json()["input"]?["garment_des"]?.stringValue == "")
+        #expect(try standIn.calls().first?["garment_des"]?.stringValue == "")
     }
 
     @Test("data: URIs are accepted for both images")
