@@ -48,7 +48,10 @@ char *fh_python_start(const char *program) {
     PyConfig config;
     PyConfig_InitIsolatedConfig(&config);
     config.install_signal_handlers = 0;
-    config.write_bytecode = 1;
+    /* No __pycache__ written into the function's folder: a timestamp .pyc records the source's
+       mtime in whole seconds and its size, so after a second save of the same size within the same
+       second the next workers would load the previous save's bytecode and never the new code. */
+    config.write_bytecode = 0;
     config.buffered_stdio = 0;
     PyStatus status = PyConfig_SetBytesString(&config, &config.program_name, program);
     if (!PyStatus_Exception(status)) status = Py_InitializeFromConfig(&config);

@@ -166,6 +166,25 @@ import Testing
         #expect(!stack.host.logEvents("function_reloaded").isEmpty)
     }
 
+    /// An editor may save twice within one second, and a small edit keeps the file's size: the
+    /// second save's code must still be the one served (no bytecode cache keyed by whole-second
+    /// modification times and size may stand in for it).
+    @Test func aSecondSaveOfTheSameSizeWithinTheSameSecondIsServed() throws {
+        let stack = try stack()
+        defer { stack.stop() }
+        let path = stack.backend.appendingPathComponent("versioned/index.py").path
+        let source = try stack.read("versioned/index.py")
+        try stack.write("versioned/index.py", source.replacingOccurrences(of: "VERSION = \"v1\"", with: "VERSION = \"v2\""))
+        #expect(try eventually(within: 10) { try stack.host.send("/versioned").text.hasPrefix("v2 ") })
+        let firstSave = try #require(try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date)
+        // The second save, stamped with the first one's time: the same second, deterministically.
+        let temporary = stack.backend.appendingPathComponent("versioned/.index.py.second")
+        try Data(source.replacingOccurrences(of: "VERSION = \"v1\"", with: "VERSION = \"v3\"").utf8).write(to: temporary)
+        try FileManager.default.setAttributes([.modificationDate: firstSave], ofItemAtPath: temporary.path)
+        #expect(rename(temporary.path, path) == 0)
+        #expect(try eventually(within: 10) { try stack.host.send("/versioned").text.hasPrefix("v3 ") })
+    }
+
     @Test func aSyntaxErrorIs502NamingFileAndLineUntilTheNextSave() throws {
         let stack = try stack()
         defer { stack.stop() }

@@ -5,7 +5,9 @@ knows how to start and stop them (`make chaos` uses it too); the classes here on
 construction, as a benchmark phase wants. The Python peers (gunicorn), the bench's own nginx and a
 silent server are the bench's alone. Nothing listens beyond 127.0.0.1 or a unix socket.
 """
+import glob
 import os
+import re
 import shutil
 import signal
 import socket
@@ -42,10 +44,10 @@ def wait_http(url, deadline=30, headers=None):
 
 
 def binaries(config):
-    """The folder with fnhost, fnhost-testhost and replicate-standin of a `swift build -c config`
+    """The folder with fnhost, fnhost-testhost, fnhost-python and replicate-standin of a `swift build -c config`
     (release: with the Swift runtime linked statically, as `make build-release` builds it)."""
     path = stack.bin_dir(config)
-    if not all(os.path.exists(os.path.join(path, name)) for name in ["fnhost", "fnhost-testhost", "replicate-standin"]):
+    if not all(os.path.exists(os.path.join(path, name)) for name in ["fnhost", "fnhost-testhost", "fnhost-python", "replicate-standin"]):
         flags = ["--static-swift-stdlib"] if config == "release" else []
         subprocess.run(["swift", "build", "-c", config, *flags], cwd=ROOT, check=True)
     return path
@@ -83,17 +85,19 @@ class Fnhost(stack.Host):
 
 
 class Gunicorn:
-    """The Python peer (bench/peers/status_peer.py) under gunicorn's sync workers on a unix socket."""
+    """A Python peer under gunicorn's sync workers on a unix socket: bench/peers/wsgi_peer.py serving
+    the handler in the file `handler` (PEER_HANDLER), with `env` added to this environment (a
+    PYTHONPATH that puts a function's virtual environment first, for instance)."""
 
-    def __init__(self, folder, name, workers, env):
+    def __init__(self, folder, name, workers, env, handler=os.path.join(ROOT, "bench", "peers", "status_peer.py")):
         os.makedirs(folder, exist_ok=True)
         self.socket = os.path.join(folder, f"{name}.sock")
         self.log = open(os.path.join(folder, f"{name}.log"), "w")
         gunicorn = shutil.which("gunicorn") or "/usr/bin/gunicorn"
         self.process = subprocess.Popen(
             [gunicorn, "--workers", str(workers), "--bind", f"unix:{self.socket}", "--chdir",
-             os.path.join(ROOT, "bench", "peers"), "--log-level", "warning", "--umask", "0", "status_peer:application"],
-            stdout=self.log, stderr=self.log, env=dict(os.environ, **env))
+             os.path.join(ROOT, "bench", "peers"), "--log-level", "warning", "--umask", "0", "wsgi_peer:application"],
+            stdout=self.log, stderr=self.log, env=dict(os.environ, PEER_HANDLER=handler, **env))
         end = time.time() + 20
         while not os.path.exists(self.socket):
             if time.time() > end or self.process.poll() is not None:
@@ -107,6 +111,49 @@ class Gunicorn:
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=20)
         self.log.close()
+
+
+def python_environments(fnhost, functions, envs):
+    """Builds the virtual environments of the Python functions in `functions` with `fnhost deps`
+    into `envs` (shared by content, so only the first run downloads anything) before any host
+    starts, and returns {function: environment folder}."""
+    out = subprocess.run([fnhost, "deps", "--functions", functions, "--python-envs", envs], cwd=ROOT,
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"bench: fnhost deps failed:\n{out.stdout[-2000:]}{out.stderr[-2000:]}")
+    found = {}
+    for line in out.stdout.splitlines() + out.stderr.splitlines():
+        match = re.match(r"python env ([0-9a-f]+) \(([^)]*)\)", line)
+        if match:
+            for function in match.group(2).split(", "):
+                found[function] = os.path.join(envs, match.group(1))
+    return found
+
+
+def site_packages(environment):
+    """The site-packages folder of a virtual environment."""
+    folders = glob.glob(os.path.join(environment, "lib", "python3*", "site-packages"))
+    if not folders:
+        raise SystemExit(f"bench: no site-packages in {environment}")
+    return folders[0]
+
+
+def interpreter_of(script):
+    """The interpreter a script's `#!` line names (gunicorn's: Debian's /usr/bin/python3)."""
+    with open(script) as f:
+        line = f.readline()
+    return line[2:].split()[0] if line.startswith("#!") else sys.executable
+
+
+def psycopg2_of(python, env=None):
+    """Which psycopg2 `python` imports with `env` added: "2.9.9 (libpq 16.0) from <folder>"."""
+    probe = ("import psycopg2, os, sys; v = psycopg2.extensions.libpq_version(); "
+             "print('psycopg2 %s, libpq %d.%d, python %s, from %s' % (psycopg2.__version__.split()[0], v // 10000, "
+             "v % 10000, sys.version.split()[0], os.path.dirname(os.path.dirname(psycopg2.__file__))))")
+    out = subprocess.run([python, "-c", probe], capture_output=True, text=True, env=dict(os.environ, **(env or {})))
+    if out.returncode != 0:
+        raise SystemExit(f"bench: {python} cannot import psycopg2: {out.stderr.strip()[-500:]}")
+    return out.stdout.strip()
 
 
 class BenchNginx:

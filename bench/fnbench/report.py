@@ -16,17 +16,20 @@ class Report:
         self.config = config
         self.counts = counts
         self.rows = []        # (section, name, connections, result)
-        self.memory = []      # (what, rss kB, pss kB, processes)
+        self.memory = []      # (what, rss kB, pss kB, processes, held to the Swift worker's 20 MB target)
         self.drains = []      # (name, result)
         self.pickups = []     # (name, result)
+        self.reloads = []     # (name, result)
+        self.notes = []       # lines under the requests table (which library each Python row uses)
 
     def row(self, section, name, connections, result):
         self.rows.append((section, name, connections, result))
         print(f"  {name} c={connections}: {result['rps']:.0f}/s p99 {_fmt(result['p99'])} ms", flush=True)
 
-    def memory_of_workers(self, master_pid):
+    def memory_of_workers(self, master_pid, language=None):
         """One warm worker process per function of the host whose master is `master_pid` (the largest
-        RSS among that function's workers)."""
+        RSS among that function's workers). `language` ("Python") names rows of a non-Swift host,
+        which the Swift workers' 20 MB target does not cover."""
         best = {}
         for pid in processes.children(master_pid):
             function = memory.function_of(pid)
@@ -35,12 +38,21 @@ class Report:
                 if rss > best.get(function, (0, 0))[0]:
                     best[function] = (rss, pss)
         for function, (rss, pss) in sorted(best.items()):
-            self.memory.append((f"warm `{function}` worker process", rss, pss, 1))
+            if language:
+                self.memory.append((f"warm {language} `{function}` worker process (fnhost)", rss, pss, 1, False))
+            else:
+                self.memory.append((f"warm `{function}` worker process", rss, pss, 1, True))
+
+    def memory_of_peer(self, what, pids):
+        """The warm process with the largest RSS among `pids` (a gunicorn peer's workers)."""
+        sizes = [(memory.rss_kb(pid), memory.pss_kb(pid)) for pid in pids]
+        rss, pss = max(sizes) if sizes else (0, 0)
+        self.memory.append((what, rss, pss, 1, False))
 
     def memory_of_stack(self, what, master_pid):
         pids = [master_pid] + processes.descendants(master_pid)
         self.memory.append((what, sum(memory.rss_kb(p) for p in pids), sum(memory.pss_kb(p) for p in pids),
-                            len(pids)))
+                            len(pids), False))
 
     def drain(self, name, result):
         self.drains.append((name, result))
@@ -50,14 +62,23 @@ class Report:
         self.pickups.append((name, result))
         print(f"  pickup {name}: p50 {_fmt(result['p50_ms'])} ms, p99 {_fmt(result['p99_ms'])} ms", flush=True)
 
+    def reload(self, name, result):
+        self.reloads.append((name, result))
+        print(f"  hot reload {name}: median {_fmt(result['p50_ms'])} ms, max {_fmt(result['max_ms'])} ms "
+              f"({result['answered']} of {result['saves']} saves)", flush=True)
+
+    def note(self, text):
+        self.notes.append(text)
+
     def count(self):
-        return len(self.rows) + len(self.memory) + len(self.drains) + len(self.pickups)
+        return len(self.rows) + len(self.memory) + len(self.drains) + len(self.pickups) + len(self.reloads)
 
     def missing(self):
         gaps = [f"{name} c={c}" for _, name, c, r in self.rows if not r["rps"]]
         gaps += [name for name, r in self.drains if not r["tasks_per_s"] or r["visible_p50_ms"] is None]
         gaps += [name for name, r in self.pickups if r["p50_ms"] is None or r["not_picked_up"]]
-        gaps += [what for what, rss, _, _ in self.memory if not rss]
+        gaps += [f"hot reload {name}" for name, r in self.reloads if r["p50_ms"] is None or r["unanswered"]]
+        gaps += [what for what, rss, *_ in self.memory if not rss]
         if not any("worker process" in what for what, *_ in self.memory):
             gaps.append("worker memory")
         return gaps
@@ -78,6 +99,10 @@ class Report:
             x, y = self._rps(a, c), self._rps(b, c)
             return x["rps"] / y["rps"] if x and y and y["rps"] else None
 
+        def p99_ratio(a, b, c):
+            x, y = self._rps(a, c), self._rps(b, c)
+            return x["p99"] / y["p99"] if x and y and x["p99"] is not None and y["p99"] else None
+
         def check(label, value, goal, good):
             verdict = "-" if value is None else ("met" if good(value) else "NOT met")
             lines.append(f"| {label} | {goal} | {_fmt(value)} | {verdict} |")
@@ -91,6 +116,18 @@ class Report:
                   lambda v: v >= 0.6)
             check(f"hello (4 workers) / nginx static, c={c}", ratio("hello on fnhost (4", "nginx static", c), ">= 0.2",
                   lambda v: v >= 0.2)
+        for c in self.counts:
+            for what in ("hello", "status"):
+                if not self._rps(f"Python {what} on fnhost", c):
+                    continue
+                check(f"Python {what}: fnhost / gunicorn, c={c}",
+                      ratio(f"Python {what} on fnhost", f"Python {what} on gunicorn", c), ">= 1", lambda v: v >= 1)
+                check(f"Python {what}: p99 fnhost / gunicorn, c={c}",
+                      p99_ratio(f"Python {what} on fnhost", f"Python {what} on gunicorn", c), "<= 1",
+                      lambda v: v <= 1)
+        for name, r in self.reloads:
+            check(f"hot reload ms, {name}: median", r["p50_ms"], "< 1000", lambda v: v < 1000)
+            check(f"hot reload ms, {name}: max", r["max_ms"], "< 1000", lambda v: v < 1000)
         status_high = self._rps("status on fnhost", high)
         check(f"status p99 ms, c={high}", status_high and status_high["p99"], "< 10", lambda v: v < 10)
         for _, name, c, r in self.rows:
@@ -101,8 +138,8 @@ class Report:
                 check(f"pickup p99 ms, {name}", r["p99_ms"], "< 6000 (period + 1 s)", lambda v: v < 6000)
             else:
                 check(f"pickup p50 ms, {name}", r["p50_ms"], "< 50", lambda v: v < 50)
-        for what, rss, _, _ in self.memory:
-            if "worker process" in what:
+        for what, rss, _, _, swift_worker in self.memory:
+            if swift_worker:
                 check(f"{what}: RSS MiB", rss / 1024, "< 20 MB (19.07 MiB)", lambda v: v < 20e6 / 2**20)
         return lines
 
@@ -124,7 +161,9 @@ class Report:
             p50 = _fmt(r["p50"]) + (" (avg)" if r.get("p50_is_average") else "")
             out.append(f"| {name} | {c} | {r['rps']:.0f} | {_fmt(ratio, 3)} | {p50} | {_fmt(r['p99'])} | "
                        f"{r['non2xx']} |")
-        out += ["", "pgbench reports transactions/s and an average latency (no percentiles).", "",
+        out += ["", "pgbench reports transactions/s and an average latency (no percentiles)."]
+        out += [""] + self.notes if self.notes else []
+        out += ["",
                 "## Worker drain", "",
                 "| queue | tasks | failed | seconds | tasks/s | prediction done to `completed` visible, p50 ms | p99 ms |",
                 "|---|---:|---:|---:|---:|---:|---:|"]
@@ -138,8 +177,19 @@ class Report:
                 "| trigger | tasks | p50 ms | p99 ms | max ms |", "|---|---:|---:|---:|---:|"]
         for name, r in self.pickups:
             out.append(f"| {name} | {r['tasks']} | {_fmt(r['p50_ms'])} | {_fmt(r['p99_ms'])} | {_fmt(r['max_ms'])} |")
+        if self.reloads:
+            out += ["", "## Hot reload of a Python function", "",
+                    "| host | saves | answered | median ms | max ms | background requests/s | failed requests |",
+                    "|---|---:|---:|---:|---:|---:|---:|"]
+            for name, r in self.reloads:
+                out.append(f"| {name} | {r['saves']} | {r['answered']} | {_fmt(r['p50_ms'])} | {_fmt(r['max_ms'])} | "
+                           f"{_fmt(r['load_rps'], 0)} | {r['requests_failed']} |")
+            out += ["", "From just before the rename of a new `index.py` over the old one (as editors save) to the "
+                    "end of the first answer produced by the new code, asked every 5 ms on a kept-alive connection; "
+                    "the pool rolls for a second before the next save. Failed requests: answers other than 200 "
+                    "during the saves."]
         out += ["", "## Memory", "", "| process | count | RSS MiB | PSS MiB |", "|---|---:|---:|---:|"]
-        for what, rss, pss, n in self.memory:
+        for what, rss, pss, n, _ in self.memory:
             out.append(f"| {what} | {n} | {rss / 1024:.1f} | {pss / 1024:.1f} |")
         out += ["", "RSS counts shared libraries in full in every process; PSS divides shared pages among the "
                 "processes mapping them.", "", "## Targets", "",

@@ -1,7 +1,8 @@
 """The benchmark's peer: replicate-async-status written the way poehali.dev's Python functions are.
 
 A `handler(event, context)` that reads the task with psycopg2 and returns the platform's response
-dict, behind a minimal WSGI adapter so gunicorn can serve it behind the same nginx as fnhost.
+dict. gunicorn serves it through bench/peers/wsgi_peer.py behind the bench's nginx; fnhost serves the
+same file as a Python function (bench/functions-python/status/index.py is a link to it).
 
 PEER_CONNECTION selects the connection policy:
   per-request  (default) a new connection for every request, closed after it: the platform's style,
@@ -74,20 +75,3 @@ def handler(event, context):
     body["total_steps"] = total
     return {"statusCode": 200, "headers": HEADERS, "body": json.dumps(body), "isBase64Encoded": False}
 
-
-def application(environ, start_response):
-    """WSGI adapter: the event from the request, the handler's dict back to HTTP."""
-    query = {}
-    for pair in environ.get("QUERY_STRING", "").split("&"):
-        if pair:
-            name, _, value = pair.partition("=")
-            query[name] = value
-    headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")}
-    event = {"httpMethod": environ["REQUEST_METHOD"], "headers": headers, "queryStringParameters": query,
-             "body": "", "isBase64Encoded": False}
-    result = handler(event, None)
-    body = result["body"].encode()
-    reasons = {200: "200 OK", 400: "400 Bad Request", 404: "404 Not Found"}
-    start_response(reasons.get(result["statusCode"], f"{result['statusCode']} Error"),
-                   list(result["headers"].items()) + [("Content-Length", str(len(body)))])
-    return [body]

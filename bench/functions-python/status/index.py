@@ -1,0 +1,1 @@
+../../peers/status_peer.py
