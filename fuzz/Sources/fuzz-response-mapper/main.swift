@@ -1,13 +1,14 @@
 // Fuzz target: a function's return value -> the HTTP response the client gets. The input is the JSON a
 // raw-JSON handler (or an `invoke` fixture) returns; it goes through `Response.decode(rawJSON:)`, the
 // check that it is a response object at all, then `ResponseMapper.map`, the platform's contract
-// (status range, header rules, base64 bodies, size limit), under two edge settings: the platform's,
-// and one with the cookie rewrite off, `Domain=` dropping on and a 64-byte response limit.
+// (status range, header rules, base64 bodies), under two edge settings: the platform's, and one with
+// the cookie rewrite off and `Domain=` dropping on; then the whole path of a language runtime's result
+// through `FunctionInvoker` (a `JSONFunction` returning the input), with a 64-byte response limit.
 //
 // Invariants beyond "never traps": every failure is a 502 of the documented kinds; a mapped status is
 // the handler's and within 100...599; every header sent is a valid name with a value free of CR, LF
-// and NUL, and none the edge removes or refuses; the body is the handler's (decoded when base64) and
-// within the limit.
+// and NUL, and none the edge removes or refuses; the body is the handler's (decoded when base64); and
+// a result answered 200-599 by the invoker was within the limit as JSON (the limit counts the JSON).
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,7 +19,7 @@ enum Fixed {
     /// The edge settings each input is mapped under.
     static let settings: [EdgeOptions] = [
         .platform,
-        EdgeOptions(rewriteAuthorizationAndCookies: false, dropCookieDomain: true, maxResponseBytes: 64),
+        EdgeOptions(rewriteAuthorizationAndCookies: false, dropCookieDomain: true),
         EdgeOptions(dropCookieDomain: true),
     ]
     /// Response headers the edge drops or refuses (lower case), written out again rather than read from
@@ -78,12 +79,36 @@ func testOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
                 Invariant.check(lower != "x-set-cookie", "X-Set-Cookie sent unrewritten")
             }
         }
-        Invariant.check(parts.body.count <= options.maxResponseBytes, "a body over the limit sent")
         if !response.isBase64Encoded {
             Invariant.check(parts.body == Array(response.body.utf8), "a text body changed")
         }
     }
+    checkInvoker(text)
     return 0
+}
+
+/// Returns the fuzz input as a handler's result.
+struct EchoResult: JSONFunction {
+    let result: [UInt8]
+    mutating func invoke(event: [UInt8], integration: Integration, context: Context) throws(RuntimeError) -> [UInt8] {
+        result
+    }
+}
+
+/// The limit is on the result's JSON: anything the invoker answers as the handler's own was small enough.
+func checkInvoker(_ text: String) {
+    let result = Array(text.utf8)
+    let edge = EdgeOptions(maxResponseBytes: 64)
+    var invoker = FunctionInvoker(
+        spec: FunctionSpec(name: "fuzz", uuid: "00000000-0000-4000-8000-000000000000", url: "https://functions.poehali.dev/00000000-0000-4000-8000-000000000000"),
+        jsonFactory: { EchoResult(result: result) }, edge: edge)
+    let request = IncomingRequest(method: "GET", receivedAtMilliseconds: 0)
+    let outcome = invoker.invoke(request, deadlineMilliseconds: 0)
+    if outcome.outcome == .ok {
+        Invariant.check(result.count <= edge.maxResponseBytes, "a result of \(result.count) bytes answered under a 64-byte limit")
+    } else {
+        Invariant.check(outcome.response.status == 502, "a refused result answers \(outcome.response.status)")
+    }
 }
 
 exit(FuzzDriver.run(testOne))
