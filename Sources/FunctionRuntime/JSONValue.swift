@@ -60,15 +60,6 @@ public enum JSONValue: Hashable, Sendable {
         return nil
     }
 
-    /// Parses a whole JSON document (any value at the top level, as RFC 8259 allows).
-    public static func parse(_ bytes: some Collection<UInt8>) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-    }
-
-    public static func parse(_ text: String) throws -> JSONValue {
-        try parse(Array(text.utf8))
-    }
-
     /// Compact JSON text with sorted keys, so equal values always encode to equal text.
     public func encoded() -> String {
         let encoder = JSONEncoder()

@@ -1,6 +1,7 @@
 import Foundation
 import FunctionRuntime
 import HTTPClient
+import PythonTooling
 import Testing
 
 /// Python functions through the real stack (nginx, the master, `fnhost-python` workers embedding
@@ -207,7 +208,13 @@ import Testing
         let stack = try stack()
         defer { stack.stop() }
         #expect(try stack.host.send("/uses-six").text == "no")
-        try stack.write("uses-six/requirements.txt", "six==1.16.0\n")
+        // An option line of its own makes this a set no earlier run has built (environments are shared
+        // by content), so the build really happens.
+        let unique = UUID().uuidString.prefix(8).lowercased()
+        try stack.write("uses-six/requirements.txt", "--trusted-host fnhost-test-\(unique).invalid\nsix==1.16.0\n")
+        let store = PythonEnvironmentStore(root: PythonStack.environments)
+        let key = store.key(functionFolder: stack.backend.appendingPathComponent("uses-six").path)
+        defer { try? FileManager.default.removeItem(atPath: store.path(key: key)) }  // a one-off set
         #expect(try eventually(within: 180, every: 0.2) { try stack.host.send("/uses-six").text == "yes" })
         #expect(stack.host.logEvents("prepared").count >= 1)
     }
