@@ -210,6 +210,12 @@ class PageTest:
         raise CheckFailed(f"no loaded #result-img within {timeout}s; #status texts seen: {seen}; "
                           f"now: {self.visible_text('#status')!r}")
 
+    def new_look(self):
+        """Clicks «Новый образ» and waits until the page's smooth scroll to the top has ended: a click
+        Selenium aims while the page still scrolls can land on nothing (the next submit was lost so)."""
+        self.el("#new-look").click()
+        self.wait("the scroll to the top to end", lambda: self.js("return window.scrollY;") == 0, timeout=5)
+
     def stored_task_id(self):
         raw = self.js("return localStorage.getItem('tryon.task');")
         return json.loads(raw)["id"] if raw else None
@@ -364,7 +370,7 @@ class PageTest:
         # A second reload of a finished task still shows its result; «Новый образ» then clears it.
         self.driver.refresh()
         self.wait("the result after a second reload", self.result_loaded, timeout=15)
-        self.el("#new-look").click()
+        self.new_look()
         expect(self.stored_task_id() is None, "«Новый образ» did not clear the stored task")
         expect(not self.el("#job").is_displayed(), "the job panel is still shown after «Новый образ»")
         expect(self.el("#submit").is_enabled(), "the form is not enabled after «Новый образ»")
@@ -441,7 +447,7 @@ class PageTest:
         expect(self.el("#new-look").is_displayed() and self.el("#submit").is_enabled(),
                "no «Новый образ» / the form stays disabled after a failure")
         # A stored task the server no longer knows (404): said plainly, polling stops.
-        self.el("#new-look").click()
+        self.new_look()
         self.js("window.__faults.status.push(arguments[0]);",
                 {"status": 404, "body": {"error": "Task not found", "code": "not_found"}})
         self.el("#submit").click()
@@ -465,7 +471,7 @@ class PageTest:
         expect(body["person_image"].startswith("data:image/png;base64,"), "person_image is not a PNG data URI")
         expect(body["garments"][0]["image"].startswith("data:image/png;base64,"), "garment is not a data URI")
         # A file over the limit is refused before anything is sent.
-        self.el("#new-look").click()
+        self.new_look()
         big = os.path.join(self.tmp, "big.png")
         with open(big, "wb") as handle:
             handle.write(b"\x89PNG\r\n\x1a\n" + os.urandom(2_600_000))

@@ -9,12 +9,16 @@ import Testing
 @Suite(.serialized) struct NotesExportTests {
     static let project = "examples/notes-export"
 
-    func stack(admin: Bool = false) throws -> PythonStack {
-        try PythonStack(project: Self.project, readyPath: "/notes", extraArguments: admin ? [] : ["--admin-port", "0"])
+    func stack(admin: Bool = false, environment: [String: String] = [:]) throws -> PythonStack {
+        try PythonStack(
+            project: Self.project, readyPath: "/notes", extraArguments: admin ? [] : ["--admin-port", "0"], environment: environment)
     }
 
     @Test func everyFunctionsFixturesPassThroughNginx() throws {
-        let stack = try stack()
+        // The try-on worker calls Replicate: the stand-in, as `fnhost test --project` runs it.
+        let standIn = try StandInProcess(delayMilliseconds: 150)
+        defer { standIn.stop() }
+        let stack = try stack(environment: ["REPLICATE_API_TOKEN": "r8_standin_test", "REPLICATE_BASE_URL": standIn.baseURL])
         defer { stack.stop() }
         let output = try PythonStack.run(["test", "--functions", stack.backend.path, "--url", stack.host.baseURL])
         let summary = output.split(separator: "\n").last.map(String.init) ?? ""
