@@ -28,13 +28,11 @@ struct InvokeCommand: ParsableCommand {
             try invokePython(spec, catalog: catalog)
         }
         let (spec, factory) = try functions.function(named: name)
-        let bytes = event == "-" ? FileBytes.readStandardInput() : FileBytes.read(event)
-        guard let bytes else { throw ValidationError("Cannot read the event file \(event)") }
         let decoded: Event
         do {
-            decoded = try Event.decode(json: bytes)
+            decoded = try Event.read(file: event)
         } catch {
-            throw ValidationError("\(event) is not an event JSON object: \(error)")
+            throw ValidationError(error.description)
         }
         for (name, value) in spec.configuration.environment { setenv(name, value, 1) }
         var invoker = FunctionInvoker(spec: spec, factory: factory, edge: edge.options)

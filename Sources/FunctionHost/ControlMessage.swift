@@ -8,6 +8,9 @@ enum ControlMessage: Equatable, Sendable {
     /// Worker -> master: the connection ended (nginx closed it, or kept-alive was off); the master
     /// closes its own descriptor.
     case closed(connection: UInt64)
+    /// Worker -> master: the connection is still open but the worker let it go (requests were
+    /// waiting); the master watches it for its next request.
+    case released(connection: UInt64)
     /// Worker -> master: an invocation ended while the master had requests waiting (it asked, through
     /// the scoreboard's notify flag).
     case free
@@ -19,6 +22,7 @@ enum ControlMessage: Equatable, Sendable {
         switch self {
         case .dispatch(let connection): [UInt8(ascii: "D")] + Self.bytes(connection)
         case .closed(let connection): [UInt8(ascii: "C")] + Self.bytes(connection)
+        case .released(let connection): [UInt8(ascii: "R")] + Self.bytes(connection)
         case .free: [UInt8(ascii: "F")]
         }
     }
@@ -29,6 +33,7 @@ enum ControlMessage: Equatable, Sendable {
         switch kind {
         case UInt8(ascii: "D") where bytes.count == 9: return .dispatch(connection: value(bytes))
         case UInt8(ascii: "C") where bytes.count == 9: return .closed(connection: value(bytes))
+        case UInt8(ascii: "R") where bytes.count == 9: return .released(connection: value(bytes))
         case UInt8(ascii: "F") where bytes.count == 1: return .free
         default: return nil
         }

@@ -48,6 +48,12 @@ extension Master {
                     pools[index].workers[slot].ownedConnection = nil
                     closeConnection(connection)
                 }
+            case .released(let connection)?:
+                if pools[index].workers[slot].ownedConnection == connection {
+                    pools[index].workers[slot].ownedConnection = nil
+                }
+                // Unless it was handed on since (a dispatch gave this worker another), it is the master's again.
+                if connections[connection]?.owner == slot { watch(connection) }
             case .free?, .dispatch?, nil:
                 break  // `free` only wakes the loop, which dispatches next
             }

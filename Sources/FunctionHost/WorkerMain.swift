@@ -150,15 +150,24 @@ public struct WorkerMain {
         let overMemory = served % 32 == 1 && fh_resident_bytes() > Int64(configuration.memoryMB) * 1_048_576
         let retiring =
             (configuration.maxRequests > 0 && served >= configuration.maxRequests) || overMemory || scoreboard.retireRequested
-        if kept, !retiring {
+        // While requests wait at the master (it asks through `notify`), a kept connection goes back
+        // to it instead of being held: the oldest waiting request is served next, not whichever
+        // nginx happens to send on this connection (first come, first served under load).
+        let yielding = kept && !retiring && scoreboard.notify
+        let holding = kept && !retiring && !yielding
+        if holding {
             held = (descriptor, id)
         } else if kept {
             close(descriptor)
         }
         let durationMilliseconds = Double(Clock.monotonicNanoseconds() - startedAt) / 1e6
         let slow = durationMilliseconds > configuration.effectiveSlowThresholdSeconds * 1000
-        scoreboard.end(holding: kept && !retiring, failed: result.outcome != .ok, slow: slow)
-        if !kept { send(.closed(connection: id)) }
+        scoreboard.end(holding: holding, failed: result.outcome != .ok, slow: slow)
+        if !kept {
+            send(.closed(connection: id))
+        } else if yielding {
+            send(.released(connection: id))
+        }
         log.invocation(
             requestId: incoming.requestId, function: invoker.spec.name, method: incoming.method, status: parts.status,
             durationMilliseconds: durationMilliseconds, outcome: result.outcome, failure: result.failure)

@@ -84,3 +84,17 @@ extension Event: Codable {
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 }
+
+extension Event {
+    /// The event in a file (`-`: standard input), as `fnhost invoke --event` takes it. Throws a
+    /// message naming the file when it cannot be read or is not an event object.
+    public static func read(file: String) throws(ConfigurationError) -> Event {
+        let bytes = file == "-" ? FileBytes.readStandardInput() : FileBytes.read(file)
+        guard let bytes else { throw ConfigurationError(file: file, "cannot be read") }
+        do {
+            return try Event.decode(json: bytes)
+        } catch {
+            throw ConfigurationError(file: file, "is not an event JSON object: \(error)")
+        }
+    }
+}

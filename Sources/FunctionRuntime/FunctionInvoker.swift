@@ -112,23 +112,12 @@ public struct FunctionInvoker {
         let context = makeContext(requestId: event.requestContext.requestId, deadlineMilliseconds: deadlineMilliseconds)
         switch instance {
         case .native(var function)?:
-            let response: Response
-            do {
-                response = try function.handle(event, context: context)
-            } catch let error as any ResponseConvertibleError {
-                response = error.response
-            } catch let error as RuntimeError {
-                instance = .native(function)
-                return InvocationResult(error: error)
-            } catch {
-                instance = .native(function)
-                return InvocationResult(
-                    error: RuntimeError(
-                        .handlerFailed, String(describing: error), errorType: String(describing: type(of: error)),
-                        underlying: error))
-            }
+            let outcome = Self.handle(&function, event, context)
             instance = .native(function)
-            return map(response, structureBytes: response.encodedLength)
+            switch outcome {
+            case .success(let response): return map(response, structureBytes: response.encodedLength)
+            case .failure(let error): return InvocationResult(error: error)
+            }
         case .json(var function)?:
             let result: [UInt8]
             do {
@@ -168,22 +157,12 @@ public struct FunctionInvoker {
                     httpMethod: request.method, requestId: request.requestId,
                     requestTime: RequestTime.commonLogFormat(epochSeconds: epochSeconds), requestTimeEpoch: epochSeconds),
                 body: text ?? Base64.encode(request.body), isBase64Encoded: text == nil)
-            do {
-                let response = try function.handle(event, context: context)
-                resultBytes = Array(Self.describe(response, truncating: false).utf8)
-            } catch let error as any ResponseConvertibleError {
-                resultBytes = Array(Self.describe(error.response, truncating: false).utf8)
-            } catch let error as RuntimeError {
-                instance = .native(function)
-                return InvocationResult(error: error)
-            } catch {
-                instance = .native(function)
-                return InvocationResult(
-                    error: RuntimeError(
-                        .handlerFailed, String(describing: error), errorType: String(describing: type(of: error)),
-                        underlying: error))
-            }
+            let outcome = Self.handle(&function, event, context)
             instance = .native(function)
+            switch outcome {
+            case .success(let response): resultBytes = Array(Self.describe(response, truncating: false).utf8)
+            case .failure(let error): return InvocationResult(error: error)
+            }
         case .json(var function)?:
             do {
                 resultBytes = try function.invoke(event: request.body, integration: .raw, context: context)
@@ -199,6 +178,22 @@ public struct FunctionInvoker {
         return InvocationResult(
             response: HTTPResponseParts(status: 200, headers: [("Content-Type", "application/json")], body: resultBytes),
             outcome: .ok)
+    }
+
+    /// Calls a Swift handler with the platform's error rules: a `ResponseConvertibleError` is its
+    /// response, a `RuntimeError` stays what it is, any other error is the platform's 502.
+    private static func handle(_ function: inout any CloudFunction, _ event: Event, _ context: Context) -> Result<Response, RuntimeError> {
+        do {
+            return .success(try function.handle(event, context: context))
+        } catch let error as any ResponseConvertibleError {
+            return .success(error.response)
+        } catch let error as RuntimeError {
+            return .failure(error)
+        } catch {
+            return .failure(
+                RuntimeError(
+                    .handlerFailed, String(describing: error), errorType: String(describing: type(of: error)), underlying: error))
+        }
     }
 
     private func makeContext(requestId: String, deadlineMilliseconds: Int64) -> Context {

@@ -66,13 +66,11 @@ struct PythonInvokeCommand: ParsableCommand {
 
     func run() throws {
         var invoker = try options.invoker()
-        let bytes = event == "-" ? FileBytes.readStandardInput() : FileBytes.read(event)
-        guard let bytes else { throw ValidationError("Cannot read the event file \(event)") }
         let decoded: Event
         do {
-            decoded = try Event.decode(json: bytes)
+            decoded = try Event.read(file: event)
         } catch {
-            throw ValidationError("\(event) is not an event JSON object: \(error)")
+            throw ValidationError(error.description)
         }
         for (name, value) in invoker.spec.configuration.environment { setenv(name, value, 1) }
         let deadline = Clock.epochMilliseconds() + Int64(invoker.spec.configuration.timeoutSeconds * 1000)
