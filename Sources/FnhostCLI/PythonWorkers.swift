@@ -39,6 +39,19 @@ struct PythonWorkers: Sendable {
         return [host, "deps", "--functions", directory, spec.name, "--python-envs", store.root]
     }
 
+    /// The Python workers of `catalog`, after building the environments its Python functions need
+    /// (progress on standard error).
+    static func start(catalog: FunctionCatalog, environments: String, host: String) throws -> PythonWorkers {
+        let workers = PythonWorkers(environments: environments, catalog: catalog, host: host)
+        let functions = catalog.functions.filter { $0.language == .python }
+        if !functions.isEmpty {
+            _ = try prepare(
+                catalog: catalog, functions: functions, store: workers.store,
+                say: { Paths.printToStandardError("fnhost: " + $0 + "\n") })
+        }
+        return workers
+    }
+
     /// Builds the environments `functions` need that are not ready (2 at a time), saying each step
     /// and a summary; a failed build is recorded for its functions to answer with, never thrown.
     static func prepare(

@@ -41,32 +41,17 @@ struct ServeCommand: ParsableCommand {
         let catalog = try functions.catalog()
         try WorkerPrograms.requireRunnable(catalog, registry: FnhostMain.registry)
         var options = stack.hostOptions(functionsDirectory: functions.directory, edge: edge.options)
-        let python = PythonWorkers(
-            environments: Paths.absolute(pythonEnvironments ?? stack.absoluteRunDirectory + "/python/envs"), catalog: catalog,
+        let python = try PythonWorkers.start(
+            catalog: catalog, environments: Paths.absolute(pythonEnvironments ?? stack.absoluteRunDirectory + "/python/envs"),
             host: options.executable)
-        let pythonFunctions = catalog.functions.filter { $0.language == .python }
-        if !pythonFunctions.isEmpty {
-            _ = try PythonWorkers.prepare(
-                catalog: catalog, functions: pythonFunctions, store: python.store,
-                say: { Paths.printToStandardError("fnhost: " + $0 + "\n") })
-        }
         options.workerPrograms[.python] = python.program
-        options.watch = !noWatch
-        let directory = functions.directory
-        let runDirectory = stack.absoluteRunDirectory
-        let hostOptions = options
-        options.reload = ReloadHooks(
-            loadCatalog: { try FunctionCatalog.load(directory: directory) },
-            writeNginxConfiguration: { catalog in
-                try NginxSetup(runDirectory: runDirectory).prepare(
-                    configuration: try stack.nginxConfiguration(catalog: catalog, options: hostOptions))
-            },
-            preparation: python.preparation)
         options.admin = stack.resolvedAdminPort > 0 && !noNginx
         // The try-on queue section reads the shipped functions' table: not for a project without them.
         let servesCompiledFunctions = catalog.functions.contains { FnhostMain.registry.factory(for: $0.name) != nil }
         options.statusProviders = !layout.isProject || servesCompiledFunctions ? FnhostMain.statusProviders : []
         options.timers = !noTimers
+        options.watch = !noWatch
+        options.reload = reloadHooks(stack: stack, options: options, python: python)
         try Paths.makeDirectory(stack.absoluteRunDirectory)
         try Paths.makeDirectory(options.socketDirectory)
         try Paths.makeDirectory(stack.absoluteResultsDirectory)

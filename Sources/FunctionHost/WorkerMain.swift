@@ -12,8 +12,10 @@ import FunctionRuntime
 /// keeps that connection and serves its next requests directly (the fast path: no master, no
 /// message). Each invocation is recorded in the scoreboard slot, which is how the master sees it
 /// is busy, enforces the timeout and answers for it if it dies; and each writes its own log line.
-/// Exits when the master closes the control socket, and after `maxRequests` invocations or when
-/// over its memory limit (the master starts a replacement).
+/// Exits when the master closes the control socket, and after `maxRequests` invocations, when over
+/// its memory limit, or when the master asked it to retire because its function was reloaded (the
+/// master starts a replacement). While requests wait at the master, it gives a kept connection back
+/// instead of holding it, so the queue is served first come, first served.
 public struct WorkerMain {
     /// The control socket's descriptor in a worker.
     public static let controlDescriptor: Int32 = 3
