@@ -38,6 +38,7 @@ let package = Package(
         .target(name: "FastCGI", dependencies: ["CFCGI"], swiftSettings: strict),
         .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: strict),
         .target(name: "HTTPClient", dependencies: ["CCurl"], swiftSettings: strict),
+        .target(name: "WebhookSignature", swiftSettings: strict),
 
         // The runtime.
         .target(name: "FunctionRuntime", swiftSettings: strict),
@@ -75,6 +76,9 @@ let package = Package(
         .target(
             name: "ReplicateAsyncStatus", dependencies: ["TryOnCore", "FunctionRuntime"],
             path: "functions/replicate-async-status", exclude: ["function.json", "tests.json"], swiftSettings: strict),
+        .target(
+            name: "ReplicateWebhook", dependencies: ["TryOnCore", "FunctionRuntime", "WebhookSignature"],
+            path: "functions/replicate-webhook", exclude: ["function.json", "tests.json"], swiftSettings: strict),
 
         // The offline Replicate stand-in: a real HTTP server with Replicate's prediction API, a scripted
         // timeline, fault switches and a call log (used by `make run` without a token, and by the tests).
@@ -86,7 +90,7 @@ let package = Package(
             name: "FnhostCLI",
             dependencies: [
                 "FunctionRuntime", "FunctionHost", "FixtureRunner", "HTTPClient", "Postgres", "PythonTooling", "FnhostProject", "CHostSupport",
-                "ReplicateAsyncStart", "ReplicateAsyncWorker", "ReplicateAsyncStatus",
+                "ReplicateAsyncStart", "ReplicateAsyncWorker", "ReplicateAsyncStatus", "ReplicateWebhook",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -111,11 +115,11 @@ let package = Package(
         .testTarget(name: "PythonToolingTests", dependencies: ["PythonTooling"], swiftSettings: strict),
         .testTarget(name: "FnhostProjectTests", dependencies: ["FnhostProject"], swiftSettings: strict),
         .testTarget(
-            name: "TryOnCoreTests", dependencies: ["TryOnCore", "FunctionRuntime", "Postgres", "ReplicateAsyncWorker"],
+            name: "TryOnCoreTests", dependencies: ["TryOnCore", "FunctionRuntime", "Postgres"],
             swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["FunctionRuntime", "HTTPClient", "FunctionHost", "Postgres", "FnhostProject", "PythonTooling"],
+            dependencies: ["FunctionRuntime", "HTTPClient", "FunctionHost", "Postgres", "FnhostProject", "PythonTooling", "WebhookSignature"],
             swiftSettings: strict
         ),
     ]

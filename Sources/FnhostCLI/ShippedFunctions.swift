@@ -4,6 +4,7 @@ import TryOnCore
 import ReplicateAsyncStart
 import ReplicateAsyncStatus
 import ReplicateAsyncWorker
+import ReplicateWebhook
 
 /// The functions the shipped `fnhost` binary can run, by their `functions/func2url.json` names.
 public enum ShippedFunctions {
@@ -12,6 +13,7 @@ public enum ShippedFunctions {
         registry.register("replicate-async-start", StartFunction.self)
         registry.register("replicate-async-worker", WorkerFunction.self)
         registry.register("replicate-async-status", StatusFunction.self)
+        registry.register("replicate-webhook", WebhookFunction.self)
         return registry
     }
 

@@ -49,7 +49,6 @@ final class TryOnStack {
             "DATABASE_URL": url,
             "REPLICATE_API_TOKEN": "r8_standin_test",
             "REPLICATE_BASE_URL": standIn.baseURL,
-            "POLL_INTERVAL_MS": "50",
             "LEASE_SECONDS": "3",
         ].merging(environment) { _, new in new }
         do {
@@ -143,6 +142,21 @@ final class StandInProcess {
     /// The recorded calls (`GET /_standin/calls`).
     func calls() throws -> [JSONValue] {
         try sendRequest(baseURL, "/_standin/calls").json?["calls"]?.arrayValue ?? []
+    }
+
+    /// The signing secret, as Replicate's clients read it.
+    func webhookSecret() throws -> String {
+        let response = try sendRequest(
+            baseURL, "GET", "/v1/webhooks/default/secret", headers: [HTTPHeader(name: "Authorization", value: "Bearer r8_standin_test")])
+        guard let key = response.json?["key"]?.stringValue else { throw StackError("no webhook secret: \(response.status)") }
+        return key
+    }
+
+    /// The prediction object as a GET answers it now; nil when the stand-in does not know it.
+    func predictionJSON(_ id: String) throws -> [UInt8]? {
+        let response = try sendRequest(
+            baseURL, "GET", "/v1/predictions/\(id)", headers: [HTTPHeader(name: "Authorization", value: "Bearer r8_standin_test")])
+        return response.status == 200 ? response.body : nil
     }
 
     func creates() throws -> [JSONValue] {

@@ -1,4 +1,3 @@
-import ReplicateAsyncWorker
 import Testing
 import TryOnCore
 
@@ -12,7 +11,6 @@ struct WorkerSettingsTests {
         #expect(settings.modelVersion == "c871bb9b046607b680449ecbae55fd8c6d945e0a1948644bf2361b3d021d3ff4")
         #expect(settings.workerToken == nil)
         #expect(settings.leaseSeconds == 30)
-        #expect(settings.pollIntervalMilliseconds == 1000)
         #expect(settings.reserveMilliseconds == 8000)
         #expect(settings.cancelAfter == "5m")
         #expect(settings.storage.directory == ".run/results")
@@ -27,7 +25,7 @@ struct WorkerSettingsTests {
         let settings = WorkerSettings(environment: [
             "REPLICATE_API_TOKEN": "r8_token", "REPLICATE_BASE_URL": "http://127.0.0.1:9999",
             "REPLICATE_MODEL_VERSION": "v2", "WORKER_TOKEN": "w-secret", "LEASE_SECONDS": "45",
-            "POLL_INTERVAL_MS": "250", "WORKER_RESERVE_MS": "3000", "REPLICATE_CANCEL_AFTER": "3m",
+            "WORKER_RESERVE_MS": "3000", "REPLICATE_CANCEL_AFTER": "3m",
             "STORAGE_DIR": "/data/results", "STORAGE_PUBLIC_URL": "https://img.test/results",
         ])
         #expect(settings.replicateToken == "r8_token")
@@ -35,7 +33,6 @@ struct WorkerSettingsTests {
         #expect(settings.modelVersion == "v2")
         #expect(settings.workerToken == "w-secret")
         #expect(settings.leaseSeconds == 45)
-        #expect(settings.pollIntervalMilliseconds == 250)
         #expect(settings.reserveMilliseconds == 3000)
         #expect(settings.cancelAfter == "3m")
         #expect(settings.storage.directory == "/data/results")
@@ -44,15 +41,40 @@ struct WorkerSettingsTests {
 
     @Test func emptyOrOutOfRangeValues() {
         let settings = WorkerSettings(environment: [
-            "REPLICATE_API_TOKEN": "", "WORKER_TOKEN": "", "LEASE_SECONDS": "0.5", "POLL_INTERVAL_MS": "1",
+            "REPLICATE_API_TOKEN": "", "WORKER_TOKEN": "", "LEASE_SECONDS": "0.5"
         ])
         #expect(settings.replicateToken == nil)
         #expect(settings.workerToken == nil)
         #expect(settings.leaseSeconds == 2)
-        #expect(settings.pollIntervalMilliseconds == 20)
 
-        let garbage = WorkerSettings(environment: ["LEASE_SECONDS": "soon", "POLL_INTERVAL_MS": "fast"])
+        let garbage = WorkerSettings(environment: ["LEASE_SECONDS": "soon", "WAIT_CHECK_SECONDS": "later"])
         #expect(garbage.leaseSeconds == 30)
-        #expect(garbage.pollIntervalMilliseconds == 1000)
+        #expect(garbage.waitCheckSeconds == 3)
+    }
+
+    @Test func webhooksByDefaultOnlyWhereTheyCanArrive() {
+        let host = "http://127.0.0.1:8080"
+        // Under fnhost serve with the stand-in: this host's replicate-webhook, checked every 30 s as a fallback.
+        let standIn = WorkerSettings(environment: ["REPLICATE_BASE_URL": "http://127.0.0.1:9999", "FNHOST_BASE_URL": host])
+        #expect(standIn.webhookURL == host + "/7d3f6a52-9c1e-4b8a-a0d4-5e2b8c61f947")
+        #expect(standIn.waitCheckSeconds == 30)
+        // Replicate itself cannot reach a development machine: the timer's checks alone, every 3 s.
+        let real = WorkerSettings(environment: ["FNHOST_BASE_URL": host])
+        #expect(real.webhookURL == nil)
+        #expect(real.waitCheckSeconds == 3)
+        let realWithSlash = WorkerSettings(environment: ["REPLICATE_BASE_URL": "https://api.replicate.com/", "FNHOST_BASE_URL": host])
+        #expect(realWithSlash.webhookURL == nil)
+        // Not under fnhost serve: nowhere to be called back.
+        #expect(WorkerSettings(environment: ["REPLICATE_BASE_URL": "http://127.0.0.1:9999"]).webhookURL == nil)
+        // The one setting: a public URL, or off.
+        let given = WorkerSettings(environment: ["REPLICATE_WEBHOOK_URL": "https://tryon.example.com/7d3f6a52"])
+        #expect(given.webhookURL == "https://tryon.example.com/7d3f6a52")
+        let off = WorkerSettings(environment: [
+            "REPLICATE_WEBHOOK_URL": "off", "REPLICATE_BASE_URL": "http://127.0.0.1:9999", "FNHOST_BASE_URL": host,
+        ])
+        #expect(off.webhookURL == nil)
+        #expect(off.waitCheckSeconds == 3)
+        #expect(WorkerSettings(environment: ["WAIT_CHECK_SECONDS": "0.1"]).waitCheckSeconds == 1)
+        #expect(WorkerSettings(environment: ["REPLICATE_WEBHOOK_SECRET": "whsec_abc"]).webhookSecret == "whsec_abc")
     }
 }

@@ -36,7 +36,7 @@ public struct StatusFunction: CloudFunction {
 
         var body = JSONText(capacity: 320)
         body.add("task_id", task.taskId)
-        body.add("status", task.status.rawValue)
+        body.add("status", task.status.pageStatus.rawValue)
         body.add("created_at", task.createdAt)
         if let updatedAt = task.updatedAt { body.add("updated_at", updatedAt) } else { body.addNull("updated_at") }
         if task.status == .completed, let resultURL = task.resultURL { body.add("result_url", resultURL) }

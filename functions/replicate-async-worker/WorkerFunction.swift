@@ -5,15 +5,14 @@ import FunctionRuntime
 import HTTPClient
 import TryOnCore
 
-/// `replicate-async-worker` (GET or POST, and the timer): sweeps expired leases, claims ONE pending
-/// task and processes it through Replicate within this invocation's time, checkpointing so that a
-/// crash, a timeout or a lost lease never loses or doubles work (see `TaskProcessor`).
+/// `replicate-async-worker` (GET or POST, and the timer): sweeps expired leases and deadlines,
+/// starts the ready tasks (for each, one prediction created, checkpointed and waited for without a
+/// process: see `TaskProcessor`), and reads a batch of waiting predictions whose check is due, so
+/// every task advances even when no webhook reaches this host.
 ///
-/// Environment: `DATABASE_URL`, `MAIN_DB_SCHEMA`; `REPLICATE_API_TOKEN` (required),
-/// `REPLICATE_BASE_URL` (default https://api.replicate.com), `REPLICATE_MODEL_VERSION` (default the
-/// version the original application pinned); `WORKER_TOKEN` (when set, `X-Worker-Token` must match);
-/// `LEASE_SECONDS` (default 30); `POLL_INTERVAL_MS` (default 1000, doubled after 10 s);
-/// `STORAGE_DIR`, `STORAGE_PUBLIC_URL` (where outputs are copied and how they are served).
+/// Environment: `DATABASE_URL`, `MAIN_DB_SCHEMA`, and `WorkerSettings`'s variables
+/// (`REPLICATE_API_TOKEN` required; `REPLICATE_WEBHOOK_URL`, `WAIT_CHECK_SECONDS`, `WORKER_TOKEN`,
+/// `LEASE_SECONDS`, `STORAGE_DIR`, ...).
 public struct WorkerFunction: CloudFunction {
     static let headers = CORS.headers.merging(["Access-Control-Allow-Methods": "GET, POST, OPTIONS"]) { _, new in new }
 
@@ -30,10 +29,10 @@ public struct WorkerFunction: CloudFunction {
     public mutating func handle(_ event: Event, context: Context) throws -> Response {
         // Its timer (function.json) invokes it with a trigger event: no method, and no token needed,
         // since triggers come from the host itself.
-        if event.isTrigger { return try processOne(context: context) }
+        if event.isTrigger { return try work(context: context) }
         if event.httpMethod == "OPTIONS" { return CORS.preflight(methods: "GET, POST, OPTIONS") }
         try checkHTTPInvocation(event)
-        return try processOne(context: context)
+        return try work(context: context)
     }
 
     /// Method and worker token of an HTTP invocation.
@@ -51,8 +50,8 @@ public struct WorkerFunction: CloudFunction {
         }
     }
 
-    /// Sweeps, claims one task and processes it.
-    private mutating func processOne(context: Context) throws -> Response {
+    /// Sweeps, starts what is ready, then reads the waiting predictions that are due.
+    private mutating func work(context: Context) throws -> Response {
         guard let token = settings.replicateToken else {
             throw TryOnError(.internal, "REPLICATE_API_TOKEN is not set; the worker cannot call Replicate", headers: Self.headers)
         }
@@ -67,24 +66,68 @@ public struct WorkerFunction: CloudFunction {
         guard let store, let replicate else { throw TryOnError(.internal, "worker not initialized") }
 
         let sweep = try store.sweep()
-        guard let task = try store.claim(workerId: settings.workerId, leaseSeconds: settings.leaseSeconds) else {
-            var body = JSONText(capacity: 96)
-            body.add("message", "No pending tasks")
-            if sweep.rescued > 0 { body.add("rescued", sweep.rescued) }
-            if sweep.expired > 0 { body.add("expired", sweep.expired) }
-            return .json(200, body.finish(), headers: Self.headers)
+        var processor = TaskProcessor(store: store, replicate: replicate, settings: settings, context: context)
+        var first: (task: ClaimedTask, outcome: TaskProcessor.Outcome)?
+        var started = 0
+        while started < settings.startBatch, context.remainingTimeInMillis() > settings.reserveMilliseconds * 2,
+            let task = try store.claim(workerId: settings.workerId, leaseSeconds: settings.leaseSeconds)
+        {
+            let outcome = processor.start(task)
+            if first == nil {
+                first = (task, outcome)
+                chainIfBacklog(store)
+            }
+            started += 1
         }
-        var processor = TaskProcessor(
-            store: store, replicate: replicate, storage: settings.storage, settings: settings, context: context)
-        let outcome = processor.process(task)
-        chainIfBacklog(store)
-        var body = JSONText(capacity: 160)
-        body.add("message", outcome.message)
-        body.add("task_id", task.id)
-        body.add("status", outcome.status)
-        body.add("steps_done", outcome.stepsDone)
+        let checks = try checkWaiting(store: store, replicate: replicate, processor: &processor, context: context)
+
+        var body = JSONText(capacity: 200)
+        body.add("message", started == 0 && checks.advanced == 0 ? "No pending tasks" : "Started \(started), advanced \(checks.advanced)")
+        if let first {
+            body.add("task_id", first.task.id)
+            body.add("status", first.outcome.status)
+            body.add("steps_done", first.outcome.stepsDone)
+        }
+        body.add("started", started)
+        if checks.checked > 0 { body.add("checked", checks.checked) }
+        if checks.advanced > 0 { body.add("advanced", checks.advanced) }
         if sweep.rescued > 0 { body.add("rescued", sweep.rescued) }
+        if sweep.expired > 0 { body.add("expired", sweep.expired) }
         return .json(200, body.finish(), headers: Self.headers)
+    }
+
+    /// Reads up to `WAIT_CHECK_BATCH` waiting predictions whose check is due (one invocation, many
+    /// tasks) and advances each that has ended, as a webhook delivery would have.
+    private func checkWaiting(
+        store: TaskStore, replicate: ReplicateClient, processor: inout TaskProcessor, context: Context
+    ) throws(TryOnError) -> (checked: Int, advanced: Int) {
+        let due = try store.dueChecks(limit: settings.waitCheckBatch, recheckSeconds: settings.waitCheckSeconds)
+        var advanced = 0
+        var checked = 0
+        for check in due where context.remainingTimeInMillis() > settings.reserveMilliseconds * 2 {
+            checked += 1
+            let budget = Int(min(5000, max(500, context.remainingTimeInMillis() - settings.reserveMilliseconds)))
+            switch Result(catching: { () throws(ReplicateFailure) in try replicate.get(check.predictionId, budgetMilliseconds: budget) }) {
+            case .success(let prediction):
+                guard prediction.isTerminal,
+                    let task = try store.claimWaiting(
+                        predictionId: check.predictionId, workerId: settings.workerId, leaseSeconds: settings.leaseSeconds)
+                else { continue }
+                _ = processor.advance(task, ended: prediction)
+                advanced += 1
+            case .failure(let failure) where failure.kind == .notFound:
+                // Replicate no longer knows it: the task starts the step again with a new prediction.
+                guard let task = try store.claimWaiting(
+                    predictionId: check.predictionId, workerId: settings.workerId, leaseSeconds: settings.leaseSeconds)
+                else { continue }
+                _ = processor.start(task)
+                advanced += 1
+            case .failure:
+                // Transient: the check is due again after WAIT_CHECK_SECONDS.
+                continue
+            }
+        }
+        return (checked, advanced)
     }
 }
 
@@ -100,51 +143,5 @@ extension WorkerFunction {
             HTTPClientRequest(
                 method: "GET", url: url, headers: headers, connectTimeoutMilliseconds: 500, timeoutMilliseconds: 1500,
                 maxResponseBytes: 65_536))
-    }
-}
-
-/// The worker's configuration, read once per process.
-public struct WorkerSettings: Sendable {
-    /// The `cuuupid/idm-vton` version the original application pinned.
-    public static let pinnedModelVersion = "c871bb9b046607b680449ecbae55fd8c6d945e0a1948644bf2361b3d021d3ff4"
-
-    public var replicateToken: String?
-    public var replicateBaseURL: String
-    public var modelVersion: String
-    public var workerToken: String?
-    /// Lease length, seconds; renewed while the worker polls. Default 30.
-    public var leaseSeconds: Double
-    /// First poll interval, milliseconds (doubled after 10 s of polling). Default 1000.
-    public var pollIntervalMilliseconds: Int
-    /// Time kept in reserve for checkpointing before the invocation's deadline, milliseconds. Default 8000.
-    public var reserveMilliseconds: Int64
-    /// `Cancel-After` sent with each create (caps what an orphaned prediction costs). Default "5m".
-    public var cancelAfter: String
-    public var storage: ResultStorage
-    /// `locked_by`: host and pid.
-    public var workerId: String
-    /// Where a worker invocation asks for the next one while tasks are ready (`WORKER_URL`, default
-    /// its own public URL mapped to this host); nil with `WORKER_CHAIN=off`.
-    public var chainURL: String?
-
-    public init(environment: [String: String]) {
-        replicateToken = environment["REPLICATE_API_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-        replicateBaseURL = environment["REPLICATE_BASE_URL"] ?? "https://api.replicate.com"
-        modelVersion = environment["REPLICATE_MODEL_VERSION"] ?? Self.pinnedModelVersion
-        workerToken = environment["WORKER_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-        leaseSeconds = max(2, Double(environment["LEASE_SECONDS"] ?? "") ?? 30)
-        pollIntervalMilliseconds = max(20, Int(environment["POLL_INTERVAL_MS"] ?? "") ?? 1000)
-        reserveMilliseconds = Int64(environment["WORKER_RESERVE_MS"] ?? "") ?? 8000
-        cancelAfter = environment["REPLICATE_CANCEL_AFTER"] ?? "5m"
-        chainURL =
-            environment["WORKER_CHAIN"] == "off"
-            ? nil
-            : environment["WORKER_URL"]
-                ?? FunctionURL.local(for: TryOnFunctionURL.worker, environment: environment)
-        storage = ResultStorage.fromEnvironment(environment)
-        var name = [CChar](repeating: 0, count: 256)
-        gethostname(&name, name.count - 1)
-        let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        workerId = "\(host):\(getpid())"
     }
 }

@@ -45,16 +45,31 @@ public struct ClaimedTask: Sendable, Equatable {
         self.deadlineEpochSeconds = deadlineEpochSeconds
     }
 
+    /// The columns a claim returns (`RETURNING` of the claims from `pending` and from `waiting`),
+    /// qualified by the table alias `t`.
+    static let returningColumns = """
+        t.id, t.lease_token, t.person_image, t.garments, t.prompt_hints, t.step, t.total_steps,
+        t.current_prediction_id, t.intermediate_url, t.attempt, t.max_attempts,
+        t.prediction_retries, extract(epoch FROM t.deadline_at)::float8 AS deadline_epoch
+        """
+
     init?(row: PostgresRow) {
         guard let id = row["id"], let token = row["lease_token"], let person = row["person_image"] else { return nil }
         let garments = Self.parseGarments(row["garments"] ?? "[]")
         self.init(
-            id: id, leaseToken: token, personImage: person, garments: garments, promptHints: row["prompt_hints"],
+            id: id, leaseToken: token, personImage: person, garments: garments, promptHints: Self.promptHints(row["prompt_hints"]),
             step: Int(row["step"] ?? "") ?? 0, totalSteps: max(Int(row["total_steps"] ?? "") ?? 1, garments.count),
             currentPredictionId: row["current_prediction_id"], intermediateURL: row["intermediate_url"],
             attempt: Int(row["attempt"] ?? "") ?? 1, maxAttempts: Int(row["max_attempts"] ?? "") ?? 5,
             predictionRetries: Int(row["prediction_retries"] ?? "") ?? 0,
             deadlineEpochSeconds: Double(row["deadline_epoch"] ?? "") ?? 0)
+    }
+
+    /// The stored `prompt_hints`, nil when absent or blank: the original start function stored `''`
+    /// when the page sent none, and an empty description is no description.
+    static func promptHints(_ stored: String?) -> String? {
+        guard let stored, stored.contains(where: { !$0.isWhitespace }) else { return nil }
+        return stored
     }
 
     /// The `human_img` of `step`: the person photo first, then our copy of the previous output.

@@ -22,6 +22,18 @@ public struct Prediction: Sendable, Equatable {
 
     public var id: String
     public var status: Status
+    /// `status` as Replicate spells it.
+    public var statusText: String {
+        switch status {
+        case .starting: "starting"
+        case .processing: "processing"
+        case .succeeded: "succeeded"
+        case .failed: "failed"
+        case .canceled: "canceled"
+        case .aborted: "aborted"
+        case .unknown(let text): text
+        }
+    }
     /// The output file's URL (idm-vton returns one URI; a list takes its last entry).
     public var output: String?
     public var error: String?

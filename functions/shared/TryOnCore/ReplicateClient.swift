@@ -27,11 +27,18 @@ public final class ReplicateClient {
     }
 
     /// `POST /v1/predictions` for a pinned model version. `cancelAfter` (e.g. "3m") caps what an
-    /// orphaned prediction can cost.
-    public func create(version: String, input: JSONValue, cancelAfter: String?, budgetMilliseconds: Int) throws(ReplicateFailure) -> Prediction {
-        var body = JSONText(capacity: 512)
+    /// orphaned prediction can cost. With `webhook`, Replicate POSTs the prediction there when it
+    /// completes (`webhook_events_filter: ["completed"]`: no start, output or log events).
+    public func create(
+        version: String, input: JSONValue, cancelAfter: String?, webhook: String? = nil, budgetMilliseconds: Int
+    ) throws(ReplicateFailure) -> Prediction {
+        var body = JSONText(capacity: 640)
         body.add("version", version)
         body.add("input", raw: input.encoded())
+        if let webhook {
+            body.add("webhook", webhook)
+            body.add("webhook_events_filter", raw: #"["completed"]"#)
+        }
         var headers = [HTTPHeader(name: "Content-Type", value: "application/json")]
         if let cancelAfter { headers.append(HTTPHeader(name: "Cancel-After", value: cancelAfter)) }
         return try predictionCall("POST", "/v1/predictions", headers: headers, body: Array(body.finish().utf8), budget: budgetMilliseconds)
@@ -45,6 +52,25 @@ public final class ReplicateClient {
     /// `POST /v1/predictions/{id}/cancel`.
     public func cancel(_ id: String, budgetMilliseconds: Int) throws(ReplicateFailure) -> Prediction {
         try predictionCall("POST", "/v1/predictions/\(QueryString.encode(id))/cancel", headers: [], body: [], budget: budgetMilliseconds)
+    }
+
+    /// `GET /v1/webhooks/default/secret`: the account's webhook signing secret (`whsec_...`).
+    public func webhookSecret(budgetMilliseconds: Int) throws(ReplicateFailure) -> String {
+        let response = try send(
+            HTTPClientRequest(
+                method: "GET", url: baseURL + "/v1/webhooks/default/secret",
+                headers: [HTTPHeader(name: "Authorization", value: "Bearer \(token)")],
+                connectTimeoutMilliseconds: connectTimeoutMilliseconds,
+                timeoutMilliseconds: max(500, min(callTimeoutMilliseconds, budgetMilliseconds)), maxResponseBytes: 65_536))
+        guard (200..<300).contains(response.status) else {
+            throw ReplicateFailure.fromStatus(
+                response.status, detail: Self.problemDetail(response.body) ?? "the webhook secret answered \(response.status)",
+                retryAfter: response.header("Retry-After"))
+        }
+        guard let key = (try? JSONValue.parse(response.body))?["key"]?.stringValue, key.hasPrefix("whsec_") else {
+            throw ReplicateFailure(.server, "the webhook secret answer has no whsec_ key")
+        }
+        return key
     }
 
     /// Downloads an output file (at most `maxBytes`, default 20 MB): its bytes and content type.

@@ -8,7 +8,8 @@ extension TaskStore {
         /// Tasks whose lease had expired, put back to `pending` (resumable) or `failed` (out of time
         /// or attempts).
         public var rescued: Int
-        /// Pending tasks failed because their deadline passed or their attempts ran out.
+        /// Pending or waiting tasks failed because their deadline passed (or, pending, their attempts
+        /// ran out).
         public var expired: Int
     }
 
@@ -55,9 +56,13 @@ extension TaskStore {
                         error_code = CASE WHEN deadline_at <= now() THEN 'deadline_exceeded' ELSE 'attempts_exhausted' END,
                         error_message = CASE WHEN deadline_at <= now() THEN 'The try-on took longer than its deadline'
                                              ELSE coalesce(error_message, 'The try-on failed too many times') END,
-                        completed_at = now(), updated_at = now()
-                    WHERE status = 'pending' AND (deadline_at <= now() OR attempt >= max_attempts)
+                        completed_at = now(), poll_after = NULL, waiting_since = NULL, updated_at = now()
+                    WHERE (status = 'pending' AND (deadline_at <= now() OR attempt >= max_attempts))
+                       OR (status = 'waiting' AND deadline_at <= now())
                     """)
+            _ = try connection.executePrepared(
+                name: "events_forget_old",
+                sql: "DELETE FROM replicate_prediction_events WHERE received_at < now() - interval '1 day'")
             return SweepResult(rescued: rescued.count, expired: expired)
         }
     }
@@ -80,9 +85,7 @@ extension TaskStore {
                         lease_expires_at = now() + make_interval(secs => $1::float8), locked_by = $2,
                         started_at = coalesce(t.started_at, now()), updated_at = now()
                     FROM candidate AS c WHERE t.id = c.id
-                    RETURNING t.id, t.lease_token, t.person_image, t.garments, t.prompt_hints, t.step, t.total_steps,
-                              t.current_prediction_id, t.intermediate_url, t.attempt, t.max_attempts,
-                              t.prediction_retries, extract(epoch FROM t.deadline_at)::float8 AS deadline_epoch
+                    RETURNING \(ClaimedTask.returningColumns)
                     """,
                 params: [String(leaseSeconds), workerId])
             guard let row = rows.first else { return nil }

@@ -134,7 +134,7 @@ public struct TaskStatusView: Sendable, Equatable {
         switch status {
         case .completed: totalSteps
         case .pending, .failed: step
-        case .processing: min(step + 1, totalSteps)
+        case .processing, .waiting: min(step + 1, totalSteps)
         }
     }
 }

@@ -19,6 +19,8 @@ public struct TryOnError: Error, ResponseConvertibleError, CustomStringConvertib
         case payloadTooLarge = "payload_too_large"
         /// The database cannot be reached: 503 (clients retry; the function recovers by itself).
         case databaseUnavailable = "database_unavailable"
+        /// Replicate cannot be reached for something this request needs (the webhook secret): 503.
+        case upstreamUnavailable = "replicate_unavailable"
         /// Anything else: 500.
         case `internal`
     }
@@ -54,7 +56,7 @@ public struct TryOnError: Error, ResponseConvertibleError, CustomStringConvertib
         case .methodNotAllowed: 405
         case .payloadTooLarge: 413
         case .idempotencyConflict: 422
-        case .databaseUnavailable: 503
+        case .databaseUnavailable, .upstreamUnavailable: 503
         case .internal: 500
         }
     }

@@ -4,11 +4,18 @@ import FunctionRuntime
 /// `FunctionURL.local(for:environment:)` maps them to this host.
 public enum TryOnFunctionURL {
     public static let worker = "https://functions.poehali.dev/1fb0123a-5d1e-4bf3-8052-44ac16407a2e"
+    /// `replicate-webhook`: where Replicate reports a completed prediction.
+    public static let webhook = "https://functions.poehali.dev/7d3f6a52-9c1e-4b8a-a0d4-5e2b8c61f947"
 }
 
-/// Status values of `replicate_tasks.status`: the four the original page knows.
+/// Status values of `replicate_tasks.status`: the four the original page knows, plus `waiting`
+/// (a prediction runs at Replicate and no process holds the task), which the page is shown as
+/// `processing` (``pageStatus``).
 public enum TaskStatus: String, Sendable, CaseIterable {
-    case pending, processing, completed, failed
+    case pending, processing, waiting, completed, failed
+
+    /// The status the page knows: `waiting` is work in progress, as `processing` is.
+    public var pageStatus: TaskStatus { self == .waiting ? .processing : self }
 }
 
 /// Garment categories of the `cuuupid/idm-vton` model.

@@ -1,0 +1,91 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import FunctionRuntime
+
+/// How the try-on worker and webhook move tasks, read once per process from the environment.
+public struct WorkerSettings: Sendable {
+    /// The `cuuupid/idm-vton` version the original application pinned.
+    public static let pinnedModelVersion = "c871bb9b046607b680449ecbae55fd8c6d945e0a1948644bf2361b3d021d3ff4"
+    /// Replicate's own API, where no webhook URL can be guessed (`REPLICATE_WEBHOOK_URL`).
+    public static let replicateAPI = "https://api.replicate.com"
+
+    /// `REPLICATE_API_TOKEN`; nil when unset or empty.
+    public var replicateToken: String?
+    /// `REPLICATE_BASE_URL`, default https://api.replicate.com.
+    public var replicateBaseURL: String
+    /// `REPLICATE_MODEL_VERSION`, default ``pinnedModelVersion``.
+    public var modelVersion: String
+    /// `WORKER_TOKEN`: when set, an HTTP call of the worker must carry it as `X-Worker-Token`.
+    public var workerToken: String?
+    /// `LEASE_SECONDS`: how long a claim holds a task without renewing, seconds. Default 30, at least 2.
+    public var leaseSeconds: Double
+    /// `WORKER_RESERVE_MS`: time kept for checkpointing before an invocation's deadline,
+    /// milliseconds. Default 8000.
+    public var reserveMilliseconds: Int64
+    /// `REPLICATE_CANCEL_AFTER`: `Cancel-After` sent with each create (caps what an orphaned
+    /// prediction costs). Default "5m".
+    public var cancelAfter: String
+    /// `STORAGE_DIR`, `STORAGE_PUBLIC_URL`: where outputs are copied and how they are served.
+    public var storage: ResultStorage
+    /// `locked_by`: host and pid.
+    public var workerId: String
+    /// Where a worker invocation asks for the next one while tasks are ready (`WORKER_URL`, default
+    /// its own public URL mapped to this host); nil with `WORKER_CHAIN=off`.
+    public var chainURL: String?
+    /// Where Replicate reports each completed prediction (`REPLICATE_WEBHOOK_URL`): nil means no
+    /// webhooks, and waiting tasks are checked by the worker's timer alone. Default: this host's
+    /// `replicate-webhook` when the functions run under `fnhost serve` (`FNHOST_BASE_URL`) and
+    /// Replicate is not api.replicate.com (the stand-in, which can reach this host); otherwise
+    /// none, since Replicate itself cannot reach a development machine. `off` turns webhooks off;
+    /// set it to the public URL of `replicate-webhook` to use them with Replicate.
+    public var webhookURL: String?
+    /// `REPLICATE_WEBHOOK_SECRET`: the signing secret (`whsec_...`). Default: fetched once from
+    /// `GET /v1/webhooks/default/secret` with the token.
+    public var webhookSecret: String?
+    /// `WAIT_CHECK_SECONDS`: how long after a create, and then between checks, the worker's timer
+    /// reads a waiting prediction itself. Default 30 with webhooks (a fallback for a lost
+    /// delivery), 3 without (then it is how tasks advance). At least 1.
+    public var waitCheckSeconds: Double
+    /// `WAIT_CHECK_BATCH`: most waiting predictions one worker invocation reads. Default 50.
+    public var waitCheckBatch: Int
+    /// `WORKER_BATCH`: most pending tasks one worker invocation starts (each start is one create
+    /// and one write). Default 50.
+    public var startBatch: Int
+
+    public init(environment: [String: String]) {
+        replicateToken = environment["REPLICATE_API_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        replicateBaseURL = environment["REPLICATE_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.replicateAPI
+        modelVersion = environment["REPLICATE_MODEL_VERSION"] ?? Self.pinnedModelVersion
+        workerToken = environment["WORKER_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        leaseSeconds = max(2, Double(environment["LEASE_SECONDS"] ?? "") ?? 30)
+        reserveMilliseconds = Int64(environment["WORKER_RESERVE_MS"] ?? "") ?? 8000
+        cancelAfter = environment["REPLICATE_CANCEL_AFTER"] ?? "5m"
+        chainURL =
+            environment["WORKER_CHAIN"] == "off"
+            ? nil
+            : environment["WORKER_URL"]
+                ?? FunctionURL.local(for: TryOnFunctionURL.worker, environment: environment)
+        webhookURL = Self.webhookURL(environment, replicateBaseURL: replicateBaseURL)
+        webhookSecret = environment["REPLICATE_WEBHOOK_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
+        waitCheckSeconds = max(1, Double(environment["WAIT_CHECK_SECONDS"] ?? "") ?? (webhookURL == nil ? 3 : 30))
+        waitCheckBatch = max(1, Int(environment["WAIT_CHECK_BATCH"] ?? "") ?? 50)
+        startBatch = max(1, Int(environment["WORKER_BATCH"] ?? "") ?? 50)
+        storage = ResultStorage.fromEnvironment(environment)
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, name.count - 1)
+        let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        workerId = "\(host):\(getpid())"
+    }
+
+    /// The rule of ``webhookURL``.
+    static func webhookURL(_ environment: [String: String], replicateBaseURL: String) -> String? {
+        if let given = environment["REPLICATE_WEBHOOK_URL"], !given.isEmpty {
+            return given == "off" ? nil : given
+        }
+        var base = replicateBaseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        guard base != Self.replicateAPI, let host = environment["FNHOST_BASE_URL"], !host.isEmpty else { return nil }
+        return FunctionURL.local(for: TryOnFunctionURL.webhook, environment: environment)
+    }
+}
