@@ -38,6 +38,9 @@ let package = Package(
         .target(name: "FastCGI", dependencies: ["CFCGI"], swiftSettings: strict),
         .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: strict),
         .target(name: "HTTPClient", dependencies: ["CCurl"], swiftSettings: strict),
+        // Webhook signatures (Standard Webhooks, as Replicate signs): SHA-256, HMAC and base64 in
+        // plain Swift, used by the stand-in to sign and by receivers to verify.
+        .target(name: "WebhookSignature", swiftSettings: strict),
 
         // The runtime.
         .target(name: "FunctionRuntime", swiftSettings: strict),
@@ -108,6 +111,7 @@ let package = Package(
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], swiftSettings: strict),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strict),
         .testTarget(name: "ReplicateStandInTests", dependencies: ["ReplicateStandIn"], swiftSettings: strict),
+        .testTarget(name: "WebhookSignatureTests", dependencies: ["WebhookSignature"], swiftSettings: strict),
         .testTarget(name: "PythonToolingTests", dependencies: ["PythonTooling"], swiftSettings: strict),
         .testTarget(name: "FnhostProjectTests", dependencies: ["FnhostProject"], swiftSettings: strict),
         .testTarget(
