@@ -106,7 +106,9 @@ import WebhookSignature
         // The prediction ends at once, and the create's answer is held 1.5 s: the delivery arrives
         // while the worker still waits for its create, finds no waiting task, and is only recorded;
         // the worker finds it right after its checkpoint and finishes the task in the same call.
-        let stack = try TryOnStack(standInDelayMilliseconds: 0, environment: ["WORKER_TRIGGER": "off", "WORKER_CHAIN": "off"])
+        // A 9 s lease lets one call take 3 s, longer than the hold.
+        let stack = try TryOnStack(
+            standInDelayMilliseconds: 0, environment: ["WORKER_TRIGGER": "off", "WORKER_CHAIN": "off", "LEASE_SECONDS": "9"])
         defer { stack.stop() }
         let taskId = try stack.startTask(garments: ["https://example.com/a.jpg"])
         try stack.standIn.setFaults(#"{"hangMs": 1500, "hangCount": 1}"#)
