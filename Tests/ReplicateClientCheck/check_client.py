@@ -11,14 +11,18 @@ returned and at what the stand-in logged (`GET /_standin/calls`: paths, `Prefer`
         python check_client.py --expect-version 1.0.7
 
 Prints one line per check and exits 1 when any failed, 0 otherwise. Timing comes from the stand-in's
-`delayMs` switch; all waiting is the client's own polling (`REPLICATE_POLL_INTERVAL`).
+`delayMs` switch; all waiting is the client's own polling (`REPLICATE_POLL_INTERVAL`), except for
+webhook deliveries, which are awaited on the receiver this script starts (until a deadline).
 """
 
 import argparse
 import base64
 import dataclasses
+import http.server
+import json
 import os
 import sys
+import threading
 import traceback
 import urllib.request
 
@@ -211,6 +215,90 @@ def check_sync_mode(ctx):
     ctx.run_output(output, create["prediction_id"])
 
 
+class Skip(Exception):
+    """A check that cannot run with this client version; the message says why."""
+
+
+class WebhookReceiver:
+    """A webhook receiver on an ephemeral loopback port (http.server in a thread): records each POST's
+    headers and raw body and answers 200."""
+
+    def __init__(self):
+        self.received = []
+        self.changed = threading.Condition()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with receiver.changed:
+                    receiver.received.append((dict(self.headers.items()), body))
+                    receiver.changed.notify_all()
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait_for(self, count, timeout=15):
+        """The first `count` deliveries, waiting up to `timeout` seconds for them."""
+        with self.changed:
+            arrived = self.changed.wait_for(lambda: len(self.received) >= count, timeout=timeout)
+            expect(arrived, f"{len(self.received)} webhook deliveries after {timeout} s, expected {count}")
+            return list(self.received[:count])
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def check_webhooks(ctx):
+    """A create with `webhook=` gets a signed completed delivery that the client's own validator
+    (`replicate.webhooks.validate`, 1.x) accepts with `replicate.webhooks.default.secret()`; a tampered
+    body and a forged signature (the stand-in's webhookForge switch) fail it."""
+    if not hasattr(replicate, "webhooks"):
+        raise Skip(f"replicate {CLIENT_VERSION} has no replicate.webhooks (no secret() and no validate())")
+    from replicate.webhook import InvalidSignatureError
+
+    secret = replicate.webhooks.default.secret()
+    expect(secret.key.startswith("whsec_"), f"webhooks.default.secret() gave {secret.key[:10]!r}...")
+    receiver = WebhookReceiver()
+    try:
+        ctx.standin.faults(delayMs=50)
+        prediction = replicate.predictions.create(version=PINNED, input=try_on_input(), webhook=receiver.url,
+                                                  webhook_events_filter=["completed"])
+        headers, body = receiver.wait_for(1)[0]
+        payload = json.loads(body)
+        expect(payload["id"] == prediction.id and payload["status"] == "succeeded", f"delivery says {payload['status']!r}")
+        expect(payload["output"] == f"{ctx.standin.base}/files/{prediction.id}.png", f"delivery output {payload['output']!r}")
+        expect(headers.get("User-Agent") == "replicate-standin", f"delivery user agent {headers.get('User-Agent')!r}")
+        replicate.webhooks.validate(headers=headers, body=body.decode(), secret=secret, tolerance=300)
+        tampered = body.decode().replace('"succeeded"', '"failed"')
+        expect(tampered != body.decode(), "could not tamper with the body")
+        try:
+            replicate.webhooks.validate(headers=headers, body=tampered, secret=secret, tolerance=300)
+            raise Mismatch("the validator accepted a tampered body")
+        except InvalidSignatureError:
+            pass
+
+        ctx.standin.faults(delayMs=50, webhookForge=1)
+        replicate.predictions.create(version=PINNED, input=try_on_input(), webhook=receiver.url,
+                                     webhook_events_filter=["completed"])
+        forged_headers, forged_body = receiver.wait_for(2)[1]
+        try:
+            replicate.webhooks.validate(headers=forged_headers, body=forged_body.decode(), secret=secret, tolerance=300)
+            raise Mismatch("the validator accepted a forged signature")
+        except InvalidSignatureError:
+            pass
+    finally:
+        receiver.close()
+
+
 def check_failed_prediction(ctx):
     ctx.standin.faults(delayMs=50, failPrediction=1)
     try:
@@ -251,6 +339,7 @@ CHECKS = [
     ("sync mode (Prefer: wait)", check_sync_mode, True),
     ("failed prediction", check_failed_prediction, False),
     ("error answers", check_errors, False),
+    ("webhooks (signed deliveries, the client's validator)", check_webhooks, False),
 ]
 
 
@@ -275,6 +364,9 @@ def main():
         try:
             check(ctx)
             print(f"ok    {name}")
+        except Skip as reason:
+            ran -= 1
+            print(f"skip  {name} ({reason})")
         except Mismatch as mismatch:
             failed += 1
             print(f"FAIL  {name}: {mismatch}")

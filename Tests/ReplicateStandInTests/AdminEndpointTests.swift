@@ -1,5 +1,6 @@
 import Testing
 @testable import ReplicateStandIn
+import WebhookSignature
 
 @Suite("Admin endpoints: calls and stats")
 struct AdminEndpointTests {
@@ -74,10 +75,26 @@ struct AdminEndpointTests {
         #expect(try standIn.calls().isEmpty)
     }
 
-    @Test("the webhook secret is the reference test vector")
+    @Test("the webhook secret is random per start (whsec_ + 32 bytes), stable, and needs auth")
     func webhookSecret() throws {
         let standIn = try StandInHarness()
-        let response = try standIn.request("GET", "/v1/webhooks/default/secret")
-        #expect(try response.json()["key"]?.stringValue == "whsec_dGVzdC1zZWNyZXQta2V5LTAxMjM0NTY3ODlhYmNkZWY=")
+        let secret = try standIn.webhookSecret()
+        #expect(secret.hasPrefix("whsec_"))
+        #expect(WebhookSignature.key(fromSecret: secret)?.count == 32)
+        #expect(try standIn.webhookSecret() == secret)
+        #expect(secret == standIn.server.webhookSecret)
+        #expect(try StandInHarness().webhookSecret() != secret)
+        #expect(try standIn.request("GET", "/v1/webhooks/default/secret", headers: []).status == 401)
+    }
+
+    @Test("a configured webhook secret is used as given; a malformed one is refused at init")
+    func configuredWebhookSecret() throws {
+        let vector = "whsec_dGVzdC1zZWNyZXQta2V5LTAxMjM0NTY3ODlhYmNkZWY="
+        #expect(try StandInHarness(webhookSecret: vector).webhookSecret() == vector)
+        for bad in ["dGVzdA==", "whsec_not base64", "whsec_"] {
+            #expect(throws: StandInError.self) {
+                _ = try ReplicateStandInServer(configuration: .init(webhookSecret: bad))
+            }
+        }
     }
 }

@@ -8,9 +8,14 @@ final class StandInHarness {
     static let version = ReplicateStandInService.pinnedVersion
     static let auth = [("Authorization", "Bearer r8_test")]
 
-    init(delayMs: Int = 0, filesDirectory: String? = nil) throws {
+    /// A started stand-in. Webhook retries default to a 20 ms base here (1 s in production) so
+    /// retry tests finish quickly.
+    init(delayMs: Int = 0, filesDirectory: String? = nil, jitterMs: Int = 0, webhookSecret: String? = nil,
+         webhookAttempts: Int = 6, webhookRetryMs: Int = 20) throws {
         server = try ReplicateStandInServer(configuration: .init(
-            phaseDelayMilliseconds: delayMs, filesDirectory: filesDirectory, idleTimeoutSeconds: 10))
+            phaseDelayMilliseconds: delayMs, filesDirectory: filesDirectory, idleTimeoutSeconds: 10,
+            delayJitterMilliseconds: jitterMs, webhookSecret: webhookSecret, webhookAttempts: webhookAttempts,
+            webhookRetryMilliseconds: webhookRetryMs))
         try server.start()
     }
 
@@ -40,6 +45,56 @@ final class StandInHarness {
     /// A create body for the version route.
     static func createBody(input: String = input()) -> String {
         "{\"version\":\"\(version)\",\"input\":\(input)}"
+    }
+
+    /// A create body for the version route with extra top-level members (already JSON, e.g.
+    /// `"webhook":"http://…"`).
+    static func createBody(input: String = input(), extra: String) -> String {
+        "{\"version\":\"\(version)\",\"input\":\(input),\(extra)}"
+    }
+
+    /// Creates a prediction whose webhook is `url` (with `filter`, a JSON array, when given) and
+    /// returns its id (the create must answer 201).
+    func createWithWebhook(_ url: String, filter: String? = nil, input: String = input()) throws -> String {
+        let extra = "\"webhook\":\"\(url)\"" + (filter.map { ",\"webhook_events_filter\":\($0)" } ?? "")
+        let response = try request("POST", "/v1/predictions", body: Self.createBody(input: input, extra: extra))
+        guard response.status == 201, let id = try response.json()["id"]?.stringValue else {
+            throw TestConnection.Failure(description: "create answered \(response.status): \(response.text)")
+        }
+        return id
+    }
+
+    /// The secret `GET /v1/webhooks/default/secret` reports.
+    func webhookSecret() throws -> String {
+        guard let key = try request("GET", "/v1/webhooks/default/secret").json()["key"]?.stringValue else {
+            throw TestConnection.Failure(description: "no key in the webhook secret answer")
+        }
+        return key
+    }
+
+    /// The call log's `webhook` entries (delivery attempts and drops), optionally of one prediction.
+    func webhookCalls(of id: String? = nil) throws -> [JSONValue] {
+        try calls().filter {
+            $0["kind"]?.stringValue == "webhook" && (id == nil || $0["prediction_id"]?.stringValue == id)
+        }
+    }
+
+    /// Polls the call log every 10 ms until `ready` accepts the webhook entries or `timeoutMs`
+    /// passes; returns the last entries seen.
+    @discardableResult
+    func waitForWebhookCalls(of id: String? = nil, timeoutMs: Int = 5000,
+                             until ready: ([JSONValue]) -> Bool) throws -> [JSONValue] {
+        let deadline = ContinuousClock.now.advanced(by: .milliseconds(timeoutMs))
+        while true {
+            let entries = try webhookCalls(of: id)
+            if ready(entries) || ContinuousClock.now > deadline { return entries }
+            ThreadLauncher.sleep(milliseconds: 10) { false }
+        }
+    }
+
+    /// The phase delay the stand-in chose for prediction `id` (jitter applied), milliseconds.
+    func phaseDelay(of id: String) -> Int? {
+        server.service.state.withLock { $0.predictions[id]?.phaseDelayMs }
     }
 
     /// POST /v1/predictions with a valid body.
