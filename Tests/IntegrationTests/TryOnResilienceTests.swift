@@ -50,7 +50,9 @@ import Testing
         let stack = try TryOnStack(environment: ["WORKER_TRIGGER": "off", "WORKER_CHAIN": "off", "LEASE_SECONDS": "9"])
         defer { stack.stop() }
         let taskId = try stack.startTask(garments: ["https://example.com/g.jpg"])
-        try stack.standIn.setFaults(#"{"hangMs": 2000, "hangCount": 1}"#)
+        // A's prediction runs a minute (no event from it during the test); B's, created after the
+        // delay is reset, ends at once.
+        try stack.standIn.setFaults(#"{"hangMs": 2000, "hangCount": 1, "delayMs": 60000}"#)
         let base = stack.baseURL
         let first = Holder<HTTPClientResponse>()
         let workerA = Thread { first.set(try? sendRequest(base, TryOnStack.workerPath)) }
@@ -58,12 +60,13 @@ import Testing
         let held = Date().addingTimeInterval(10)
         while try stack.standIn.creates().isEmpty, Date() < held { Thread.sleep(forTimeInterval: 0.02) }
         #expect(try stack.standIn.creates().count == 1, "worker A's create is being held")
+        try stack.standIn.setFaults(#"{"delayMs": 0}"#)
         let database = try TaskDatabaseProbe(stack)
         defer { database.close() }
         try database.expireLease(taskId)
         let rescue = try stack.host.send(TryOnStack.workerPath)
         #expect(first.value == nil, "worker A is still inside its create")
-        #expect(rescue.json?["task_id"]?.stringValue == taskId, "worker B rescued and claimed the task: \(String(decoding: rescue.body, as: UTF8.self))")
+        #expect(rescue.json?["task_id"]?.stringValue == taskId, "worker B rescued and claimed the task: \(rescue.status) \(String(decoding: rescue.body, as: UTF8.self))")
         #expect(rescue.json?["status"] == "waiting", "B created its own prediction and let go")
         let deadline = Date().addingTimeInterval(10)
         while first.value == nil, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }

@@ -88,11 +88,12 @@ import WebhookSignature
             #expect(repeated.status == 200)
             #expect(repeated.json?["message"] == "Already recorded")
         }
-        // Not a completion: ignored.
+        // Not a completion: noted, nothing changes.
         let running = Array(#"{"id":"\#(predictions[0])","status":"processing"}"#.utf8)
         let ignored = try deliver(stack, body: running, id: "msg_start", timestamp: now, secret: secret)
         #expect(ignored.status == 200)
-        #expect(ignored.json?["message"]?.stringValue?.hasPrefix("Ignored") == true)
+        #expect(ignored.json?["message"]?.stringValue?.hasPrefix("Noted") == true)
+        #expect(ignored.json?["adopted"] == nil, "the task has moved on: nothing to adopt")
         // Signed, but not a prediction: 400 naming what is wrong.
         let garbage = try deliver(stack, body: Array(#"{"hello":1}"#.utf8), id: "msg_garbage", timestamp: now, secret: secret)
         #expect(garbage.status == 400)
@@ -150,6 +151,24 @@ import WebhookSignature
         let database = try TaskDatabaseProbe(stack)
         defer { database.close() }
         #expect(try database.count("replicate_prediction_events") == 0, "no delivery arrived")
+    }
+
+    @Test func aPredictionWhoseCreateAnswerWasLostIsAdoptedNotPaidForTwice() throws {
+        // The create is made, then the connection closes with no answer: the worker cannot know the
+        // prediction's id and gives the task back. The prediction's start event, whose URL names
+        // the task and step, adopts it; its completion finishes the task. One create in all.
+        let stack = try TryOnStack(standInDelayMilliseconds: 400, environment: ["WORKER_TRIGGER": "off", "WORKER_CHAIN": "off"])
+        defer { stack.stop() }
+        let taskId = try stack.startTask(garments: ["https://example.com/a.jpg"])
+        try stack.standIn.setFaults(#"{"dropAfterCreate": 1}"#)
+        let answer = try stack.host.send(TryOnStack.workerPath)
+        #expect(answer.json?["status"] == "pending", "the create's answer was lost: \(answer.json ?? .null)")
+        let final = try stack.waitForTerminalStatus(taskId, timeout: 30)
+        #expect(final["status"] == "completed", "\(final)")
+        let creates = try stack.standIn.creates()
+        #expect(creates.count == 1, "the orphan was adopted, not created again: \(creates)")
+        let webhooks = try stack.standIn.calls().filter { $0["kind"] == "webhook" }
+        #expect(webhooks.contains { $0["event"] == "start" && $0["status"]?.numberValue == 200 }, "\(webhooks)")
     }
 
     // MARK: - Helpers

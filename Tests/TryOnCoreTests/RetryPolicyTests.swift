@@ -103,7 +103,7 @@ struct RetryPolicyTests {
             policy.decide(Self.failure(.notFound, message: "no such version"), phase: .create, tries: 0, attempt: 1, jitter: 0)
                 == .retryLater(
                     seconds: 1, code: "replicate_error", message: "Replicate is unavailable: no such version",
-                    keepPrediction: false))
+                    keepPrediction: true))
     }
 
     // MARK: - 5xx, timeout, network
@@ -152,7 +152,7 @@ struct RetryPolicyTests {
                     decision
                         == .retryLater(
                             seconds: policy.backoff(attempt: attempt, jitter: 0.5), code: code,
-                            message: "Replicate is unavailable: connection reset", keepPrediction: false))
+                            message: "Replicate is unavailable: connection reset", keepPrediction: true))
                 if case .retryNow = decision { Issue.record("a create must never be retried at once") }
             }
         }

@@ -147,4 +147,51 @@ struct TaskStoreWaitingTests {
             #expect(try db.claim().promptHints == "linen shirt")
         }
     }
+
+    @Test func anUnrecordedPredictionIsAdoptedByItsTaskAndStepOnly() async throws {
+        try await withTaskDatabase("adopt") { db throws in
+            // A pending task (its claimant's create answer was lost and the task given back).
+            try db.insert("gone", garments: 2)
+            let tag = WebhookTag(taskId: "gone", step: 0)
+            #expect(try db.store.adopt(WebhookTag(taskId: "gone", step: 1), predictionId: "p-orphan", checkAfterSeconds: 30) == false,
+                    "another step's prediction is not this step's")
+            #expect(try db.store.adopt(tag, predictionId: "p-orphan", checkAfterSeconds: 30))
+            #expect(try db.value("status", of: "gone") == "waiting")
+            #expect(try db.value("current_prediction_id", of: "gone") == "p-orphan")
+            #expect(try db.holds("poll_after IS NOT NULL AND lease_token IS NULL", for: "gone"))
+            // Once it has a prediction, no other is adopted.
+            #expect(try db.store.adopt(tag, predictionId: "p-other", checkAfterSeconds: 30) == false)
+            #expect(try db.store.claimWaiting(predictionId: "p-orphan", workerId: "w", leaseSeconds: 30) != nil)
+
+            // A processing task keeps its claim; the prediction is recorded for when it is given back.
+            try db.insert("busy")
+            let busy = try db.claim()
+            #expect(try db.store.adopt(WebhookTag(taskId: "busy", step: 0), predictionId: "p-busy", checkAfterSeconds: 30))
+            #expect(try db.value("status", of: "busy") == "processing")
+            #expect(try db.value("current_prediction_id", of: "busy") == "p-busy")
+            let status = try db.store.settle(
+                busy, retryable: true, delaySeconds: 1, code: "replicate_unreachable", message: "reset", keepPrediction: true)
+            #expect(status == .pending)
+            #expect(try db.value("current_prediction_id", of: "busy") == "p-busy", "kept for the next claim to resume")
+
+            // Finished tasks, unknown tasks and a prediction another task holds: nothing.
+            try db.insert("done")
+            try db.exec("UPDATE replicate_tasks SET status = 'completed', completed_at = now() WHERE id = 'done'")
+            #expect(try db.store.adopt(WebhookTag(taskId: "done", step: 0), predictionId: "p-late", checkAfterSeconds: 30) == false)
+            #expect(try db.store.adopt(WebhookTag(taskId: "nobody", step: 0), predictionId: "p-x", checkAfterSeconds: 30) == false)
+            try db.insert("third")
+            #expect(try db.store.adopt(WebhookTag(taskId: "third", step: 0), predictionId: "p-busy", checkAfterSeconds: 30) == false)
+        }
+    }
+
+    @Test func webhookTagsRoundTripThroughTheURL() {
+        let url = WebhookTag.url("http://127.0.0.1:8080/7d3f", taskId: "task 1&x", step: 2)
+        #expect(url == "http://127.0.0.1:8080/7d3f?task=task%201%26x&step=2")
+        #expect(WebhookTag.url("https://h/w?k=v", taskId: "t", step: 0) == "https://h/w?k=v&task=t&step=0")
+        #expect(WebhookTag(query: ["task": "task 1&x", "step": "2"]) == WebhookTag(taskId: "task 1&x", step: 2))
+        #expect(WebhookTag(query: ["task": "t"]) == nil)
+        #expect(WebhookTag(query: ["task": "t", "step": "-1"]) == nil)
+        #expect(WebhookTag(query: ["task": "", "step": "0"]) == nil)
+        #expect(WebhookTag(query: ["task": "t", "step": "two"]) == nil)
+    }
 }

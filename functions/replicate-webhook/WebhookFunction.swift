@@ -12,7 +12,9 @@ import WebhookSignature
 /// exactly that prediction, so a repeated delivery, one for an earlier step, one for a finished
 /// task or an unknown prediction changes nothing and is answered 200 (Replicate stops retrying).
 /// A delivery that arrives before the worker has checkpointed the prediction is recorded, and the
-/// worker finds it right after its checkpoint. A forged, replayed (old timestamp) or unsigned call
+/// worker finds it right after its checkpoint. A prediction whose create answer never reached the
+/// worker is adopted by the task and step its webhook URL names (`WebhookTag`), from its first
+/// (`start`) event, so the task does not pay for a second one. A forged, replayed (old timestamp) or unsigned call
 /// gets 401 before anything is read or written.
 ///
 /// Environment: as `replicate-async-worker` (`WorkerSettings`); `REPLICATE_WEBHOOK_SECRET`
@@ -53,12 +55,20 @@ public struct WebhookFunction: CloudFunction {
         }
         var answer = JSONText(capacity: 200)
         answer.add("prediction_id", prediction.id)
-        guard prediction.isTerminal else {
-            answer.add("message", "Ignored: the prediction has not ended (\(prediction.statusText))")
-            return .json(200, answer.finish(), headers: Self.headers)
-        }
         if store == nil { store = try TaskStore() }
         guard let store else { throw TryOnError(.internal, "webhook not initialized", headers: Self.headers) }
+        // A prediction its task never recorded (the create's answer was lost) is adopted by the
+        // task and step its URL names, unless it ended without output (then a new one is due anyway).
+        var adopted = false
+        if let tag = WebhookTag(query: event.queryStringParameters), !prediction.endedWithoutOutput {
+            adopted = try store.adopt(tag, predictionId: prediction.id, checkAfterSeconds: settings.waitCheckSeconds)
+        }
+        if adopted { answer.add("adopted", true) }
+        guard prediction.isTerminal else {
+            answer.add(
+                "message", adopted ? "Adopted: the task now waits for this prediction" : "Noted: the prediction has not ended (\(prediction.statusText))")
+            return .json(200, answer.finish(), headers: Self.headers)
+        }
         let isNew = try store.recordCompletion(deliveryId: deliveryId, prediction: prediction, body: String(decoding: body, as: UTF8.self))
         guard let task = try store.claimWaiting(
             predictionId: prediction.id, workerId: settings.workerId, leaseSeconds: settings.leaseSeconds)

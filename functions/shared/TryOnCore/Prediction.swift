@@ -39,6 +39,14 @@ public struct Prediction: Sendable, Equatable {
     public var error: String?
     public var completedAt: String?
 
+    /// Whether it ended without an output to use (failed, canceled, aborted).
+    public var endedWithoutOutput: Bool {
+        switch status {
+        case .failed, .canceled, .aborted: true
+        default: false
+        }
+    }
+
     /// Whether polling should stop.
     public var isTerminal: Bool {
         switch status {

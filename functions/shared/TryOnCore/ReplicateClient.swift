@@ -28,7 +28,8 @@ public final class ReplicateClient {
 
     /// `POST /v1/predictions` for a pinned model version. `cancelAfter` (e.g. "3m") caps what an
     /// orphaned prediction can cost. With `webhook`, Replicate POSTs the prediction there when it
-    /// completes (`webhook_events_filter: ["completed"]`: no start, output or log events).
+    /// starts and when it completes (`webhook_events_filter: ["start", "completed"]`: no output or
+    /// log events); the start event lets a prediction whose create answer was lost be adopted.
     public func create(
         version: String, input: JSONValue, cancelAfter: String?, webhook: String? = nil, budgetMilliseconds: Int
     ) throws(ReplicateFailure) -> Prediction {
@@ -37,7 +38,7 @@ public final class ReplicateClient {
         body.add("input", raw: input.encoded())
         if let webhook {
             body.add("webhook", webhook)
-            body.add("webhook_events_filter", raw: #"["completed"]"#)
+            body.add("webhook_events_filter", raw: #"["start","completed"]"#)
         }
         var headers = [HTTPHeader(name: "Content-Type", value: "application/json")]
         if let cancelAfter { headers.append(HTTPHeader(name: "Cancel-After", value: cancelAfter)) }

@@ -50,11 +50,12 @@ public struct RetryPolicy: Sendable, Equatable {
             if phase == .poll, tries < inCallRetries {
                 return .retryNow(afterSeconds: inCallBackoff(tries: tries, jitter: jitter))
             }
-            // A create whose answer was lost may have created a prediction: retry later, accepting
-            // at most one duplicate, rather than at once.
+            // A create whose answer was lost may have created a prediction: retry later rather than
+            // at once, so its webhook's first event can adopt it meanwhile (the prediction is kept:
+            // before a create the task has none, unless such an adoption recorded one).
             return .retryLater(
                 seconds: backoff(attempt: attempt, jitter: jitter), code: code(for: failure),
-                message: "Replicate is unavailable: \(failure.message)", keepPrediction: phase == .poll)
+                message: "Replicate is unavailable: \(failure.message)", keepPrediction: true)
         }
     }
 

@@ -243,8 +243,8 @@ public struct TaskProcessor {
         let budget = budget()
         return Result { () throws(ReplicateFailure) in
             try replicate.create(
-                version: settings.modelVersion, input: input, cancelAfter: settings.cancelAfter, webhook: settings.webhookURL,
-                budgetMilliseconds: budget)
+                version: settings.modelVersion, input: input, cancelAfter: settings.cancelAfter,
+                webhook: settings.webhookURL.map { WebhookTag.url($0, taskId: task.id, step: step) }, budgetMilliseconds: budget)
         }
     }
 

@@ -49,6 +49,31 @@ extension TaskStore {
         }
     }
 
+    /// Adopts `predictionId` as the prediction of `tag`'s task and step when that task has none
+    /// (its create's answer never reached the claimant: a kill, a timeout, a reset): a `pending`
+    /// task then waits for it (checked after `checkAfterSeconds`), a `processing` one keeps it
+    /// when its claim gives the task back. True when adopted.
+    public func adopt(_ tag: WebhookTag, predictionId: String, checkAfterSeconds: Double) throws(TryOnError) -> Bool {
+        try run { () throws(PostgresError) -> Bool in
+            let updated = try connection.executePrepared(
+                name: "tasks_adopt",
+                sql: """
+                    UPDATE replicate_tasks AS t SET
+                        current_prediction_id = $3,
+                        status = CASE WHEN t.status = 'pending' THEN 'waiting' ELSE t.status END,
+                        poll_after = CASE WHEN t.status = 'pending'
+                                          THEN now() + make_interval(secs => $4::float8) ELSE t.poll_after END,
+                        waiting_since = CASE WHEN t.status = 'pending' THEN now() ELSE t.waiting_since END,
+                        updated_at = now()
+                    WHERE t.id = $1 AND t.step = $2::int AND t.current_prediction_id IS NULL
+                      AND t.status IN ('pending', 'processing')
+                      AND NOT EXISTS (SELECT 1 FROM replicate_tasks WHERE current_prediction_id = $3)
+                    """,
+                params: [tag.taskId, String(tag.step), predictionId, String(checkAfterSeconds)])
+            return updated == 1
+        }
+    }
+
     /// A waiting task whose own check is due, and the prediction it waits for.
     public struct DueCheck: Sendable, Equatable {
         public var taskId: String
