@@ -36,11 +36,13 @@ let package = Package(
 
         // Thin safe wrappers: every C call passes one checked helper, C strings are copied out at once.
         .target(name: "FastCGI", dependencies: ["CFCGI"], swiftSettings: strict),
-        .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: strict),
+        .target(name: "Postgres", dependencies: ["CLibPQ", "Hashing"], swiftSettings: strict),
         .target(name: "HTTPClient", dependencies: ["CCurl"], swiftSettings: strict),
-        // Webhook signatures (Standard Webhooks, as Replicate signs): SHA-256, HMAC and base64 in
-        // plain Swift, used by the stand-in to sign and by receivers to verify.
-        .target(name: "WebhookSignature", swiftSettings: strict),
+        // SHA-256, HMAC-SHA256, base64 and hex in plain Swift (no C library, no package): migration
+        // checksums and webhook signatures.
+        .target(name: "Hashing", swiftSettings: strict),
+        // Webhook signatures (Standard Webhooks, as Replicate signs): the stand-in signs, receivers verify.
+        .target(name: "WebhookSignature", dependencies: ["Hashing"], swiftSettings: strict),
 
         // The runtime.
         .target(name: "FunctionRuntime", swiftSettings: strict),
@@ -70,7 +72,7 @@ let package = Package(
             name: "TryOnCore", dependencies: ["FunctionRuntime", "Postgres", "HTTPClient"], path: "functions/shared/TryOnCore",
             swiftSettings: strict),
         .target(
-            name: "ReplicateAsyncStart", dependencies: ["TryOnCore", "FunctionRuntime", "HTTPClient", "Postgres"],
+            name: "ReplicateAsyncStart", dependencies: ["TryOnCore", "FunctionRuntime", "HTTPClient", "Postgres", "Hashing"],
             path: "functions/replicate-async-start", exclude: ["function.json", "tests.json"], swiftSettings: strict),
         .target(
             name: "ReplicateAsyncWorker", dependencies: ["TryOnCore", "FunctionRuntime"],
@@ -84,7 +86,7 @@ let package = Package(
 
         // The offline Replicate stand-in: a real HTTP server with Replicate's prediction API, a scripted
         // timeline, fault switches and a call log (used by `make run` without a token, and by the tests).
-        .target(name: "ReplicateStandIn", dependencies: ["FunctionRuntime", "HTTPClient", "WebhookSignature"], swiftSettings: strict),
+        .target(name: "ReplicateStandIn", dependencies: ["FunctionRuntime", "HTTPClient", "WebhookSignature", "Hashing"], swiftSettings: strict),
         .executableTarget(name: "replicate-standin", dependencies: ["ReplicateStandIn", "WebhookSignature"], swiftSettings: strict),
 
         // The CLI: a library so that a test build can register extra (test-only) functions.
@@ -112,9 +114,10 @@ let package = Package(
         .testTarget(name: "FunctionHostTests", dependencies: ["FunctionHost"], swiftSettings: strict),
         .testTarget(name: "FixtureRunnerTests", dependencies: ["FixtureRunner"], swiftSettings: strict),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], swiftSettings: strict),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strict),
-        .testTarget(name: "ReplicateStandInTests", dependencies: ["ReplicateStandIn", "WebhookSignature"], swiftSettings: strict),
-        .testTarget(name: "WebhookSignatureTests", dependencies: ["WebhookSignature"], swiftSettings: strict),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Hashing"], swiftSettings: strict),
+        .testTarget(name: "HashingTests", dependencies: ["Hashing"], swiftSettings: strict),
+        .testTarget(name: "ReplicateStandInTests", dependencies: ["ReplicateStandIn", "WebhookSignature", "Hashing"], swiftSettings: strict),
+        .testTarget(name: "WebhookSignatureTests", dependencies: ["WebhookSignature", "Hashing"], swiftSettings: strict),
         .testTarget(name: "PythonToolingTests", dependencies: ["PythonTooling"], swiftSettings: strict),
         .testTarget(name: "FnhostProjectTests", dependencies: ["FnhostProject"], swiftSettings: strict),
         .testTarget(

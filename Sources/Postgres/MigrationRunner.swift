@@ -1,3 +1,5 @@
+import Hashing
+
 /// Applies Flyway-named migrations (`V<NNNN>__<snake_case>.sql`) from a folder, forward-only.
 ///
 /// - Order: version, then file name; duplicate versions are fine (the history is keyed by file name).

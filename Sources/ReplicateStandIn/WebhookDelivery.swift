@@ -1,5 +1,6 @@
 import HTTPClient
 import WebhookSignature
+import Hashing
 
 /// One webhook message on its way to a receiver: what is sent, and how the fault switches bent it.
 ///

@@ -1,3 +1,5 @@
+import Hashing
+
 /// Signing and verifying webhook requests the way Replicate does (the Standard Webhooks scheme).
 ///
 /// A delivery carries three headers: `webhook-id` (unique per message, the same on every retry),

@@ -1,5 +1,6 @@
 import Postgres
 import Testing
+import Hashing
 
 /// Migration naming, ordering and checksums; no server needed.
 @Suite("MigrationFile and SHA256")

@@ -1,5 +1,6 @@
 import Postgres
 import Testing
+import Hashing
 
 /// Migrations against the live test server, each test in its own schema.
 @Suite("MigrationRunner")

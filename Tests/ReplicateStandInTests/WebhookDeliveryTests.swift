@@ -1,6 +1,7 @@
 import Testing
 @testable import ReplicateStandIn
 import WebhookSignature
+import Hashing
 
 @Suite("Webhook deliveries")
 struct WebhookDeliveryTests {

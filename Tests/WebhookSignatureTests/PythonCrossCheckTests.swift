@@ -1,5 +1,6 @@
 import Testing
 import WebhookSignature
+import Hashing
 
 @Suite("Cross-check against Python's hashlib and hmac")
 struct PythonCrossCheckTests {

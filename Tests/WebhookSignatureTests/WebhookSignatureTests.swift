@@ -1,5 +1,6 @@
 import Testing
 import WebhookSignature
+import Hashing
 
 @Suite("Webhook signatures (Standard Webhooks, as Replicate signs)")
 struct WebhookSignatureTests {

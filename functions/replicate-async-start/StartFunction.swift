@@ -1,4 +1,5 @@
 import FunctionRuntime
+import Hashing
 import HTTPClient
 import Postgres
 import TryOnCore

@@ -1,5 +1,5 @@
 import Testing
-import WebhookSignature
+import Hashing
 
 @Suite("SHA-256 (NIST vectors)")
 struct SHA256Tests {

@@ -46,6 +46,11 @@ public struct SHA256: Sendable {
     }
 
     /// Absorbs more message bytes; may be called any number of times before ``finalize()``.
+    /// The digest of `message` as 64 lowercase hex characters (what `sha256sum` prints).
+    public static func hex(_ message: some Sequence<UInt8>) -> String {
+        Hex.encode(hash(message))
+    }
+
     public mutating func update(_ bytes: some Sequence<UInt8>) {
         let handled: Void? = bytes.withContiguousStorageIfAvailable { buffer in
             absorb(UnsafeRawBufferPointer(buffer))

@@ -1,5 +1,5 @@
 import Testing
-import WebhookSignature
+import Hashing
 
 @Suite("HMAC-SHA256 (RFC 4231)")
 struct HMACSHA256Tests {

@@ -1,5 +1,5 @@
 import Testing
-import WebhookSignature
+import Hashing
 
 @Suite("Standard base64")
 struct StandardBase64Tests {

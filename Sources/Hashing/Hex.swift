@@ -1,12 +1,12 @@
-/// Hexadecimal text for test vectors (lowercase, two digits per byte).
-enum Hex {
-    static func encode(_ bytes: [UInt8]) -> String {
+/// Hexadecimal text (lowercase, two digits per byte), as checksums and test vectors are written.
+public enum Hex {
+    public static func encode(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef")
         return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] })
     }
 
     /// The bytes of even-length hex text; nil on any other character.
-    static func decode(_ text: String) -> [UInt8]? {
+    public static func decode(_ text: String) -> [UInt8]? {
         let characters = Array(text.utf8)
         guard characters.count % 2 == 0 else { return nil }
         func value(_ byte: UInt8) -> UInt8? {
