@@ -163,24 +163,11 @@ public struct TaskProcessor {
     /// transient failure). Replicate no longer knowing it means a new prediction.
     private mutating func read(_ id: String, task: ClaimedTask) throws -> ReadResult {
         if let recorded = try store.recordedCompletion(predictionId: id) { return .prediction(recorded) }
-        var tries = 0
-        while true {
-            try renewLeaseIfDue(task, force: tries > 0)
-            switch Result(catching: { () throws(ReplicateFailure) in try replicate.get(id, budgetMilliseconds: budget()) }) {
-            case .success(let prediction): return .prediction(prediction)
-            case .failure(let failure):
-                let decision = policy.decide(failure, phase: .poll, tries: tries, attempt: task.attempt, jitter: jitter())
-                switch decision {
-                case .retryNow(let seconds):
-                    sleep(seconds: seconds)
-                    tries += 1
-                case .recreatePrediction:
-                    guard try store.dropPrediction(task, countsAsRetry: false) else { throw LeaseLost() }
-                    return .recreate
-                default:
-                    return .concluded(try conclude(decision, task))
-                }
-            }
+        let get = { [replicate] (budget: Int) throws(ReplicateFailure) in try replicate.get(id, budgetMilliseconds: budget) }
+        switch try idempotentCall(task, renewFirst: false, get) {
+        case .value(let prediction): return .prediction(prediction)
+        case .recreate: return .recreate
+        case .concluded(let outcome): return .concluded(outcome)
         }
     }
 
@@ -198,19 +185,46 @@ public struct TaskProcessor {
             task.currentPredictionId = nil
             return nil
         }
+        // A download can take a whole call's budget: the lease is renewed first.
+        let download = { [replicate] (budget: Int) throws(ReplicateFailure) in try replicate.download(output, budgetMilliseconds: budget) }
+        switch try idempotentCall(task, renewFirst: true, download) {
+        case .value(let file):
+            let copy = try settings.storage.store(file.bytes, taskId: task.id, step: step, contentType: file.contentType)
+            guard try store.completeStep(task, step: step, outputURL: copy) else { throw LeaseLost() }
+            task.step += 1
+            task.intermediateURL = copy
+            task.currentPredictionId = nil
+            task.predictionRetries = 0
+            return nil
+        case .recreate:
+            // Replicate no longer has the prediction or its output: the step needs a new one.
+            task.currentPredictionId = nil
+            return nil
+        case .concluded(let outcome):
+            return outcome
+        }
+    }
+
+    private enum CallResult<Value> {
+        case value(Value)
+        /// The prediction is gone (404): it was dropped from the task.
+        case recreate
+        case concluded(Outcome)
+    }
+
+    /// Runs an idempotent call (a read, a download) with the call's budget, retrying transient
+    /// failures in this invocation as the policy says (renewing the lease before each retry, and
+    /// before the first when `renewFirst`), dropping a prediction Replicate no longer knows, or
+    /// settling the task.
+    private mutating func idempotentCall<Value>(
+        _ task: ClaimedTask, renewFirst: Bool, _ call: (Int) throws(ReplicateFailure) -> Value
+    ) throws -> CallResult<Value> {
         var tries = 0
         while true {
-            try renewLeaseIfDue(task, force: true)
+            try renewLeaseIfDue(task, force: renewFirst || tries > 0)
             let budget = budget()
-            switch Result(catching: { () throws(ReplicateFailure) in try replicate.download(output, budgetMilliseconds: budget) }) {
-            case .success(let file):
-                let copy = try settings.storage.store(file.bytes, taskId: task.id, step: step, contentType: file.contentType)
-                guard try store.completeStep(task, step: step, outputURL: copy) else { throw LeaseLost() }
-                task.step += 1
-                task.intermediateURL = copy
-                task.currentPredictionId = nil
-                task.predictionRetries = 0
-                return nil
+            switch Result(catching: { () throws(ReplicateFailure) in try call(budget) }) {
+            case .success(let value): return .value(value)
             case .failure(let failure):
                 let decision = policy.decide(failure, phase: .poll, tries: tries, attempt: task.attempt, jitter: jitter())
                 switch decision {
@@ -218,12 +232,10 @@ public struct TaskProcessor {
                     sleep(seconds: seconds)
                     tries += 1
                 case .recreatePrediction:
-                    // The output is gone (404): the prediction's result cannot be had any more.
                     guard try store.dropPrediction(task, countsAsRetry: false) else { throw LeaseLost() }
-                    task.currentPredictionId = nil
-                    return nil
+                    return .recreate
                 default:
-                    return try conclude(decision, task)
+                    return .concluded(try conclude(decision, task))
                 }
             }
         }
