@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "FastCGI", dependencies: ["CFCGI"], swiftSettings: strict),
         .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: strict),
         .target(name: "HTTPClient", dependencies: ["CCurl"], swiftSettings: strict),
+        // Webhook signatures (Standard Webhooks, as Replicate signs): SHA-256, HMAC and base64 in
+        // plain Swift, used by the stand-in to sign and by receivers to verify.
         .target(name: "WebhookSignature", swiftSettings: strict),
 
         // The runtime.
@@ -82,8 +84,8 @@ let package = Package(
 
         // The offline Replicate stand-in: a real HTTP server with Replicate's prediction API, a scripted
         // timeline, fault switches and a call log (used by `make run` without a token, and by the tests).
-        .target(name: "ReplicateStandIn", dependencies: ["FunctionRuntime"], swiftSettings: strict),
-        .executableTarget(name: "replicate-standin", dependencies: ["ReplicateStandIn"], swiftSettings: strict),
+        .target(name: "ReplicateStandIn", dependencies: ["FunctionRuntime", "HTTPClient", "WebhookSignature"], swiftSettings: strict),
+        .executableTarget(name: "replicate-standin", dependencies: ["ReplicateStandIn", "WebhookSignature"], swiftSettings: strict),
 
         // The CLI: a library so that a test build can register extra (test-only) functions.
         .target(
@@ -111,7 +113,8 @@ let package = Package(
         .testTarget(name: "FixtureRunnerTests", dependencies: ["FixtureRunner"], swiftSettings: strict),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], swiftSettings: strict),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strict),
-        .testTarget(name: "ReplicateStandInTests", dependencies: ["ReplicateStandIn"], swiftSettings: strict),
+        .testTarget(name: "ReplicateStandInTests", dependencies: ["ReplicateStandIn", "WebhookSignature"], swiftSettings: strict),
+        .testTarget(name: "WebhookSignatureTests", dependencies: ["WebhookSignature"], swiftSettings: strict),
         .testTarget(name: "PythonToolingTests", dependencies: ["PythonTooling"], swiftSettings: strict),
         .testTarget(name: "FnhostProjectTests", dependencies: ["FnhostProject"], swiftSettings: strict),
         .testTarget(

@@ -40,7 +40,10 @@ public enum ConnectionString {
     }
 
     /// The settings we connect with: the string's own, plus `connect_timeout=3` and `application_name` when it
-    /// has none, plus `-c search_path=…` / `-c statement_timeout=…` appended to its `options` (later `-c` wins).
+    /// has none, plus `-c TimeZone=UTC`, `-c search_path=…` and `-c statement_timeout=…` appended to its
+    /// `options` (later `-c` wins). Every session runs in UTC, so `now()` stored in a `timestamp` column
+    /// (without time zone, as the original `replicate_tasks` has) is UTC whichever session wrote it, and
+    /// reads can say so (`Z`) whatever the server's or the role's default zone is.
     static func settings(
         for text: String, schema: String?, applicationName: String, statementTimeoutMilliseconds: Int?
     ) throws(PostgresError) -> [Setting] {
@@ -48,7 +51,7 @@ public enum ConnectionString {
         func has(_ keyword: String) -> Bool { settings.contains { $0.keyword == keyword } }
         if !has("connect_timeout") { settings.append(("connect_timeout", "3")) }
         if !has("application_name") { settings.append(("application_name", applicationName)) }
-        var extra: [String] = []
+        var extra = ["-c TimeZone=UTC"]
         if let schema {
             let path = try PostgresIdentifier.quoted(schema) + ",public"
             extra.append("-c search_path=" + PostgresIdentifier.escapedForOptions(path))
@@ -56,7 +59,7 @@ public enum ConnectionString {
         if let statementTimeoutMilliseconds {
             extra.append("-c statement_timeout=\(max(0, statementTimeoutMilliseconds))")
         }
-        if !extra.isEmpty {
+        do {
             if let position = settings.firstIndex(where: { $0.keyword == "options" }) {
                 settings[position].value += " " + extra.joined(separator: " ")
             } else {

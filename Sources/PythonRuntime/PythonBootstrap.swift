@@ -104,7 +104,7 @@ class Context:
 
     __slots__ = ("request_id", "aws_request_id", "function_name", "function_version", "function_folder_id",
                  "memory_limit_in_mb", "deadline_ms", "invoked_function_arn", "log_group_name",
-                 "log_stream_name", "token")
+                 "log_stream_name", "token", "_monotonic_deadline")
 
     def __init__(self, meta):
         self.request_id = meta["requestId"]
@@ -118,9 +118,11 @@ class Context:
         self.log_group_name = "local"
         self.log_stream_name = meta["functionName"]
         self.token = None
+        # The time left is counted on the monotonic clock, so a wall-clock step changes nothing.
+        self._monotonic_deadline = time.monotonic() + (self.deadline_ms - time.time() * 1000) / 1000
 
     def get_remaining_time_in_millis(self):
-        return max(0, self.deadline_ms - int(time.time() * 1000))
+        return max(0, int((self._monotonic_deadline - time.monotonic()) * 1000))
 
     def __repr__(self):
         return "Context(request_id=%r, function_name=%r)" % (self.request_id, self.function_name)

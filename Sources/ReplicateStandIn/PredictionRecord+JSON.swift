@@ -36,7 +36,7 @@ extension PredictionRecord {
         func stamp(_ offset: Int?) -> JSONValue {
             offset.map { .string(WallClock.iso8601(createdAtMs + Int64($0))) } ?? .null
         }
-        return .object([
+        var members: [(String, JSONValue)] = [
             ("id", .string(id)),
             ("model", .string(model)),
             ("version", .string(version)),
@@ -56,6 +56,11 @@ extension PredictionRecord {
                 ("cancel", .string("\(getURL)/cancel")),
                 ("web", .string("\(baseURL)/p/\(id)")),
             ])),
-        ])
+        ]
+        if let webhook {
+            members.append(("webhook", .string(webhook.url)))
+            if let filter = webhook.filter { members.append(("webhook_events_filter", .array(filter.map(JSONValue.string)))) }
+        }
+        return .object(members)
     }
 }

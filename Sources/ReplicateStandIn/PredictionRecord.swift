@@ -6,6 +6,8 @@
 /// `failPrediction` fault chose so) from 2D on. With D = 0 the first GET already sees the end.
 /// A cancel freezes the prediction as `canceled` at the moment it arrived; a `Cancel-After`
 /// deadline that passes first ends it `aborted` (still starting) or `canceled` (processing).
+/// A prediction with a `webhook` also has its events scheduled with the webhook engine, which
+/// reads this same timeline when each event falls due (see ``WebhookDelivery``).
 struct PredictionRecord: Sendable {
     /// The error text of a prediction failed by the `failPrediction` fault.
     static let failureMessage = "CUDA out of memory (stand-in)"
@@ -45,6 +47,19 @@ struct PredictionRecord: Sendable {
     var getHangMs = 0
     /// The output PNG, rendered once on first success observed.
     var outputPNG: [UInt8]?
+    /// The create's `webhook` and `webhook_events_filter`; nil when no webhook was asked for.
+    var webhook: WebhookSubscription?
+    /// `http://<Host>` of the create request: webhook bodies link the output the way a GET through
+    /// that host would.
+    var baseURL = ""
+    /// The create's own `__fault` switches for its webhook (`webhookDrop`, `webhookDuplicate`,
+    /// `webhookDelayMs`, `webhookForge`; see ``PredictionFaults``).
+    var webhookFaults = FaultSettings()
+    /// Delivery attempts of this prediction still to fail on purpose (per-prediction `webhookFail`).
+    var pendingWebhookFails = 0
+    /// Set when the `completed` delivery has been made (by a cancel, or by the timeline), so a
+    /// completion is never delivered twice by accident.
+    var completedWebhookQueued = false
 
     /// The chain position: 1 for a fresh person photo, k + 1 when `human_img` was step k's output.
     var step: Int { layers.count }
@@ -84,6 +99,14 @@ struct PredictionRecord: Sendable {
         if elapsedMs < end { return Snapshot(status: "processing", startedOffsetMs: delay, completedOffsetMs: nil) }
         return Snapshot(status: failure == nil ? "succeeded" : "failed", startedOffsetMs: delay,
                         completedOffsetMs: end)
+    }
+
+    /// A phase delay of `delay ± uniform(0, jitter)` milliseconds, never negative (`jitter` 0: exactly `delay`).
+    static func jitteredDelay(_ delay: Int, jitter: Int) -> Int {
+        guard jitter > 0 else { return max(0, delay) }
+        var generator = SystemRandomNumberGenerator()
+        let offset = Int(generator.next(upperBound: UInt64(2 * jitter + 1))) - jitter
+        return max(0, delay + offset)
     }
 
     /// Milliseconds from creation until the prediction is terminal by itself (no cancel).

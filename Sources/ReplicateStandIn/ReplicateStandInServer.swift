@@ -1,5 +1,6 @@
 import Glibc
 import Synchronization
+import WebhookSignature
 
 /// An offline stand-in for Replicate's HTTP API, serving the `cuuupid/idm-vton` model on loopback.
 ///
@@ -18,6 +19,8 @@ import Synchronization
 public final class ReplicateStandInServer: Sendable {
     /// The settings the server was created with.
     public let configuration: ReplicateStandInConfiguration
+    /// The webhook signing secret in use (`whsec_…`): the configured one or the random one.
+    public var webhookSecret: String { service.webhookSecret }
     /// The TCP port actually bound (the kernel's choice when the configuration said 0).
     public let port: Int
     /// `http://<host>:<port>`, the base URL for clients (`/v1/predictions` goes after it).
@@ -40,8 +43,12 @@ public final class ReplicateStandInServer: Sendable {
     }
 
     /// Binds and listens (but does not accept yet).
-    /// - Throws: ``StandInError`` when the host is not an IPv4 literal or the port is taken.
+    /// - Throws: ``StandInError`` when the host is not an IPv4 literal, the port is taken, or the
+    ///   configured webhook secret is not `whsec_<base64>` (`.invalidConfiguration`).
     public init(configuration: ReplicateStandInConfiguration = ReplicateStandInConfiguration()) throws {
+        if let secret = configuration.webhookSecret, WebhookSignature.key(fromSecret: secret) == nil {
+            throw StandInError(code: .invalidConfiguration, message: "the webhook secret is not of the form whsec_<base64>")
+        }
         self.configuration = configuration
         let (fd, port) = try POSIXSocket.listen(host: configuration.host, port: configuration.port)
         listenFD = fd
@@ -57,7 +64,7 @@ public final class ReplicateStandInServer: Sendable {
         if needsClose { POSIXSocket.close(listenFD) }
     }
 
-    /// Starts the accept thread. Call once.
+    /// Starts the accept thread and the webhook threads. Call once.
     /// - Throws: ``StandInError`` with `.invalidState` when already started or stopped, `.thread`
     ///   when no thread could be created.
     public func start() throws {
@@ -65,13 +72,15 @@ public final class ReplicateStandInServer: Sendable {
             guard case .created = state.phase else {
                 throw StandInError(code: .invalidState, message: "start() called twice or after stop()")
             }
+            try service.webhooks.start()
             let thread = try ThreadLauncher.spawn { [self] in acceptLoop() }
             state.phase = .running(acceptThread: thread)
         }
     }
 
-    /// Stops accepting, ends every open connection (hung answers are cut short) and waits up to
-    /// about a second for connection threads to finish. Idempotent.
+    /// Stops accepting, ends webhook deliveries, ends every open connection (hung answers are cut
+    /// short) and waits up to about a second each for the webhook senders and the connection
+    /// threads to finish. Idempotent.
     public func stop() {
         let acceptThread: pthread_t? = lifecycle.withLock { state in
             defer { state.phase = .stopped }

@@ -3,8 +3,9 @@ extension ReplicateStandInService {
     /// - `GET /_standin/health` → `{"ok": true}`
     /// - `GET /_standin/faults` → the armed switches; `POST` merges a JSON object of them
     ///   (see ``FaultSettings``; 400 on unknown names or bad values); `DELETE` disarms all and
-    ///   clears the `delayMs` override
-    /// - `GET /_standin/calls` → `{"calls": [...]}` in arrival order; `DELETE` clears the log
+    ///   clears the `delayMs` and `delayJitterMs` overrides
+    /// - `GET /_standin/calls` → `{"calls": [...]}` in arrival order, webhook delivery attempts
+    ///   included (kind `webhook`, see ``CallRecord``); `DELETE` clears the log
     /// - `GET /_standin/stats` → counts per prediction and per input (see ``CallStatistics``)
     func admin(_ method: String, _ segments: [String], _ request: HTTPRequest) -> HTTPResponse {
         switch (segments.first ?? "", segments.count) {

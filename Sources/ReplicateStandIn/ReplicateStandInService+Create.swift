@@ -4,8 +4,12 @@ extension ReplicateStandInService {
     ///
     /// Order of checks: auth (401) → JSON (400) → `Cancel-After` and `Prefer` syntax (400) → hang
     /// is armed → `create429` (429 + `Retry-After`) → `create401` (401) → `create500` (500) →
-    /// `version` and input validation (422) → `invalidInput` (422) → the prediction is created and
-    /// logged → `dropAfterCreate` (no answer at all). A hang holds whatever the answer is.
+    /// `version`, `webhook`, `webhook_events_filter` and input validation (422) → `invalidInput`
+    /// (422) → the prediction is created and logged (and its webhook events scheduled) →
+    /// `dropAfterCreate` (no answer at all). A hang holds whatever the answer is.
+    ///
+    /// The phase delay is `delayMs` (per prediction, else the switch, else `--delay-ms`) with the
+    /// jitter of `delayJitterMs` (same precedence, else `--delay-jitter-ms`) applied.
     ///
     /// Sync mode, `Prefer: wait[=N]`: the 201 is held up to N seconds (default 60) or until the
     /// prediction is terminal. A prediction that finished in time is shown finished (a success with
@@ -35,6 +39,7 @@ extension ReplicateStandInService {
         case let .success(value): waitMs = value
         case let .failure(invalid): return finish(&call, .problem(400, detail: invalid.detail))
         }
+        let subscription = WebhookSubscription.parse(body)
         let perPrediction = PredictionFaults.parse(input ?? .null)
         let own = perPrediction.faults.settings
         let now = ContinuousClock.now
@@ -66,6 +71,11 @@ extension ReplicateStandInService {
             case let .success(value): version = value
             case let .failure(invalid): return reject(Self.unprocessable(invalid))
             }
+            let webhook: WebhookSubscription?
+            switch subscription {
+            case let .success(value): webhook = value
+            case let .failure(invalid): return reject(Self.unprocessable(invalid))
+            }
             if let message = perPrediction.error {
                 return reject(Self.unprocessable(.init(field: "__fault", detail: message)))
             }
@@ -82,7 +92,9 @@ extension ReplicateStandInService {
             var record = PredictionRecord(
                 id: state.newPredictionID(), model: model ?? Self.modelName, version: version, input: input ?? .null,
                 tryOn: tryOn, createdAtMs: wallNow, createdInstant: now,
-                phaseDelayMs: max(0, own.delayMs ?? state.faults.delayMs ?? configuration.phaseDelayMilliseconds),
+                phaseDelayMs: PredictionRecord.jitteredDelay(
+                    own.delayMs ?? state.faults.delayMs ?? configuration.phaseDelayMilliseconds,
+                    jitter: own.delayJitterMs ?? state.faults.delayJitterMs ?? configuration.delayJitterMilliseconds),
                 failure: fails ? PredictionRecord.failureMessage : nil, cancelAfterMs: cancelAfterMs,
                 layers: state.layers(under: tryOn.humanImage)
                     + [GarmentLayer(garmentImage: tryOn.garmentImage, category: tryOn.category)])
@@ -90,6 +102,10 @@ extension ReplicateStandInService {
             record.pendingGet500 = own.get500
             record.pendingGetHangs = own.hangCount
             record.getHangMs = own.hangMs
+            record.webhook = webhook
+            record.baseURL = base
+            record.webhookFaults = own
+            record.pendingWebhookFails = own.webhookFail
             state.predictions[record.id] = record
             state.order.append(record.id)
             let drop = FaultSettings.consume(&state.faults.dropAfterCreate) || own.dropAfterCreate > 0
@@ -100,6 +116,7 @@ extension ReplicateStandInService {
             state.record(call)
             return (.json(201, record.json(.created, baseURL: base)), holdMs, record, drop)
         }
+        if let created = outcome.record { scheduleWebhookEvents(for: created) }
         hold(milliseconds: outcome.holdMs)
         guard let record = outcome.record else { return outcome.response }
         if outcome.drop { return nil }

@@ -44,8 +44,9 @@ extension ReplicateStandInService {
         return response
     }
 
-    /// `POST /v1/predictions/{id}/cancel`: a running prediction becomes `canceled` at once; a
-    /// terminal one is returned unchanged (as Replicate does). 404 when unknown.
+    /// `POST /v1/predictions/{id}/cancel`: a running prediction becomes `canceled` at once (and
+    /// its webhook, if it wants `completed`, gets that delivery now); a terminal one is returned
+    /// unchanged (as Replicate does). 404 when unknown.
     func cancel(id: String, request: HTTPRequest, base: String) -> HTTPResponse {
         var call = CallRecord(request, kind: .cancel, status: 0, predictionID: id)
         if let denied = authorized(request) {
@@ -54,22 +55,25 @@ extension ReplicateStandInService {
             return denied
         }
         let now = ContinuousClock.now
-        let answer: Answer = state.withLock { state in
+        let (answer, canceledAtMs): (Answer, Int?) = state.withLock { state in
             guard var prediction = state.predictions[id] else {
                 call.predictionID = nil
                 call.status = 404
                 state.record(call)
-                return .problem(.problem(404, detail: "Prediction \(id) not found."))
+                return (.problem(.problem(404, detail: "Prediction \(id) not found.")), nil)
             }
             let elapsed = prediction.elapsedMs(at: now)
+            var canceled: Int?
             if !prediction.snapshot(elapsedMs: elapsed).isTerminal {
                 prediction.canceledAtMs = elapsed
                 state.predictions[id] = prediction
+                canceled = elapsed
             }
             call.status = 200
             state.record(call)
-            return .prediction(prediction, prediction.snapshot(elapsedMs: elapsed))
+            return (.prediction(prediction, prediction.snapshot(elapsedMs: elapsed)), canceled)
         }
+        if let canceledAtMs { scheduleCancellationWebhook(id: id, offsetMs: canceledAtMs) }
         return answer.response { publicJSON($0, $1, base: base) }
     }
 

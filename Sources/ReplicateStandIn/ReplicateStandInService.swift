@@ -12,18 +12,23 @@ import Synchronization
 /// - `GET /v1/predictions` — list; `GET /v1/predictions/{id}` — read; `POST …/{id}/cancel` — cancel
 /// - `GET /v1/models[/{owner}/{name}[/versions[/{id}]]]` — the model and its versions, which the
 ///   official Python client reads during `replicate.run` (see ``ModelCatalog``)
-/// - `GET /v1/webhooks/default/secret` — the (fixed, test-vector) signing secret
+/// - `GET /v1/webhooks/default/secret` — the webhook signing secret (`{"key": "whsec_…"}`, auth required)
 /// - `GET /files/{id}.png` — output images (no auth, like Replicate's delivery URLs)
 /// - `/_standin/…` — the admin API (faults, calls, stats, health; no auth)
+///
+/// Creates with a `webhook` also get signed deliveries from the ``WebhookDispatcher`` threads
+/// (see `ReplicateStandInService+Webhooks.swift`).
 final class ReplicateStandInService: Sendable {
     /// The pinned `cuuupid/idm-vton` version (replicate-api.md §10), used for model-route creates.
     static let pinnedVersion = "c871bb9b046607b680449ecbae55fd8c6d945e0a1948644bf2361b3d021d3ff4"
     /// The model every version-route prediction reports.
     static let modelName = "cuuupid/idm-vton"
-    /// Webhook secret returned by `GET /v1/webhooks/default/secret` (the replicate-api.md §9 vector).
-    static let webhookSecret = "whsec_dGVzdC1zZWNyZXQta2V5LTAxMjM0NTY3ODlhYmNkZWY="
-
     let configuration: ReplicateStandInConfiguration
+    /// The signing secret: the configured one, or random per service (`whsec_` + 32 random bytes).
+    /// Returned by `GET /v1/webhooks/default/secret`.
+    let webhookSecret: String
+    /// The background threads that send webhook deliveries.
+    let webhooks: WebhookDispatcher
     let state: Mutex<StandInState>
     let files: FilesDirectory?
     /// Set by ``stop()``: hangs end early so shutdown is prompt.
@@ -32,13 +37,17 @@ final class ReplicateStandInService: Sendable {
     init(configuration: ReplicateStandInConfiguration) {
         self.configuration = configuration
         state = Mutex(StandInState(maxRecordedCalls: configuration.maxRecordedCalls))
+        webhookSecret = configuration.webhookSecret ?? WebhookDelivery.newSecret()
+        webhooks = WebhookDispatcher(senderCount: configuration.webhookSenders, log: configuration.log)
         files = configuration.filesDirectory.map(FilesDirectory.init(path:))
         if let message = files?.create() { configuration.log?("files directory: \(message)") }
     }
 
-    /// Makes pending and future holds return at once.
+    /// Makes pending and future holds return at once, and ends webhook deliveries (none is
+    /// sent after this returns; it waits up to about a second for the sender threads).
     func stop() {
         stopping.store(true, ordering: .relaxed)
+        webhooks.stop()
     }
 
     /// Answers one request; nil means "close the connection without sending anything"
@@ -78,7 +87,7 @@ final class ReplicateStandInService: Sendable {
             return cancel(id: rest[1], request: request, base: base)
         }
         if rest == ["webhooks", "default", "secret"], method == "GET" {
-            return authorized(request) ?? .json(200, .object([("key", .string(Self.webhookSecret))]))
+            return authorized(request) ?? .json(200, .object([("key", .string(webhookSecret))]))
         }
         return noRoute(request)
     }

@@ -41,21 +41,30 @@ import Testing
     }
 
     @Test func aWorkerThatLostItsLeaseCannotWriteAndTheTaskCompletesOnce() throws {
-        // Worker A's create answers after 4 s; its 2 s lease lapses meanwhile; worker B rescues the
-        // task and creates its own prediction, whose webhook completes it; A's checkpoint then
-        // updates nothing and A stops (its prediction's completion finds no task waiting for it).
-        let stack = try TryOnStack(environment: ["WORKER_TRIGGER": "off", "WORKER_CHAIN": "off", "LEASE_SECONDS": "2"])
+        // No call may outlast a third of the lease, so a lease lapses only when its worker stalls
+        // (paused, starved, partitioned): here worker A's create is held 2 s (within its 3 s call
+        // budget) and its lease is made to lapse meanwhile, as if the clock had moved. Worker B
+        // rescues the task and creates its own prediction, whose webhook completes it; A's
+        // checkpoint then updates nothing and A stops (its prediction's completion finds no task
+        // waiting for it).
+        let stack = try TryOnStack(environment: ["WORKER_TRIGGER": "off", "WORKER_CHAIN": "off", "LEASE_SECONDS": "9"])
         defer { stack.stop() }
         let taskId = try stack.startTask(garments: ["https://example.com/g.jpg"])
-        try stack.standIn.setFaults(#"{"hangMs": 4000, "hangCount": 1}"#)
+        try stack.standIn.setFaults(#"{"hangMs": 2000, "hangCount": 1}"#)
         let base = stack.baseURL
         let first = Holder<HTTPClientResponse>()
         let workerA = Thread { first.set(try? sendRequest(base, TryOnStack.workerPath)) }
         workerA.start()
-        Thread.sleep(forTimeInterval: 2.6)
-        let second = try stack.host.send(TryOnStack.workerPath)
-        #expect(second.json?["task_id"]?.stringValue == taskId, "worker B rescued and claimed the task: \(String(decoding: second.body, as: UTF8.self))")
-        #expect(second.json?["status"] == "waiting", "B created its own prediction and let go")
+        let held = Date().addingTimeInterval(10)
+        while try stack.standIn.creates().isEmpty, Date() < held { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(try stack.standIn.creates().count == 1, "worker A's create is being held")
+        let database = try TaskDatabaseProbe(stack)
+        defer { database.close() }
+        try database.expireLease(taskId)
+        let rescue = try stack.host.send(TryOnStack.workerPath)
+        #expect(first.value == nil, "worker A is still inside its create")
+        #expect(rescue.json?["task_id"]?.stringValue == taskId, "worker B rescued and claimed the task: \(String(decoding: rescue.body, as: UTF8.self))")
+        #expect(rescue.json?["status"] == "waiting", "B created its own prediction and let go")
         let deadline = Date().addingTimeInterval(10)
         while first.value == nil, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         let stale = try #require(first.value)

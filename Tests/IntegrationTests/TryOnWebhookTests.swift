@@ -170,23 +170,3 @@ import WebhookSignature
             "POST", Self.webhookPath, headers: [HTTPHeader(name: "Content-Type", value: "application/json")] + headers, body: body)
     }
 }
-
-/// Reads the test stack's schema directly (row snapshots, counts).
-final class TaskDatabaseProbe {
-    let connection: PostgresConnection
-
-    init(_ stack: TryOnStack) throws {
-        connection = PostgresConnection(url: stack.databaseURL, schema: stack.schema, applicationName: "tryon-probe")
-    }
-
-    /// The task's row as JSON text.
-    func row(_ taskId: String) throws -> String {
-        try connection.query("SELECT row_to_json(t)::text AS j FROM replicate_tasks t WHERE id = $1", [taskId]).first?["j"] ?? ""
-    }
-
-    func count(_ table: String) throws -> Int {
-        Int(try connection.query("SELECT count(*) AS n FROM \(table)").first?["n"] ?? "") ?? -1
-    }
-
-    func close() { connection.close() }
-}

@@ -21,7 +21,7 @@ struct ConnectionStringTests {
         #expect(error?.isConnectionProblem == true)
     }
 
-    @Test("defaults are added only when absent; schema and timeout are appended to options")
+    @Test("defaults are added only when absent; the UTC zone, schema and timeout are appended to options")
     func settings() throws {
         let added = try ConnectionString.settings(
             for: "postgresql://u@/db?host=/s&options=-c%20work_mem%3D4MB", schema: "My \"S\"",
@@ -29,13 +29,13 @@ struct ConnectionStringTests {
         let map = Dictionary(added.map { ($0.keyword, $0.value) }, uniquingKeysWith: { $1 })
         #expect(map["connect_timeout"] == "3")
         #expect(map["application_name"] == "app")
-        #expect(map["options"] == #"-c work_mem=4MB -c search_path="My\ ""S""",public -c statement_timeout=1500"#)
+        #expect(map["options"] == #"-c work_mem=4MB -c TimeZone=UTC -c search_path="My\ ""S""",public -c statement_timeout=1500"#)
         let kept = try ConnectionString.settings(
             for: "dbname=x connect_timeout=7 application_name=mine", schema: nil, applicationName: "app",
             statementTimeoutMilliseconds: nil)
         let keptMap = Dictionary(kept.map { ($0.keyword, $0.value) }, uniquingKeysWith: { $1 })
         #expect(keptMap["connect_timeout"] == "7" && keptMap["application_name"] == "mine")
-        #expect(keptMap["options"] == nil)
+        #expect(keptMap["options"] == "-c TimeZone=UTC", "every session runs in UTC")
     }
 
     @Test("identifiers are quoted, and bad ones refused")

@@ -25,12 +25,12 @@ struct TaskStoreTests {
             #expect(view.currentStep == 0)
             #expect(view.resultURL == nil)
             #expect(view.errorMessage == nil)
-            // Local time with microseconds, e.g. 2025-01-01T12:00:00.123456, and it is now.
-            #expect(view.createdAt.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}/) != nil, "\(view.createdAt)")
-            #expect(try db.holds("abs(extract(epoch FROM created_at - localtimestamp)) < 30", for: "task-1"))
-            #expect(try db.value("to_char(created_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US')", of: "task-1") == view.createdAt)
+            // UTC with microseconds and its offset, e.g. 2025-01-01T12:00:00.123456Z, and it is now.
+            #expect(view.createdAt.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z/) != nil, "\(view.createdAt)")
+            #expect(try db.holds("abs(extract(epoch FROM created_at - (now() AT TIME ZONE 'UTC'))) < 30", for: "task-1"))
+            #expect(try db.value("to_char(created_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')", of: "task-1") == view.createdAt)
             let updatedAt = try #require(view.updatedAt)
-            #expect(updatedAt.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}/) != nil, "\(updatedAt)")
+            #expect(updatedAt.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z/) != nil, "\(updatedAt)")
 
             // The stored columns.
             #expect(try db.value("person_image", of: "task-1") == Samples.person)
@@ -43,6 +43,27 @@ struct TaskStoreTests {
             #expect(try db.holds("run_after <= now()", for: "task-1"))
 
             #expect(try db.store.status(taskId: "no-such-task") == nil)
+        }
+    }
+
+    @Test func statusTimesAreUTCWhateverTheSessionZone() async throws {
+        try await withTaskDatabase("zone") { db throws in
+            // A login whose own default zone is far from UTC: fnhost's sessions still run in UTC.
+            let separator = db.url.contains("?") ? "&" : "?"
+            let tokyo = db.url + separator + "options=-c%20TimeZone%3DAsia/Tokyo"
+            let store = TaskStore(connection: PostgresConnection(url: tokyo, schema: db.schema, applicationName: "tryon-zone"))
+            try db.insert("t1", store: store)
+            let view = try #require(try store.status(taskId: "t1"))
+            #expect(view.createdAt.hasSuffix("Z"))
+            let zone = try PostgresConnection(url: tokyo, schema: db.schema).query("SHOW TimeZone").first?["TimeZone"]
+            #expect(zone == "UTC", "fnhost's -c TimeZone=UTC comes after the URL's options")
+            // Read back by a session in Tokyo time, the stored value is the UTC wall time of the insert.
+            let raw = PostgresConnection(url: db.url, schema: db.schema)
+            _ = try raw.execute("SET TimeZone = 'Asia/Tokyo'")
+            let drift = try raw.query(
+                "SELECT abs(extract(epoch FROM created_at - (now() AT TIME ZONE 'UTC')))::float8 AS d FROM replicate_tasks WHERE id = 't1'"
+            ).first?["d"].flatMap(Double.init)
+            #expect((drift ?? 1e9) < 30, "created_at is UTC: \(String(describing: drift))")
         }
     }
 

@@ -45,11 +45,25 @@ struct WorkerSettingsTests {
         ])
         #expect(settings.replicateToken == nil)
         #expect(settings.workerToken == nil)
-        #expect(settings.leaseSeconds == 2)
 
         let garbage = WorkerSettings(environment: ["LEASE_SECONDS": "soon", "WAIT_CHECK_SECONDS": "later"])
         #expect(garbage.leaseSeconds == 30)
+        #expect(garbage.configurationProblem == nil)
         #expect(garbage.waitCheckSeconds == 3)
+    }
+
+    @Test func callsNeverOutlastAThirdOfTheLeaseAndTooShortALeaseIsRefused() {
+        #expect(WorkerSettings(environment: [:]).longestCallMilliseconds == 10_000)
+        #expect(WorkerSettings(environment: ["LEASE_SECONDS": "45"]).longestCallMilliseconds == 15_000)
+        let shortest = WorkerSettings(environment: ["LEASE_SECONDS": "3"])
+        #expect(shortest.configurationProblem == nil)
+        #expect(shortest.longestCallMilliseconds == WorkerSettings.minimumCallMilliseconds)
+        for tooShort in ["2.9", "0.5", "0", "-4"] {
+            let settings = WorkerSettings(environment: ["LEASE_SECONDS": tooShort])
+            let problem = settings.configurationProblem ?? ""
+            #expect(problem.hasPrefix("LEASE_SECONDS=\(tooShort) is too short"), "\(tooShort): \(problem)")
+            #expect(problem.contains("at least 3 seconds"))
+        }
     }
 
     @Test func webhooksByDefaultOnlyWhereTheyCanArrive() {

@@ -24,6 +24,7 @@ public struct WorkerFunction: CloudFunction {
 
     public init() throws {
         settings = WorkerSettings(environment: ProcessEnvironment.current)
+        if let problem = settings.configurationProblem { throw TryOnError(.internal, problem, headers: Self.headers) }
     }
 
     public mutating func handle(_ event: Event, context: Context) throws -> Response {

@@ -32,6 +32,7 @@ public struct WebhookFunction: CloudFunction {
     public init() throws {
         settings = WorkerSettings(environment: ProcessEnvironment.current)
         secret = WebhookSecret(given: settings.webhookSecret)
+        if let problem = settings.configurationProblem { throw TryOnError(.internal, problem, headers: Self.headers) }
     }
 
     public mutating func handle(_ event: Event, context: Context) throws -> Response {

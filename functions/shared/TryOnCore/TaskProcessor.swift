@@ -165,6 +165,7 @@ public struct TaskProcessor {
         if let recorded = try store.recordedCompletion(predictionId: id) { return .prediction(recorded) }
         var tries = 0
         while true {
+            try renewLeaseIfDue(task, force: tries > 0)
             switch Result(catching: { () throws(ReplicateFailure) in try replicate.get(id, budgetMilliseconds: budget()) }) {
             case .success(let prediction): return .prediction(prediction)
             case .failure(let failure):
@@ -284,16 +285,19 @@ public struct TaskProcessor {
 
     private func remaining() -> Int64 { context.remainingTimeInMillis() }
 
-    /// A single call's time: what is left before the reserve, at most 15 s (so the lease, renewed
-    /// every third of its length, never lapses during one call).
+    /// A single call's time: what is left before the reserve, at most a third of the lease (so the
+    /// lease, renewed before each call, never lapses during one), at least the shortest call.
     private func budget() -> Int {
-        Int(max(500, min(15_000, remaining() - settings.reserveMilliseconds / 2)))
+        let left = Int(remaining() - settings.reserveMilliseconds / 2)
+        return max(WorkerSettings.minimumCallMilliseconds, min(settings.longestCallMilliseconds, left))
     }
 
     private func jitter() -> Double { Double.random(in: 0..<1) }
 
+    /// Pauses between retries, never past the reserve nor longer than one call may take.
     private func sleep(seconds: Double) {
-        let limited = min(seconds, Double(max(0, remaining() - settings.reserveMilliseconds)) / 1000)
+        let ceiling = min(Double(settings.longestCallMilliseconds), Double(max(0, remaining() - settings.reserveMilliseconds)))
+        let limited = min(seconds, ceiling / 1000)
         guard limited > 0 else { return }
         usleep(useconds_t(limited * 1_000_000))
     }

@@ -99,8 +99,8 @@ public final class TaskStore {
                 name: "tasks_status",
                 sql: """
                     SELECT id, user_id, status, result_url, error_message, step, total_steps,
-                           to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SS.US') AS created_at,
-                           to_char(updated_at, 'YYYY-MM-DD"T"HH24:MI:SS.US') AS updated_at
+                           to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at,
+                           to_char(updated_at, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS updated_at
                     FROM replicate_tasks WHERE id = $1
                     """,
                 params: [taskId])

@@ -18,8 +18,16 @@ public struct WorkerSettings: Sendable {
     public var modelVersion: String
     /// `WORKER_TOKEN`: when set, an HTTP call of the worker must carry it as `X-Worker-Token`.
     public var workerToken: String?
-    /// `LEASE_SECONDS`: how long a claim holds a task without renewing, seconds. Default 30, at least 2.
+    /// The shortest time a call to Replicate (a create, a read, a download) is given, milliseconds. 1000.
+    public static let minimumCallMilliseconds = 1000
+
+    /// `LEASE_SECONDS`: how long a claim holds a task without renewing, seconds. Default 30. No single
+    /// call, download or retry pause may outlast a third of it (``longestCallMilliseconds``), so the
+    /// lease, renewed before each, never lapses during one; at least 3 (a third is the shortest call).
     public var leaseSeconds: Double
+    /// Why these settings cannot run (a lease too short for one call), as the functions refuse to
+    /// start with it; nil when they can.
+    public var configurationProblem: String?
     /// `WORKER_RESERVE_MS`: time kept for checkpointing before an invocation's deadline,
     /// milliseconds. Default 8000.
     public var reserveMilliseconds: Int64
@@ -58,7 +66,14 @@ public struct WorkerSettings: Sendable {
         replicateBaseURL = environment["REPLICATE_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.replicateAPI
         modelVersion = environment["REPLICATE_MODEL_VERSION"] ?? Self.pinnedModelVersion
         workerToken = environment["WORKER_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-        leaseSeconds = max(2, Double(environment["LEASE_SECONDS"] ?? "") ?? 30)
+        leaseSeconds = Double(environment["LEASE_SECONDS"] ?? "").flatMap { $0.isFinite ? $0 : nil } ?? 30
+        let shortestLease = Double(3 * Self.minimumCallMilliseconds) / 1000
+        if leaseSeconds < shortestLease {
+            configurationProblem =
+                "LEASE_SECONDS=\(environment["LEASE_SECONDS"] ?? "") is too short: a call to Replicate may take a third of "
+                + "the lease and needs at least \(Self.minimumCallMilliseconds) ms, so the lease must be at least "
+                + "\(Int(shortestLease)) seconds"
+        }
         reserveMilliseconds = Int64(environment["WORKER_RESERVE_MS"] ?? "") ?? 8000
         cancelAfter = environment["REPLICATE_CANCEL_AFTER"] ?? "5m"
         chainURL =
@@ -77,6 +92,10 @@ public struct WorkerSettings: Sendable {
         let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         workerId = "\(host):\(getpid())"
     }
+
+    /// The longest any single call to Replicate, download or pause between retries may take while a
+    /// task is claimed: a third of the lease, milliseconds.
+    public var longestCallMilliseconds: Int { Int(leaseSeconds * 1000 / 3) }
 
     /// The rule of ``webhookURL``.
     static func webhookURL(_ environment: [String: String], replicateBaseURL: String) -> String? {
