@@ -2,7 +2,8 @@
 
 Phase A (transient faults): 429 with Retry-After, 500s on creates and GETs, calls held past the
 worker's 15 s client timeout, and creates that succeed but drop the connection, armed before a
-batch of tasks starts. Every task must end `completed`, or `failed` with a "Replicate is
+batch of tasks starts. Webhooks are off there (REPLICATE_WEBHOOK_URL=off): the worker's checks read
+each prediction by GET, which is where the GET faults can fire. Every task must end `completed`, or `failed` with a "Replicate is
 unavailable" message after using all its attempts; every extra create must be explained by a
 dropped or held create.
 Phase B (failed predictions): every prediction fails. Every task must end `failed` with the
@@ -43,9 +44,11 @@ LATE_DELIVERY_MS = 20_000
 
 
 def phase_a(h):
-    """Transient faults armed before the batch starts."""
+    """Transient faults armed before the batch starts. Webhooks are off, so the worker's checks read
+    every prediction by GET and meet the GET faults (phase D has the webhooks' own faults)."""
     host, standin, schema = h.try_on_stack("replicate_a", delay_ms=100,
-                                           env={"TASK_DEADLINE_SECONDS": "180", "LEASE_SECONDS": "30"})
+                                           env={"TASK_DEADLINE_SECONDS": "180", "LEASE_SECONDS": "30",
+                                                "REPLICATE_WEBHOOK_URL": "off"})
     armed = {"create429": 6 if h.short else 30, "retryAfterSeconds": 1, "create500": 4 if h.short else 20,
              "get500": 6 if h.short else 40, "hangMs": HANG_MS, "hangCount": 1 if h.short else 4,
              "dropAfterCreate": 3 if h.short else 15}
@@ -237,7 +240,8 @@ def run(h):
     creates_b = dict(b["creates_per_step"])
 
     r.done.append("Each phase on its own stack (schema, stand-in, host), the five at the same time.")
-    r.done.append(f"Phase A: armed {armed} on the stand-in, then started {count_a} tasks; "
+    r.done.append(f"Phase A: webhooks off (the worker's checks read every prediction); armed {armed} on the "
+                  f"stand-in, then started {count_a} tasks; "
                   + (f"all terminal after {waited_a:.1f} s." if waited_a is not None else "NOT all terminal."))
     r.done.append(f"Phase B: every prediction fails; started {count_b} one-garment tasks; "
                   + (f"all terminal after {waited_b:.1f} s." if waited_b is not None else "NOT all terminal."))
