@@ -71,17 +71,17 @@ class Harness:
         if out.returncode != 0:
             raise RuntimeError(f"migrate {schema} failed: {out.stderr[-1500:]}")
 
-    def try_on_stack(self, name, delay_ms=100, env=None, extra=()):
-        """A migrated schema `chaos_<name>`, a stand-in and `fnhost serve --functions functions`,
-        all started; returns (host, standin, schema)."""
+    def try_on_stack(self, name, delay_ms=100, env=None, extra=(), standin_extra=()):
+        """A migrated schema `chaos_<name>`, a stand-in (with `standin_extra` options) and
+        `fnhost serve --functions functions`, all started; returns (host, standin, schema)."""
         schema = f"chaos_{name}_{int(time.time())}"
         self.migrate(schema)
         run_dir = self.folder(name)
-        standin = StandIn(self.binary("replicate-standin"), delay_ms, os.path.join(run_dir, "standin.log"))
+        standin = StandIn(self.binary("replicate-standin"), delay_ms, os.path.join(run_dir, "standin.log"),
+                          standin_extra)
         self.started.append(standin)
         host_env = dict(self.base_env(), DATABASE_URL=self.cluster.url, MAIN_DB_SCHEMA=schema,
-                        REPLICATE_API_TOKEN="r8_chaos", REPLICATE_BASE_URL=standin.base,
-                        POLL_INTERVAL_MS="50", LEASE_SECONDS="6")
+                        REPLICATE_API_TOKEN="r8_chaos", REPLICATE_BASE_URL=standin.base, LEASE_SECONDS="6")
         host_env.update(env or {})
         host = Host(self.binary("fnhost"), "functions", run_dir, host_env,
                     "/replicate-async-status?task_id=chaos-ready-probe", extra)

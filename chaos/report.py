@@ -53,7 +53,9 @@ def document(results, short, seconds):
         "beyond the first that no injected cause explains (each create names its task and step through the "
         "garment URL it carries); **processed twice** = outputs of two different predictions downloaded for one "
         "(task, step); **5xx** = answers >= 500 or no answer at all, seen by clients; **crashes** = the host's "
-        "own counters on its status page, against the kills this run made.",
+        "own counters on its status page, against the kills this run made. Webhook faults are checked from the "
+        "stand-in's log of its deliveries (each attempt, with the host's answer) and the host's record of "
+        "verified completions (`replicate_prediction_events`).",
         "",
         summary_table(results),
         "",

@@ -124,11 +124,12 @@ class Cluster:
 
 
 class StandIn:
-    """`replicate-standin --port 0`: the bound port is read from its first stdout line."""
+    """`replicate-standin --port 0`: the bound port is read from its first stdout line. `extra`: more
+    options (`--delay-jitter-ms`, `--webhook-retry-ms`, `--webhook-attempts`)."""
 
-    def __init__(self, binary, delay_ms, log_path):
+    def __init__(self, binary, delay_ms, log_path, extra=()):
         self.log = open(log_path, "w")
-        self.process = subprocess.Popen([binary, "--port", "0", "--delay-ms", str(delay_ms), "--quiet"],
+        self.process = subprocess.Popen([binary, "--port", "0", "--delay-ms", str(delay_ms), "--quiet", *extra],
                                         stdout=subprocess.PIPE, stderr=self.log, stdin=subprocess.DEVNULL, text=True)
         line = self.process.stdout.readline().strip()
         if not line.startswith("listening on "):
@@ -148,6 +149,10 @@ class StandIn:
 
     def faults(self):
         return http("GET", self.base + "/_standin/faults").json or {}
+
+    def stats(self):
+        """`GET /_standin/stats`: totals and per-prediction counts from the call log."""
+        return http("GET", self.base + "/_standin/stats", timeout=60).json or {}
 
     def calls(self):
         answer = http("GET", self.base + "/_standin/calls", timeout=60)

@@ -158,3 +158,129 @@ def pickup(tasks, start_url, count, spacing, garments=1, first_index=0):
             "p50_ms": 1000 * statistics.median(waits) if waits else None,
             "p99_ms": 1000 * percentile(waits, 0.99) if waits else None,
             "max_ms": 1000 * max(waits) if waits else None}
+
+
+def _connections(tasks):
+    """Backends connected to the tasks' database, the bench's own connection left out."""
+    with tasks.connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND pid <> pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def _terminal(tasks, ids):
+    """{task id: (status, epoch seconds of completed_at or None)} for the tasks that are completed or failed."""
+    with tasks.connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, status, extract(epoch FROM completed_at) FROM {tasks.schema}.replicate_tasks "
+                       "WHERE id = ANY(%s) AND status IN ('completed', 'failed')", (list(ids),))
+        return {row[0]: (row[1], float(row[2]) if row[2] is not None else None) for row in cursor.fetchall()}
+
+
+def webhook_drain(tasks, host, start_url, ones, threes, first_index=0, timeout=600, sample_every=0.5,
+                  threads=16):
+    """Tasks waiting for Replicate through webhooks, drained by the shipped pools.
+
+    First each task's own time on this stack: a lone one-garment and a lone three-garment task
+    (started together, nothing else running), from the moment its start was sent to `completed_at`.
+    Then `ones` one-garment and `threes` three-garment tasks (interleaved: every fifth is a
+    three-garment one while both remain) started in one burst from `threads` clients; every
+    completion is read from its row and counted from the moment the burst began (the first start
+    sent). Every `sample_every` s until all are terminal: the busy workers of replicate-async-worker
+    and replicate-webhook on the host's status page, and the database's connections (pg_stat_activity,
+    this bench's own left out). Returns the figures per group and the maxima."""
+    def lone(garments, index):
+        sent = time.time()
+        task_id, _ = start_task(start_url, start_body(index, garments))
+        return task_id, sent
+
+    lone_tasks = {garments: lone(garments, first_index + garments - 1) for garments in (1, 3)}
+    lone_ids = [task_id for task_id, _ in lone_tasks.values()]
+    end = time.time() + timeout
+    while len(_terminal(tasks, lone_ids)) < len(lone_ids):
+        if time.time() > end:
+            raise SystemExit(f"bench: the lone tasks did not finish within {timeout} s: {tasks.counts()}")
+        time.sleep(0.1)
+    finished = _terminal(tasks, lone_ids)
+    own = {}
+    for garments, (task_id, sent) in lone_tasks.items():
+        status, completed_at = finished[task_id]
+        if status != "completed":
+            raise SystemExit(f"bench: the lone {garments}-garment task ended {status}")
+        own[garments] = completed_at - sent
+
+    plan = []
+    left = {1: ones, 3: threes}
+    while left[1] or left[3]:
+        garments = 3 if left[3] and (len(plan) % 5 == 4 or not left[1]) else 1
+        plan.append(garments)
+        left[garments] -= 1
+    answered = [None] * len(plan)
+    failures = []
+    base = first_index + 10
+
+    def run(offset):
+        for i in range(offset, len(plan), threads):
+            try:
+                answered[i] = start_task(start_url, start_body(base + i, plan[i]))
+            except Exception as error:
+                failures.append(error)
+
+    busy = {"replicate-async-worker": 0, "replicate-webhook": 0}
+    busy_together = 0
+    connections = 0
+    samples = 0
+
+    def sample():
+        nonlocal busy_together, connections, samples
+        pools_now = (host.status() or {}).get("functions") or {}
+        now_busy = {function: int((pools_now.get(function) or {}).get("busy", 0)) for function in busy}
+        for function, value in now_busy.items():
+            busy[function] = max(busy[function], value)
+        busy_together = max(busy_together, sum(now_busy.values()))
+        connections = max(connections, _connections(tasks))
+        samples += 1
+
+    began = time.time()
+    clients = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
+    for client in clients:
+        client.start()
+    next_sample = began
+    while any(client.is_alive() for client in clients):  # the burst itself is sampled too
+        if time.time() >= next_sample:
+            sample()
+            next_sample += sample_every
+        time.sleep(0.02)
+    if failures:
+        raise SystemExit(f"bench: {len(failures)} starts of the burst failed, first: {failures[0]}")
+    burst_seconds = max(at for _, at in answered) - began
+    garments_of = {task_id: plan[i] for i, (task_id, _) in enumerate(answered)}
+    ids = list(garments_of)
+    done = {}
+    while time.time() < end:
+        if time.time() >= next_sample:
+            sample()
+            next_sample += sample_every
+        done = _terminal(tasks, ids)
+        if len(done) == len(ids):
+            break
+        time.sleep(0.05)
+    pools_after = (host.status() or {}).get("functions") or {}
+    pools = {function: int((pools_after.get(function) or {}).get("pool_size", 0)) for function in busy}
+    max_active = {function: int((pools_after.get(function) or {}).get("max_active", 0)) for function in busy}
+
+    groups = {}
+    for garments, count in ((1, ones), (3, threes)):
+        members = [task_id for task_id in ids if garments_of[task_id] == garments]
+        finished_at = sorted(done[t][1] - began for t in members
+                             if t in done and done[t][0] == "completed" and done[t][1] is not None)
+        last = finished_at[-1] if finished_at else None
+        groups[garments] = {
+            "tasks": count, "completed": len(finished_at),
+            "failed": sum(1 for t in members if t in done and done[t][0] == "failed"),
+            "unfinished": sum(1 for t in members if t not in done),
+            "first_s": finished_at[0] if finished_at else None,
+            "median_s": statistics.median(finished_at) if finished_at else None,
+            "last_s": last, "own_s": own[garments],
+            "ratio": last / own[garments] if last is not None and own[garments] else None}
+    return {"groups": groups, "burst_s": burst_seconds, "busy": busy, "busy_together": busy_together,
+            "connections": connections, "samples": samples, "pool_size": pools, "max_active": max_active}

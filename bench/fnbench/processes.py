@@ -70,9 +70,10 @@ class Postgres(stack.Cluster):
 class StandIn(stack.StandIn):
     """The offline Replicate stand-in from `bin_dir`, logging into `folder`."""
 
-    def __init__(self, bin_dir, folder, delay_ms=0):
+    def __init__(self, bin_dir, folder, delay_ms=0, extra=()):
         os.makedirs(folder, exist_ok=True)
-        super().__init__(os.path.join(bin_dir, "replicate-standin"), delay_ms, os.path.join(folder, "standin.log"))
+        super().__init__(os.path.join(bin_dir, "replicate-standin"), delay_ms, os.path.join(folder, "standin.log"),
+                         extra)
 
 
 class Fnhost(stack.Host):

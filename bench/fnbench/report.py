@@ -20,6 +20,7 @@ class Report:
         self.drains = []      # (name, result)
         self.pickups = []     # (name, result)
         self.reloads = []     # (name, result)
+        self.webhook_drains = []  # (name, result, stand-in delay text)
         self.notes = []       # lines under the requests table (which library each Python row uses)
 
     def row(self, section, name, connections, result):
@@ -62,6 +63,15 @@ class Report:
         self.pickups.append((name, result))
         print(f"  pickup {name}: p50 {_fmt(result['p50_ms'])} ms, p99 {_fmt(result['p99_ms'])} ms", flush=True)
 
+    def webhook_drain(self, name, result, delay):
+        self.webhook_drains.append((name, result, delay))
+        for garments, g in sorted(result["groups"].items()):
+            print(f"  webhook drain {g['tasks']} x {garments}-garment: first {_fmt(g['first_s'])} s, median "
+                  f"{_fmt(g['median_s'])} s, last {_fmt(g['last_s'])} s; own {_fmt(g['own_s'])} s, last/own "
+                  f"{_fmt(g['ratio'])}; failed {g['failed']}, unfinished {g['unfinished']}", flush=True)
+        print(f"  webhook drain: busy workers at most {result['busy']}, database connections at most "
+              f"{result['connections']} ({result['samples']} samples)", flush=True)
+
     def reload(self, name, result):
         self.reloads.append((name, result))
         print(f"  hot reload {name}: median {_fmt(result['p50_ms'])} ms, max {_fmt(result['max_ms'])} ms "
@@ -71,7 +81,8 @@ class Report:
         self.notes.append(text)
 
     def count(self):
-        return len(self.rows) + len(self.memory) + len(self.drains) + len(self.pickups) + len(self.reloads)
+        return (len(self.rows) + len(self.memory) + len(self.drains) + len(self.pickups) + len(self.reloads)
+                + len(self.webhook_drains))
 
     def missing(self):
         gaps = [f"{name} c={c}" for _, name, c, r in self.rows if not r["rps"]]
@@ -79,8 +90,14 @@ class Report:
         gaps += [name for name, r in self.pickups if r["p50_ms"] is None or r["not_picked_up"]]
         gaps += [f"hot reload {name}" for name, r in self.reloads if r["p50_ms"] is None or r["unanswered"]]
         gaps += [what for what, rss, *_ in self.memory if not rss]
-        if not any("worker process" in what for what, *_ in self.memory):
+        if self.rows and not any("worker process" in what for what, *_ in self.memory):
             gaps.append("worker memory")
+        for name, r, _ in self.webhook_drains:
+            for garments, g in r["groups"].items():
+                if g["ratio"] is None or g["median_s"] is None or g["failed"] or g["unfinished"]:
+                    gaps.append(f"{name}, {garments}-garment tasks")
+            if not r["samples"] or not r["connections"] or not r["busy"]["replicate-async-worker"]:
+                gaps.append(f"{name}: processes and connections")
         return gaps
 
     def _rps(self, prefix, connections):
@@ -138,6 +155,13 @@ class Report:
                 check(f"pickup p99 ms, {name}", r["p99_ms"], "< 6000 (period + 1 s)", lambda v: v < 6000)
             else:
                 check(f"pickup p50 ms, {name}", r["p50_ms"], "< 50", lambda v: v < 50)
+        for name, r, _ in self.webhook_drains:
+            g = r["groups"].get(1)
+            if g:
+                complete = not g["failed"] and not g["unfinished"]
+                value = g["ratio"] if complete else None
+                check(f"webhook drain: last of the {g['tasks']} one-garment tasks / one task's own time", value,
+                      "<= 2 (worker pool 4)", lambda v: v <= 2)
         for what, rss, _, _, swift_worker in self.memory:
             if swift_worker:
                 check(f"{what}: RSS MiB", rss / 1024, "< 20 MB (19.07 MiB)", lambda v: v < 20e6 / 2**20)
@@ -149,7 +173,8 @@ class Report:
         out = ["# fnhost benchmarks", "",
                f"Run {now} on {os.cpu_count()} cores, {memory_gib} GiB; {self.config} build; wrk {self.duration} s "
                "per row; nginx with 1 worker process everywhere; one PostgreSQL cluster (unix socket) and the "
-               "Replicate stand-in at zero delay for every row. Ratios are against nginx's static row at the same "
+               "Replicate stand-in at zero delay (the start rows: 1.5 s per phase; the webhook drain: its own "
+               "stand-in, as its note says). Ratios are against nginx's static row at the same "
                "connection count; absolute numbers drift on this shared machine, the ratios within one run are the "
                "result.", "",
                "## Requests", "",
@@ -177,6 +202,29 @@ class Report:
                 "| trigger | tasks | p50 ms | p99 ms | max ms |", "|---|---:|---:|---:|---:|"]
         for name, r in self.pickups:
             out.append(f"| {name} | {r['tasks']} | {_fmt(r['p50_ms'])} | {_fmt(r['p99_ms'])} | {_fmt(r['max_ms'])} |")
+        if self.webhook_drains:
+            out += ["", "## Webhook drain: a burst of tasks waiting for Replicate without a process", "",
+                    "| tasks | failed | first s | median s | last s | one task's own s | last / own |",
+                    "|---|---:|---:|---:|---:|---:|---:|"]
+            for name, r, delay in self.webhook_drains:
+                for garments, g in sorted(r["groups"].items()):
+                    out.append(f"| {g['tasks']} {garments}-garment ({name}) | {g['failed'] + g['unfinished']} | "
+                               f"{_fmt(g['first_s'])} | {_fmt(g['median_s'])} | {_fmt(g['last_s'])} | "
+                               f"{_fmt(g['own_s'])} | {_fmt(g['ratio'])} |")
+            out += [""]
+            for name, r, delay in self.webhook_drains:
+                busy, pools = r["busy"], r["pool_size"]
+                out.append(
+                    f"{name}: stand-in {delay}. All starts answered {_fmt(r['burst_s'])} s after the burst began. "
+                    f"During the wait ({r['samples']} samples, every 0.5 s): at most "
+                    f"{busy['replicate-async-worker']} of {pools['replicate-async-worker']} `replicate-async-worker` "
+                    f"and {busy['replicate-webhook']} of {pools['replicate-webhook']} `replicate-webhook` workers "
+                    f"busy ({r['busy_together']} together), at most {r['connections']} PostgreSQL connections "
+                    f"(the bench's own left out). Advanced by {_fmt(r.get('deliveries'), 0)} webhook deliveries "
+                    f"answered 2xx; predictions read by GET (the worker's checks): {_fmt(r.get('gets'), 0)}.")
+            out += ["", "Completions are `completed_at` in each row, counted from the moment the burst's first start "
+                    "was sent; one task's own time is a lone task's, from its start to `completed_at`, on the same "
+                    "stack just before the burst (the one-garment and three-garment ones started together)."]
         if self.reloads:
             out += ["", "## Hot reload of a Python function", "",
                     "| host | saves | answered | median ms | max ms | background requests/s | failed requests |",
