@@ -30,7 +30,7 @@ struct ProjectTestRun {
         let runDirectory = try TestServices.makeTemporaryFolder()
         chmod(runDirectory, 0o711)  // nginx's workers (nobody, when started as root) reach the sockets below it
         defer {
-            Paths.removeTree(Paths.socketDirectory(runDirectory: layout.stateDirectory(runDirectory: runDirectory)))
+            Paths.removeTree(NginxFacingFolder(runDirectory: layout.stateDirectory(runDirectory: runDirectory)).path)
             Paths.removeTree(runDirectory)
         }
         let port = try Paths.freeLoopbackPort()
