@@ -9,9 +9,10 @@ import FunctionRuntime
 /// (`sockets/`), nginx's prefix (`nginx/`: its configuration, pid file and temp folders) and, by
 /// default, the stored images it serves (`results/`).
 ///
-/// It is the run folder itself, unless the host runs as root and nginx's workers (which then run as
-/// `nobody`) cannot reach the run folder: a clone under `/root`, or any folder of mode 0700 on the
-/// way, or a run folder too long for unix socket paths. Then it is
+/// It is the run folder itself, unless the run folder is too long for unix socket paths or the host
+/// runs as root and nginx's workers (which then run as `nobody`) cannot reach it (a clone under
+/// `/root`, or any folder of mode 0700 on the way). Then it is, for any other user,
+/// `/tmp/fnhost-<uid>-<hash>` (made mode 0700, refused unless it is this user's own), and as root
 /// `/var/lib/fnhost/run/<hash>` (``relocatedBase``; `<hash>`: 16 hex digits of the FNV-1a hash of the
 /// run folder's absolute path, so one per run folder), made by root with mode 0755, recorded by the
 /// symlink `<run dir>/nginx-facing` (how `make clean` finds it), and the web page is served from a
@@ -42,6 +43,8 @@ struct NginxFacingFolder {
         let fits = (runDirectory + "/sockets/").utf8.count + Self.longestSocketName <= 107
         if geteuid() == 0, !fits || !Self.nginxWorkersCanReach(runDirectory) {
             path = Self.relocatedBase + "/" + Self.hash(runDirectory)
+        } else if !fits {
+            path = "/tmp/fnhost-\(geteuid())-" + Self.hash(runDirectory)
         } else {
             path = runDirectory
         }
@@ -51,13 +54,15 @@ struct NginxFacingFolder {
     var resultsDirectory: String { path + "/results" }
     var pageCopyDirectory: String { path + "/page" }
 
-    /// Makes the folder (relocated: `/var/lib/fnhost`, `/var/lib/fnhost/run` and it, each checked to
-    /// be root's own and set to 0755) and the sockets folder in it, and records a relocated one in
-    /// the run folder. The run folder itself must exist.
+    /// Makes the folder (relocated as root: `/var/lib/fnhost`, `/var/lib/fnhost/run` and it, each
+    /// checked to be root's own and set to 0755; under /tmp: checked to be this user's, mode 0700)
+    /// and the sockets folder in it, and records a relocated one in the run folder. The run folder
+    /// itself must exist.
     func prepare() throws {
         if isRelocated {
-            for folder in ["/var/lib/fnhost", Self.relocatedBase, path] {
-                try OwnedDirectory.prepare(folder, mode: 0o755)
+            let folders = geteuid() == 0 ? ["/var/lib/fnhost", Self.relocatedBase, path] : [path]
+            for folder in folders {
+                try OwnedDirectory.prepare(folder, mode: geteuid() == 0 ? 0o755 : 0o700)
             }
             let record = runDirectory + "/" + Self.recordName
             unlink(record)
