@@ -9,14 +9,17 @@ import FunctionRuntime
 /// (`sockets/`), nginx's prefix (`nginx/`: its configuration, pid file and temp folders) and, by
 /// default, the stored images it serves (`results/`).
 ///
-/// It is the run folder itself, unless the run folder is too long for unix socket paths or the host
-/// runs as root and nginx's workers (which then run as `nobody`) cannot reach it (a clone under
-/// `/root`, or any folder of mode 0700 on the way). Then it is, for any other user,
-/// `/tmp/fnhost-<uid>-<hash>` (made mode 0700, refused unless it is this user's own), and as root
-/// `/var/lib/fnhost/run/<hash>` (``relocatedBase``; `<hash>`: 16 hex digits of the FNV-1a hash of the
-/// run folder's absolute path, so one per run folder), made by root with mode 0755, recorded by the
-/// symlink `<run dir>/nginx-facing` (how `make clean` finds it), and the web page is served from a
-/// copy in it (`page/`) rather than from a folder nginx's workers cannot open.
+/// It is the run folder itself, unless the host runs as root and nginx's workers (which then run as
+/// `nobody`) cannot reach it (a clone under `/root`, or any folder of mode 0700 on the way). Then it
+/// is ``outside``: `/var/lib/fnhost/run/<hash>` (``relocatedBase``; `<hash>`: 16 hex digits of the
+/// FNV-1a hash of the run folder's absolute path, so one per run folder), made by root with mode
+/// 0755 and recorded by the symlink `<run dir>/nginx-facing` (how `make clean` finds it), and the web
+/// page is served from a copy in it (`page/`) rather than from a folder nginx's workers cannot open.
+///
+/// Only the sockets move when the run folder is reachable but too long for unix socket paths: as
+/// root to `sockets/` in that same outside folder; as any other user to `/tmp/fnhost-<uid>-<hash>`,
+/// which is the sockets folder itself (mode 0700, refused unless it is this user's own), also
+/// recorded by `<run dir>/nginx-facing`.
 ///
 /// The sockets folder is ours from birth: `mkdir` mode 0700, then, on the open descriptor, group
 /// `nogroup` (nginx's workers) and mode 0710 when root, 0700 otherwise (``OwnedDirectory``); a
@@ -24,50 +27,64 @@ import FunctionRuntime
 struct NginxFacingFolder {
     /// Where relocated folders go (root only; made mode 0755 when missing).
     static let relocatedBase = "/var/lib/fnhost/run"
-    /// The symlink in the run folder that records a relocated folder.
+    /// The symlink in the run folder that records a folder outside it.
     static let recordName = "nginx-facing"
 
     let runDirectory: String
-    /// The folder itself.
+    /// The folder with nginx's prefix and the default results folder.
     let path: String
-    /// Whether it is outside the run folder.
+    /// The folder outside the run folder this run uses, nil when it needs none.
+    let outside: String?
+    /// The sockets folder.
+    let socketDirectory: String
+    /// Whether nginx's files (not only the sockets) are outside the run folder.
     var isRelocated: Bool { path != runDirectory }
 
     /// Socket file names added to the sockets folder are at most this long (a function's name and
     /// `.sock`), so the folder's path must leave room for them in 107 bytes.
     static let longestSocketName = 70
 
-    /// Computes the place (no files are touched: `fnhost nginx-config` uses it too).
+    /// Computes the places (no files are touched: `fnhost nginx-config` uses it too).
     init(runDirectory: String) {
         self.runDirectory = runDirectory
         let fits = (runDirectory + "/sockets/").utf8.count + Self.longestSocketName <= 107
-        if geteuid() == 0, !fits || !Self.nginxWorkersCanReach(runDirectory) {
-            path = Self.relocatedBase + "/" + Self.hash(runDirectory)
+        let root = geteuid() == 0
+        let reachable = Self.nginxWorkersCanReach(runDirectory)
+        let hash = Self.hash(runDirectory)
+        if root, !reachable || !fits {
+            outside = Self.relocatedBase + "/" + hash
         } else if !fits {
-            path = "/tmp/fnhost-\(geteuid())-" + Self.hash(runDirectory)
+            outside = "/tmp/fnhost-\(geteuid())-" + hash
         } else {
-            path = runDirectory
+            outside = nil
+        }
+        path = root && !reachable ? outside ?? runDirectory : runDirectory
+        if fits || path != runDirectory {
+            socketDirectory = path + "/sockets"
+        } else if root, let outside {
+            socketDirectory = outside + "/sockets"
+        } else {
+            socketDirectory = outside ?? runDirectory + "/sockets"
         }
     }
 
-    var socketDirectory: String { path + "/sockets" }
     var resultsDirectory: String { path + "/results" }
     var pageCopyDirectory: String { path + "/page" }
 
-    /// Makes the folder (relocated as root: `/var/lib/fnhost`, `/var/lib/fnhost/run` and it, each
-    /// checked to be root's own and set to 0755; under /tmp: checked to be this user's, mode 0700)
-    /// and the sockets folder in it, and records a relocated one in the run folder. The run folder
-    /// itself must exist.
+    /// Makes the outside folder (as root: `/var/lib/fnhost`, `/var/lib/fnhost/run` and it, each
+    /// checked to be root's own and set to 0755) and records it in the run folder, then makes the
+    /// sockets folder. The run folder itself must exist.
     func prepare() throws {
-        if isRelocated {
-            let folders = geteuid() == 0 ? ["/var/lib/fnhost", Self.relocatedBase, path] : [path]
-            for folder in folders {
-                try OwnedDirectory.prepare(folder, mode: geteuid() == 0 ? 0o755 : 0o700)
+        if let outside {
+            if geteuid() == 0 {
+                for folder in ["/var/lib/fnhost", Self.relocatedBase, outside] {
+                    try OwnedDirectory.prepare(folder, mode: 0o755)
+                }
             }
             let record = runDirectory + "/" + Self.recordName
             unlink(record)
-            guard symlink(path, record) == 0 else {
-                throw ValidationError("Cannot record \(path) in \(record): \(String(cString: strerror(errno)))")
+            guard symlink(outside, record) == 0 else {
+                throw ValidationError("Cannot record \(outside) in \(record): \(String(cString: strerror(errno)))")
             }
         }
         try OwnedDirectory.prepare(socketDirectory, mode: geteuid() == 0 ? 0o710 : 0o700, group: NginxSetup.workerGroupID)

@@ -110,5 +110,11 @@ struct ServeCommand: ParsableCommand {
         }
         if !project.noticeLines.isEmpty { Paths.printToStandardError(project.noticeLines.joined(separator: "\n") + "\n") }
         try master.run()
+        // Sockets that only moved out for their path's length leave nothing behind (rmdir: only when empty).
+        let facing = stack.nginxFacing
+        if let outside = facing.outside, !facing.isRelocated {
+            rmdir(facing.socketDirectory)
+            if rmdir(outside) == 0 || access(outside, F_OK) != 0 { unlink(facing.runDirectory + "/" + NginxFacingFolder.recordName) }
+        }
     }
 }
