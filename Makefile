@@ -51,5 +51,15 @@ chaos: build-release
 stop-db:
 	@scripts/pg stop $(RUN_DIR)/pg
 
+# Clusters and nginx-facing folders that live outside the run folder (as root, when postgres or nginx's
+# workers cannot reach it) are recorded by symlinks in it: scripts/pg destroy removes each cluster, and each
+# nginx-facing folder is removed when it is one fnhost makes (/var/lib/fnhost/run/<hash>, /tmp/fnhost-<uid>-<hash>).
 clean:
+	@if [ -d "$(RUN_DIR)" ]; then \
+	    find "$(RUN_DIR)" -type l -name cluster -printf '%h\n' | while read -r dir; do scripts/pg destroy "$$dir" || true; done; \
+	    find "$(RUN_DIR)" -type l -name nginx-facing | while read -r link; do \
+	        target=$$(readlink "$$link"); \
+	        case "$$target" in /var/lib/fnhost/run/????????????????|/tmp/fnhost-*-????????????????) rm -rf -- "$$target" ;; esac; \
+	    done; \
+	fi
 	rm -rf .build $(RUN_DIR)

@@ -125,7 +125,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["FunctionRuntime", "HTTPClient", "FunctionHost", "Postgres", "FnhostProject", "PythonTooling", "WebhookSignature"],
+            dependencies: ["FunctionRuntime", "HTTPClient", "FunctionHost", "FastCGI", "Postgres", "FnhostProject", "PythonTooling", "WebhookSignature"],
             swiftSettings: strict
         ),
     ]

@@ -23,30 +23,12 @@ enum Paths {
         }
     }
 
-    /// `<run>/sockets`, or a folder under /tmp when that path would not fit a unix socket address
-    /// (107 bytes) with the socket names added.
-    static func socketDirectory(runDirectory: String) -> String {
-        let preferred = runDirectory + "/sockets"
-        if preferred.utf8.count + 70 <= 107 { return preferred }
-        var hash: UInt64 = 14_695_981_039_346_656_037
-        for byte in runDirectory.utf8 { hash = (hash ^ UInt64(byte)) &* 1_099_511_628_211 }
-        return "/tmp/fnhost-\(String(hash, radix: 36))"
-    }
-
     /// When nginx starts as root its workers run as `nobody`, which must be able to reach `path`:
-    /// every folder on the way needs the x bit for others. Throws naming the first that lacks it.
+    /// every folder on the way needs the x bit for others. Throws when one lacks it.
     static func requireReachableByNginxWorkers(_ path: String, purpose: String) throws {
-        guard geteuid() == 0 else { return }
-        var partial = ""
-        for component in path.split(separator: "/") {
-            partial += "/\(component)"
-            var status = stat()
-            guard stat(partial, &status) == 0 else { return }
-            if status.st_mode & 0o001 == 0 {
-                throw ValidationError(
-                    "nginx's workers run as nobody and cannot reach \(purpose) \(path): \(partial) is not searchable by others (chmod o+x \(partial), or choose another --run-dir)")
-            }
-        }
+        guard !NginxFacingFolder.nginxWorkersCanReach(path) else { return }
+        throw ValidationError(
+            "nginx's workers run as nobody and cannot reach \(purpose) \(path): a folder on the way is not searchable by others (chmod o+x it, or leave --results-dir out)")
     }
 
     /// An executable in the same folder as this one.

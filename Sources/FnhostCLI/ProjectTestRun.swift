@@ -30,7 +30,9 @@ struct ProjectTestRun {
         let runDirectory = try TestServices.makeTemporaryFolder()
         chmod(runDirectory, 0o711)  // nginx's workers (nobody, when started as root) reach the sockets below it
         defer {
-            Paths.removeTree(Paths.socketDirectory(runDirectory: layout.stateDirectory(runDirectory: runDirectory)))
+            if let outside = NginxFacingFolder(runDirectory: layout.stateDirectory(runDirectory: runDirectory)).outside {
+                Paths.removeTree(outside)
+            }
             Paths.removeTree(runDirectory)
         }
         let port = try Paths.freeLoopbackPort()

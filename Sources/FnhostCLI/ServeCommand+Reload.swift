@@ -10,8 +10,9 @@ extension ServeCommand {
         return ReloadHooks(
             loadCatalog: { try FunctionCatalog.load(directory: directory) },
             writeNginxConfiguration: { catalog in
-                try NginxSetup(runDirectory: stack.absoluteRunDirectory).prepare(
-                    configuration: try stack.nginxConfiguration(catalog: catalog, options: options))
+                let page = try stack.pageSource(options: options).map { try stack.nginxFacing.publishPage(directory: $0.directory, func2url: $0.func2url) }
+                try NginxSetup(runDirectory: stack.nginxFacing.path).prepare(
+                    configuration: try stack.nginxConfiguration(catalog: catalog, options: options, page: .some(page)))
             },
             preparation: python.preparation)
     }

@@ -53,7 +53,7 @@ struct ServeCommand: ParsableCommand {
         options.watch = !noWatch
         options.reload = reloadHooks(stack: stack, options: options, python: python)
         try Paths.makeDirectory(stack.absoluteRunDirectory)
-        try Paths.makeDirectory(options.socketDirectory)
+        try stack.nginxFacing.prepare()
         try Paths.makeDirectory(stack.absoluteResultsDirectory)
         // What functions need to find this host and its storage (inherited by every worker);
         // values the user set win.
@@ -83,10 +83,12 @@ struct ServeCommand: ParsableCommand {
         try platform?.prepare()
         let platformNotes = platform?.exportEnvironment() ?? []
         if !noNginx {
-            try Paths.requireReachableByNginxWorkers(options.socketDirectory, purpose: "the sockets in")
             try Paths.requireReachableByNginxWorkers(stack.absoluteResultsDirectory, purpose: "the stored images in")
-            let nginx = NginxSetup(runDirectory: stack.absoluteRunDirectory)
-            try nginx.prepare(configuration: try stack.nginxConfiguration(catalog: catalog, options: options))
+            let page = try stack.pageSource(options: options).map {
+                try stack.nginxFacing.publishPage(directory: $0.directory, func2url: $0.func2url)
+            }
+            let nginx = NginxSetup(runDirectory: stack.nginxFacing.path)
+            try nginx.prepare(configuration: try stack.nginxConfiguration(catalog: catalog, options: options, page: .some(page)))
             companions.append(nginx.companion)
         }
         let master = try Master(catalog: catalog, options: options, companions: companions)
@@ -108,5 +110,11 @@ struct ServeCommand: ParsableCommand {
         }
         if !project.noticeLines.isEmpty { Paths.printToStandardError(project.noticeLines.joined(separator: "\n") + "\n") }
         try master.run()
+        // Sockets that only moved out for their path's length leave nothing behind (rmdir: only when empty).
+        let facing = stack.nginxFacing
+        if let outside = facing.outside, !facing.isRelocated {
+            rmdir(facing.socketDirectory)
+            if rmdir(outside) == 0 || access(outside, F_OK) != 0 { unlink(facing.runDirectory + "/" + NginxFacingFolder.recordName) }
+        }
     }
 }

@@ -29,7 +29,7 @@ struct StackOptions: ParsableArguments {
     @Option(name: .customLong("nginx-workers"), help: "nginx worker processes (a number or auto).")
     var nginxWorkers: String = "1"
 
-    @Option(name: .customLong("results-dir"), help: "The folder nginx serves at /results/ (functions' stored images; default <run-dir>/results).")
+    @Option(name: .customLong("results-dir"), help: "The folder nginx serves at /results/ (functions' stored images; default <run-dir>/results, or results/ in the folder nginx's workers can reach when they cannot reach the run folder).")
     var resultsDirectory: String?
 
     @Option(name: .customLong("admin-port"), help: "Loopback port of the status page and trigger control (default: the port + 1; 0: none).")
@@ -54,17 +54,31 @@ struct StackOptions: ParsableArguments {
     var runDirectoryPath: String { runDirectory ?? ".run" }
     var nginxDirectoryPath: String { nginxDirectory ?? "nginx" }
     var absoluteRunDirectory: String { Paths.absolute(runDirectoryPath) }
-    var absoluteResultsDirectory: String { Paths.absolute(resultsDirectory ?? runDirectoryPath + "/results") }
+    var absoluteResultsDirectory: String { resultsDirectory.map(Paths.absolute) ?? nginxFacing.resultsDirectory }
+    /// Where the sockets, nginx's prefix and the default results folder go.
+    var nginxFacing: NginxFacingFolder { NginxFacingFolder(runDirectory: absoluteRunDirectory) }
     var baseURL: String { "http://\(host):\(resolvedPort)" }
 
     func hostOptions(functionsDirectory: String, edge: EdgeOptions) -> HostOptions {
-        HostOptions(
-            functionsDirectory: Paths.absolute(functionsDirectory),
-            socketDirectory: Paths.socketDirectory(runDirectory: absoluteRunDirectory), edge: edge)
+        var options = HostOptions(
+            functionsDirectory: Paths.absolute(functionsDirectory), socketDirectory: nginxFacing.socketDirectory, edge: edge)
+        options.socketGroup = NginxSetup.workerGroupID
+        return options
+    }
+
+    /// The web page's folder and the func2url.json it reads, when a page is served.
+    func pageSource(options: HostOptions) -> (directory: String, func2url: String)? {
+        guard let page = (pageDirectory ?? (servesDefaultPage ? "web" : nil)).map(Paths.absolute), FileBytes.read(page + "/index.html") != nil
+        else { return nil }
+        return (page, Paths.absolute(options.functionsDirectory + "/func2url.json"))
     }
 
     /// The generated nginx.conf text.
-    func nginxConfiguration(catalog: FunctionCatalog, options: HostOptions) throws -> String {
+    /// - Parameter page: where nginx reads the page from (``NginxFacingFolder/publishPage``); by
+    ///   default the originals.
+    func nginxConfiguration(
+        catalog: FunctionCatalog, options: HostOptions, page: (directory: String, func2url: String)?? = .none
+    ) throws -> String {
         let templatePath = nginxDirectoryPath + "/nginx.conf.template"
         guard let template = FileBytes.read(templatePath) else {
             throw ValidationError("Cannot read \(templatePath) (is --nginx-dir right?)")
@@ -74,9 +88,7 @@ struct StackOptions: ParsableArguments {
             fastCGIParamsPath: Paths.absolute(nginxDirectoryPath + "/fastcgi_params"), user: NginxSetup.workerUser)
         configuration.staticFolders = [("/results/", absoluteResultsDirectory)]
         if resolvedAdminPort > 0 { configuration.adminListen = "127.0.0.1:\(resolvedAdminPort)" }
-        if let page = (pageDirectory ?? (servesDefaultPage ? "web" : nil)).map(Paths.absolute), FileBytes.read(page + "/index.html") != nil {
-            configuration.page = (page, Paths.absolute(options.functionsDirectory + "/func2url.json"))
-        }
+        configuration.page = page ?? pageSource(options: options)
         configuration.platformServer = try PlatformRouting(stack: self)?.nginxServer(resolvConf: .read())
         return configuration.render(template: String(decoding: template, as: UTF8.self), catalog: catalog, options: options)
     }

@@ -5,6 +5,11 @@ enum ControlMessage: Equatable, Sendable {
     /// Master -> worker, with the connection's descriptor: serve the request on it. `connection` is
     /// the master's id for it. A worker holding another connection lets go of that one first.
     case dispatch(connection: UInt64)
+    /// Master -> worker, with a connection the master made itself: serve the timer invocation on
+    /// it (its body is the trigger event). Only this message makes an invocation a timer's: no
+    /// FastCGI parameter can, so a client that speaks FastCGI to a function's socket cannot pose
+    /// as a timer.
+    case timer(connection: UInt64)
     /// Worker -> master: the connection ended (nginx closed it, or kept-alive was off); the master
     /// closes its own descriptor.
     case closed(connection: UInt64)
@@ -21,6 +26,7 @@ enum ControlMessage: Equatable, Sendable {
     func encoded() -> [UInt8] {
         switch self {
         case .dispatch(let connection): [UInt8(ascii: "D")] + Self.bytes(connection)
+        case .timer(let connection): [UInt8(ascii: "T")] + Self.bytes(connection)
         case .closed(let connection): [UInt8(ascii: "C")] + Self.bytes(connection)
         case .released(let connection): [UInt8(ascii: "R")] + Self.bytes(connection)
         case .free: [UInt8(ascii: "F")]
@@ -32,6 +38,7 @@ enum ControlMessage: Equatable, Sendable {
         guard let kind = bytes.first else { return nil }
         switch kind {
         case UInt8(ascii: "D") where bytes.count == 9: return .dispatch(connection: value(bytes))
+        case UInt8(ascii: "T") where bytes.count == 9: return .timer(connection: value(bytes))
         case UInt8(ascii: "C") where bytes.count == 9: return .closed(connection: value(bytes))
         case UInt8(ascii: "R") where bytes.count == 9: return .released(connection: value(bytes))
         case UInt8(ascii: "F") where bytes.count == 1: return .free

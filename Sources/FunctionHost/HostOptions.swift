@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import FunctionRuntime
 
 /// How `fnhost serve` runs: where the functions and sockets are, and the edge switches.
@@ -7,6 +10,10 @@ public struct HostOptions: Sendable {
     /// Where the per-function unix sockets go (`<name>.sock`); nginx connects to them. Paths must
     /// fit in 107 bytes.
     public var socketDirectory: String
+    /// The group the sockets are given (nginx's workers' group when the host runs as root), nil to
+    /// leave the host's own. Sockets are mode 0660 either way: only the host's user and this group
+    /// may connect. Default nil.
+    public var socketGroup: gid_t?
     /// The edge's behaviour, passed on to every worker.
     public var edge: EdgeOptions
     public var policy: SupervisionPolicy

@@ -98,7 +98,7 @@ extension Master {
         }
         for spec in diff.added {
             do {
-                let listener = try UnixListener(path: options.socketPath(for: spec.name))
+                let listener = try UnixListener(path: options.socketPath(for: spec.name), group: options.socketGroup)
                 pools.append(FunctionPool(spec: spec, listener: listener))
                 let index = pools.count - 1
                 prepareThenRoll(pool: index, reason: "function added")

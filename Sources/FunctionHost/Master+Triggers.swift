@@ -71,7 +71,7 @@ extension Master {
             requestId: 1,
             parameters: [
                 ("REQUEST_METHOD", "TIMER"), ("CONTENT_TYPE", "application/json"), ("CONTENT_LENGTH", String(body.utf8.count)),
-                ("FNHOST_TRIGGER", "timer"), ("FNHOST_TRIGGER_NAME", trigger.name), ("FNHOST_REQUEST_ID", requestId),
+                ("FNHOST_TRIGGER_NAME", trigger.name), ("FNHOST_REQUEST_ID", requestId),
             ],
             body: Array(body.utf8))
         var ends: [Int32] = [-1, -1]
@@ -85,7 +85,7 @@ extension Master {
         _ = fcntl(ends[0], F_SETFL, fcntl(ends[0], F_GETFL) | O_NONBLOCK)
         let id = nextConnectionId
         nextConnectionId += 1
-        connections[id] = Connection(descriptor: ends[1], pool: pool, owner: nil)
+        connections[id] = Connection(descriptor: ends[1], pool: pool, owner: nil, isTimer: true)
         let now = Clock.monotonicNanoseconds()
         let pending = PendingConnection(
             id: id, descriptor: ends[1], arrivedAt: now,

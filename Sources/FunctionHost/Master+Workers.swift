@@ -54,7 +54,7 @@ extension Master {
                 }
                 // Unless it was handed on since (a dispatch gave this worker another), it is the master's again.
                 if connections[connection]?.owner == slot { watch(connection) }
-            case .free?, .dispatch?, nil:
+            case .free?, .dispatch?, .timer?, nil:
                 break  // `free` only wakes the loop, which dispatches next
             }
         }

@@ -59,6 +59,8 @@ public final class Master {
         var pool: Int
         /// The worker serving or holding it; nil while the master watches or queues it.
         var owner: Int?
+        /// A timer invocation the master made itself: dispatched with `ControlMessage.timer`.
+        var isTimer = false
     }
 
     public init(catalog: FunctionCatalog, options: HostOptions, companions: [CompanionProcess] = [], log: InvocationLog = InvocationLog()) throws(SystemCallError) {
@@ -66,12 +68,12 @@ public final class Master {
         self.log = log
         var pools: [FunctionPool] = []
         for spec in catalog.functions {
-            let listener = try UnixListener(path: options.socketPath(for: spec.name))
+            let listener = try UnixListener(path: options.socketPath(for: spec.name), group: options.socketGroup)
             pools.append(FunctionPool(spec: spec, listener: listener))
         }
         self.pools = pools
         self.companions = companions.map { ($0, 0, 0) }
-        adminListener = options.admin ? try UnixListener(path: options.adminSocketPath) : nil
+        adminListener = options.admin ? try UnixListener(path: options.adminSocketPath, group: options.socketGroup) : nil
         statusCollector = StatusCollector(providers: options.statusProviders)
         let timersOn = options.timers
         scheduler = TriggerScheduler(
@@ -221,7 +223,8 @@ public final class Master {
                 if previous == .holding, let held = pools[index].workers[slot].ownedConnection {
                     watch(held)  // the worker lets it go; its next request comes through the master
                 }
-                let message = ControlMessage.dispatch(connection: pending.id).encoded()
+                let isTimer = connections[pending.id]?.isTimer ?? false
+                let message = (isTimer ? ControlMessage.timer(connection: pending.id) : .dispatch(connection: pending.id)).encoded()
                 let control = pools[index].workers[slot].control
                 let sent = message.withUnsafeBytes { fh_send_with_fd(control, $0.baseAddress, $0.count, pending.descriptor) }
                 guard sent >= 0 else {

@@ -3,8 +3,9 @@ import Glibc
 #endif
 
 /// A listening unix stream socket for nginx to connect to: non-blocking (the master polls it),
-/// close-on-exec (children must not inherit it), and world-writable so that nginx workers running
-/// as another user can connect.
+/// close-on-exec (children must not inherit it), mode 0660 and, when `group` is given, that group
+/// (nginx's workers'), so that only the host's user and nginx's workers can connect. The mode and
+/// group are set with `fchmodat`/`fchownat` and `AT_SYMLINK_NOFOLLOW`: never through a symlink.
 struct UnixListener {
     let descriptor: Int32
     let path: String
@@ -15,7 +16,11 @@ struct UnixListener {
     /// `sun_path` holds 107 bytes and a NUL.
     static let maxPathBytes = 107
 
-    init(path: String, backlog: Int32 = 1024) throws(SystemCallError) {
+    /// The socket file's permission bits.
+    static let mode: mode_t = 0o660
+
+    /// - Parameter group: the group to give the socket file, nil to keep the host's.
+    init(path: String, group: gid_t? = nil, backlog: Int32 = 1024) throws(SystemCallError) {
         guard path.utf8.count <= Self.maxPathBytes else {
             throw SystemCallError("bind \(path) (path longer than \(Self.maxPathBytes) bytes)", errno: ENAMETOOLONG)
         }
@@ -36,7 +41,10 @@ struct UnixListener {
                     }
                 }
             }
-            try systemCall("chmod \(path)") { chmod(path, 0o666) }
+            if let group {
+                try systemCall("chown \(path)") { fchownat(AT_FDCWD, path, uid_t.max, group, AT_SYMLINK_NOFOLLOW) }
+            }
+            try systemCall("chmod \(path)") { fchmodat(AT_FDCWD, path, Self.mode, AT_SYMLINK_NOFOLLOW) }
             try systemCall("listen \(path)") { listen(descriptor, backlog) }
         } catch {
             Glibc.close(descriptor)

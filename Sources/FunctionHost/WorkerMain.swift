@@ -81,7 +81,14 @@ public struct WorkerMain {
                 let got = buffer.withUnsafeMutableBytes { fh_receive_with_fd(control, $0.baseAddress, $0.count, &connection) }
                 if got < 0, errno == EINTR || errno == EAGAIN { continue }
                 guard got > 0 else { return 0 }  // the master closed the socket: stop
-                guard connection >= 0, case .dispatch(let id)? = ControlMessage.decode(buffer[0..<got]) else {
+                let message = ControlMessage.decode(buffer[0..<got])
+                let dispatched: (id: UInt64, timer: Bool)? =
+                    switch message {
+                    case .dispatch(let id)?: (id, false)
+                    case .timer(let id)?: (id, true)
+                    default: nil
+                    }
+                guard connection >= 0, let (id, timer) = dispatched else {
                     if connection >= 0 { close(connection) }
                     continue
                 }
@@ -91,7 +98,7 @@ public struct WorkerMain {
                     held = nil
                 }
                 scoreboard.begin(connection: id, at: Clock.monotonicNanoseconds())
-                if serve(connection, id: id) { return 0 }
+                if serve(connection, id: id, timer: timer) { return 0 }
             } else if let current = held, descriptors[1].revents != 0 {
                 // Asked to retire (a reload): the next request on this connection is for a new
                 // worker; the master watches its own descriptor of it once this process is gone.
@@ -107,8 +114,9 @@ public struct WorkerMain {
     }
 
     /// One request on `descriptor`; records it in the scoreboard and the log. Returns true when the
-    /// worker retires (recycled after `maxRequests`, or over its memory limit).
-    private mutating func serve(_ descriptor: Int32, id: UInt64) -> Bool {
+    /// worker retires (recycled after `maxRequests`, or over its memory limit). `timer`: the master
+    /// dispatched it as a timer invocation (`ControlMessage.timer`), the only way one is marked.
+    private mutating func serve(_ descriptor: Int32, id: UInt64, timer: Bool = false) -> Bool {
         let configuration = invoker.spec.configuration
         let startedAt = Clock.monotonicNanoseconds()
         let maxEvent = invoker.builder.options.maxEventBytes
@@ -133,7 +141,7 @@ public struct WorkerMain {
                 error: RuntimeError(
                     .payloadTooLarge,
                     "The request body is \(request.announcedBodyLength) bytes; the limit for the whole event is \(maxEvent) bytes (3.5 MB)"))
-        } else if request.parameter("FNHOST_TRIGGER") == "timer" {
+        } else if timer {
             // A timer the master fired: the body is the trigger event itself.
             if let event = try? Event.decode(json: request.body), event.isTrigger {
                 result = invoker.invoke(event, deadlineMilliseconds: deadline)

@@ -7,6 +7,7 @@ import Testing
     @Test(arguments: [
         ControlMessage.dispatch(connection: 0), .dispatch(connection: 1), .dispatch(connection: .max),
         .closed(connection: 42), .closed(connection: 0x0102_0304_0506_0708), .released(connection: 7), .free,
+        .timer(connection: 3), .timer(connection: .max),
     ])
     func roundTrips(message: ControlMessage) {
         let bytes = message.encoded()

@@ -74,9 +74,14 @@ final class DemoProject {
         get throws { try stateDirectory(runDirectory: HostStack.packageRoot.appendingPathComponent(".run").path) }
     }
 
-    /// Stops the cluster in `<state>/pg` if one runs there and deletes the state folder.
+    /// Stops and deletes the cluster of `<state>/pg` (wherever scripts/pg keeps it: as root, one
+    /// below a folder postgres cannot enter lives outside) and deletes the state folder.
     static func removeState(_ state: String) {
-        if FileManager.default.fileExists(atPath: state + "/pg") { _ = try? ThrowawayCluster.script("stop", state + "/pg", capture: false) }
+        if FileManager.default.fileExists(atPath: state + "/pg") { _ = try? ThrowawayCluster.script("destroy", state + "/pg", capture: false) }
+        // The folder nginx's workers used, when it had to live outside (serve records it in the state folder).
+        if let outside = try? FileManager.default.destinationOfSymbolicLink(atPath: state + "/nginx-facing") {
+            try? FileManager.default.removeItem(atPath: outside)
+        }
         try? FileManager.default.removeItem(atPath: state)
     }
 

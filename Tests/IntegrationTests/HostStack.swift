@@ -30,14 +30,16 @@ final class HostStack {
     }
 
     /// `project` serves a poehali.dev export with `--project` instead of `--functions`; `unset`
-    /// removes variables from the environment the host inherits.
+    /// removes variables from the environment the host inherits; `runFolder` is the run folder
+    /// (default: a new one under the temporary folder), removed by `stop()` either way.
     init(
         functions: String = "Tests/Fixtures/functions", project: String? = nil, extraArguments: [String] = [],
         environment: [String: String] = [:], unset: Set<String> = [], readyPath: String = "/echo",
-        beforeStart: (_ runDirectory: URL) throws -> Void = { _ in }
+        runFolder: URL? = nil, beforeStart: (_ runDirectory: URL) throws -> Void = { _ in }
     ) throws {
         port = try FreePort.pick()
-        runDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("fnhost-it-\(UUID().uuidString.prefix(8))")
+        runDirectory = runFolder
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("fnhost-it-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
         logPath = runDirectory.appendingPathComponent("serve.log")
         FileManager.default.createFile(atPath: logPath.path, contents: nil)
@@ -132,6 +134,11 @@ final class HostStack {
         }
         process.waitUntilExit()
         try? logFile.close()
+        // The folder nginx's workers use, when it had to live outside the run folder.
+        let record = runDirectory.appendingPathComponent("nginx-facing").path
+        if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: record) {
+            try? FileManager.default.removeItem(atPath: target)
+        }
         try? FileManager.default.removeItem(at: runDirectory)
     }
 }

@@ -105,10 +105,11 @@ final class ThrowawayCluster {
     let directory: String
     let url: String
 
-    init() throws {
-        directory = "/tmp/fnhost-pg-" + UUID().uuidString.prefix(8).lowercased()
-        try Self.script("start", directory, capture: false)
-        url = try Self.script("url", directory).split(separator: "\n").last.map(String.init) ?? ""
+    /// - Parameter directory: scripts/pg's DATADIR (default: a new one under /tmp).
+    init(directory: String? = nil) throws {
+        self.directory = directory ?? "/tmp/fnhost-pg-" + UUID().uuidString.prefix(8).lowercased()
+        try Self.script("start", self.directory, capture: false)
+        url = try Self.script("url", self.directory).split(separator: "\n").last.map(String.init) ?? ""
         guard url.hasPrefix("postgresql://") else { throw StackError("scripts/pg start printed no URL") }
     }
 
@@ -122,8 +123,9 @@ final class ThrowawayCluster {
     func stopServer() throws { try Self.script("stop", directory, capture: false) }
     func startServer() throws { try Self.script("start", directory, capture: false) }
 
+    /// Stops the server and deletes the cluster, wherever scripts/pg keeps it.
     func stop() {
-        _ = try? Self.script("stop", directory, capture: false)
+        _ = try? Self.script("destroy", directory, capture: false)
         try? FileManager.default.removeItem(atPath: directory)
     }
 
