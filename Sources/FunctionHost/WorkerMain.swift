@@ -116,7 +116,8 @@ public struct WorkerMain {
         do {
             request = try responder.read(from: descriptor, maxBodyBytes: maxEvent)
         } catch {
-            // No request: nginx closed the connection (libfcgi has closed our descriptor).
+            // No request: nginx closed the connection (libfcgi has closed our descriptor and holds
+            // no request state).
             scoreboard.setIdle()
             send(.closed(connection: id))
             notifyIfAsked()
@@ -128,7 +129,11 @@ public struct WorkerMain {
             method: incoming.method)
         let deadline = Clock.epochMilliseconds() + Int64(configuration.timeoutSeconds * 1000)
         let result: InvocationResult
-        if request.announcedBodyLength > maxEvent {
+        if let incomplete = request.incompleteBody {
+            // Accepted by libfcgi but unreadable: answered here (when the connection still takes an
+            // answer) and finished below like any request, so nothing of it reaches the next one.
+            result = InvocationResult(error: RuntimeError(.incompleteRequest, "The request could not be read: \(incomplete)"))
+        } else if request.announcedBodyLength > maxEvent {
             result = InvocationResult(
                 error: RuntimeError(
                     .payloadTooLarge,
