@@ -20,7 +20,8 @@ extension Master {
         do {
             let pid = try ProcessSpawner.spawn(
                 options.workerArguments(for: pools[index].spec),
-                descriptors: [(source: ends[1], target: WorkerMain.controlDescriptor), (source: scoreboard.descriptor, target: WorkerMain.scoreboardDescriptor)])
+                descriptors: [(source: ends[1], target: WorkerMain.controlDescriptor), (source: scoreboard.descriptor, target: WorkerMain.scoreboardDescriptor)],
+                blockedSignals: WorkerMain.drainSignals)
             _ = fcntl(ends[0], F_SETFL, fcntl(ends[0], F_GETFL) | O_NONBLOCK)
             log.event("worker_started", ["function": .string(name), "pid": .number(Double(pid))])
             return WorkerSlot(

@@ -21,6 +21,11 @@ public struct WorkerMain {
     public static let controlDescriptor: Int32 = 3
     /// The scoreboard slot's memfd in a worker.
     public static let scoreboardDescriptor: Int32 = 4
+    /// The signals a terminal sends to its whole foreground process group (Ctrl-C, Ctrl-\) and on
+    /// which the master drains: a worker ignores them and finishes its invocation; the master stops
+    /// it once drained. Workers are spawned with them blocked, so none is lost or fatal before
+    /// `init` ignores them.
+    static let drainSignals: [Int32] = [SIGINT, SIGQUIT]
 
     var invoker: FunctionInvoker
     let responder: FastCGIResponder
@@ -40,6 +45,7 @@ public struct WorkerMain {
     /// The function's `function.json` environment is set before the function starts.
     public init(invoker: FunctionInvoker) throws(FastCGIError) {
         _ = fh_die_with_parent()
+        Self.ignoreDrainSignals()
         for (name, value) in invoker.spec.configuration.environment { setenv(name, value, 1) }
         guard let scoreboard = ScoreboardSlot.map(descriptor: Self.scoreboardDescriptor) else {
             throw FastCGIError(.initializationFailed, "no scoreboard slot at descriptor 4 (start workers with fnhost serve)")
@@ -51,6 +57,17 @@ public struct WorkerMain {
         // worker can always be stopped.
         signal(SIGTERM, SIG_DFL)
         control = Self.controlDescriptor
+    }
+
+    /// Ignores the drain signals (discarding one pending since birth), then unblocks them.
+    private static func ignoreDrainSignals() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for drainSignal in drainSignals {
+            signal(drainSignal, SIG_IGN)
+            sigaddset(&set, drainSignal)
+        }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     /// Serves until the master goes away. Returns the process exit status.

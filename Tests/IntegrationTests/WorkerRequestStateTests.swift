@@ -38,7 +38,7 @@ import Testing
         // Everything up to the middle of the body, then a reset: no end of the STDIN stream.
         try broken.send(Array(full.prefix(full.count - 600)))
         // The worker has the request once the master no longer counts it as queued.
-        try waitUntilServedOrBusy(stack)
+        try waitUntilBusy(stack, function: "sleep")
         broken.reset()
 
         try expectOwnAnswer(socket: socket, expectedPid: before)
@@ -58,15 +58,5 @@ import Testing
             #expect(json["pid"]?.numberValue == expectedPid, "the same worker served it")
             next.close()
         }
-    }
-
-    /// Waits until the sleep pool's worker has taken the partial request (busy on the status page).
-    private func waitUntilServedOrBusy(_ stack: HostStack) throws {
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            if (try stack.statusPage()["functions"]?["sleep"]?["busy"]?.numberValue ?? 0) > 0 { return }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        throw StackError("the worker never took the partial request")
     }
 }
