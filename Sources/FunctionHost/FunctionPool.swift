@@ -15,6 +15,8 @@ struct FunctionPool {
     /// Requests waiting for a worker, oldest first.
     var queue: [PendingConnection] = []
     var statistics = PoolStatistics()
+    /// Whether the master polls the listener (closed for a while after `accept` failed).
+    var acceptGate = AcceptGate()
     /// Unexpected deaths (monotonic ns) within the policy's crash window.
     var recentDeaths: [UInt64] = []
 
@@ -125,7 +127,7 @@ struct FunctionPool {
     /// or nil. Invocation timeouts are checked on the master's regular tick: invocations on held
     /// connections start without telling it.
     func nextWakeUp(policy: SupervisionPolicy) -> UInt64? {
-        var earliest: UInt64?
+        var earliest: UInt64? = acceptGate.resumeAt
         for worker in workers { if let respawnAt = worker.respawnAt { earliest = min(earliest ?? respawnAt, respawnAt) } }
         if let oldest = queue.first {
             let deadline = policy.queueDeadline(arrival: oldest.arrivedAt, queueTimeoutSeconds: spec.configuration.queueTimeoutSeconds)

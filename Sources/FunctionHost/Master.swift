@@ -43,6 +43,9 @@ public final class Master {
     let adminListener: UnixListener?
     /// Admin requests being read: descriptor -> bytes so far.
     var adminConnections: [Int32: [UInt8]] = [:]
+    /// The admin listener's pauses after a failed `accept`, and how many there were.
+    var adminAcceptGate = AcceptGate()
+    var adminAcceptPauses = 0
     let statusCollector: StatusCollector
     let startedAt = Clock.monotonicNanoseconds()
     /// Hot reload (see `Master+Reload.swift`): the functions folder's watcher, the changes gathered
@@ -137,6 +140,7 @@ public final class Master {
     private func pollTimeout(now: UInt64) -> Int32 {
         var earliest = draining ? drainDeadline : UInt64.max
         if let reload = reloadWakeUp { earliest = min(earliest, reload) }
+        if let resume = adminAcceptGate.resumeAt { earliest = min(earliest, resume) }
         for pool in pools {
             if let wake = pool.nextWakeUp(policy: options.policy) { earliest = min(earliest, wake) }
         }
@@ -158,8 +162,9 @@ public final class Master {
             sources.append(.watcher)
         }
         descriptors.reserveCapacity(8 + watched.count)
+        let now = Clock.monotonicNanoseconds()
         for (index, pool) in pools.enumerated() {
-            if !draining || !companions.isEmpty, let listener = pool.listener {
+            if !draining || !companions.isEmpty, pool.acceptGate.isOpen(now: now), let listener = pool.listener {
                 descriptors.append(pollfd(fd: listener.descriptor, events: Int16(POLLIN), revents: 0))
                 sources.append(.listener(index))
             }
@@ -176,7 +181,7 @@ public final class Master {
             descriptors.append(pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0))
             sources.append(.triggerClient(descriptor))
         }
-        if let adminListener, !draining {
+        if let adminListener, !draining, adminAcceptGate.isOpen(now: now) {
             descriptors.append(pollfd(fd: adminListener.descriptor, events: Int16(POLLIN), revents: 0))
             sources.append(.adminListener)
         }
@@ -254,9 +259,18 @@ public final class Master {
             do {
                 descriptor = try listener.accept()
             } catch {
-                log.event("accept_failed", level: "error", ["function": .string(pools[index].spec.name), "error": .string(error.description)])
+                // Out of descriptors (EMFILE, ENFILE) or memory: the connection stays queued in the
+                // kernel and the listener readable. Stop polling it for a while instead of spinning.
+                let now = Clock.monotonicNanoseconds()
+                let resume = pools[index].acceptGate.failed(now: now, policy: options.policy)
+                pools[index].statistics.acceptPauses += 1
+                log.event("accept_paused", level: "error", [
+                    "function": .string(pools[index].spec.name), "error": .string(error.description),
+                    "pauseMs": .number(Double((resume - now) / 1_000_000)),
+                ])
                 return
             }
+            pools[index].acceptGate.succeeded()
             guard let descriptor else { return }
             let id = nextConnectionId
             nextConnectionId += 1

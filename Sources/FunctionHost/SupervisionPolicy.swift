@@ -46,3 +46,42 @@ public struct SupervisionPolicy: Sendable, Equatable {
         return queued >= maxQueue || queueTimeoutSeconds <= 0
     }
 }
+
+extension SupervisionPolicy {
+    /// The pause after `consecutiveFailures` failed accepts in a row (out of descriptors: EMFILE,
+    /// ENFILE; out of memory): 50 ms, doubling, at most 1 s. A failed accept leaves the connection
+    /// waiting, so the listener stays readable: without a pause the loop would spin on it.
+    public func acceptPause(consecutiveFailures: Int) -> UInt64 {
+        guard consecutiveFailures > 0 else { return 0 }
+        let doublings = UInt64(min(consecutiveFailures - 1, 16))
+        return min(UInt64(50_000_000) << doublings, 1_000_000_000)
+    }
+}
+
+/// Whether a listener is polled: closed for a pause after its `accept` failed, open again at
+/// `resumeAt`. Pure; the master keeps one per listener.
+public struct AcceptGate: Sendable, Equatable {
+    /// When accepting resumes (monotonic ns); nil while open.
+    public var resumeAt: UInt64?
+    /// Failed accepts in a row (the next pause doubles); 0 after one succeeds.
+    public var consecutiveFailures = 0
+
+    public init() {}
+
+    public func isOpen(now: UInt64) -> Bool { resumeAt.map { now >= $0 } ?? true }
+
+    /// An accept failed at `now`: closes the gate and returns when it opens again.
+    @discardableResult
+    public mutating func failed(now: UInt64, policy: SupervisionPolicy) -> UInt64 {
+        consecutiveFailures += 1
+        let resume = now + policy.acceptPause(consecutiveFailures: consecutiveFailures)
+        resumeAt = resume
+        return resume
+    }
+
+    /// An accept succeeded, or found nothing waiting: the failures are over.
+    public mutating func succeeded() {
+        resumeAt = nil
+        consecutiveFailures = 0
+    }
+}
