@@ -121,12 +121,20 @@ extension Master {
                     requestId: requestId, function: name, method: scoreboard.method, status: error.httpStatus,
                     durationMilliseconds: Double(now &- scoreboard.startedAt) / 1e6, outcome: .crash, failure: cause)
             }
+        case .responding:
+            // It died writing its answer: what nginx got is cut off; the connection cannot be reused.
+            if let connection = worker.scoreboard?.connection { closeConnection(connection) }
+            log.event("worker_crashed", level: "error", [
+                "function": .string(name), "pid": .number(Double(worker.pid)), "cause": .string(cause),
+            ])
+        case .timedOut:
+            break  // answered 504 by the master already
         case .reserved:
             // Dispatched but never started: the request is untouched; it goes back first in line.
             if let owned, let connection = connections[owned] {
                 pools[index].queue.insert(PendingConnection(id: owned, descriptor: connection.descriptor, arrivedAt: now), at: 0)
             }
-        case .idle, .holding:
+        case .idle, .holding, .claiming:
             if let owned { watch(owned) }
             if !recycled {
                 log.event("worker_crashed", level: "error", [
@@ -149,32 +157,40 @@ extension Master {
         pools[index].workers[slot] = .dead(respawnAt: draining || !wanted ? .max : respawnAt)
     }
 
-    /// An invocation ran past its timeout: kill the process, answer 504, start a new one.
-    func handleTimeout(pool index: Int, slot: Int) {
+    /// An invocation ran past its timeout. The master takes its answer with a compare-and-swap on
+    /// the worker's slot (busy, this very invocation -> timed out), so it answers 504 only for an
+    /// invocation whose worker had not begun answering, and never for the next one on a kept-alive
+    /// connection; then kills the process and starts a new one. Nothing waits for the process: it is
+    /// reaped with the other children (SIGCHLD) as a retiring worker. A worker that won the race but
+    /// is still writing its answer long after the timeout is only killed (its reaping closes the
+    /// connection).
+    func handleTimeout(pool index: Int, slot: Int, state: UInt32, verdict: TimeoutVerdict) {
         let worker = pools[index].workers[slot]
         guard let scoreboard = worker.scoreboard else { return }
-        let started = scoreboard.startedAt
-        kill(worker.pid, SIGKILL)
-        waitpid(worker.pid, nil, 0)
-        readControl(pool: index, descriptor: worker.control)
-        let name = pools[index].spec.name
-        // It may have finished just before the kill.
-        if scoreboard.stage == .busy, scoreboard.startedAt == started {
-            let timeout = pools[index].spec.configuration.timeoutSeconds
-            let error = RuntimeError(
-                .timeout, "Exceeded maximum function execution time before timeout (\(Self.format(timeout)) s)")
-            answer(
-                scoreboard.connection, error: error, fastCGIRequestId: scoreboard.fastCGIRequestId,
-                requestId: scoreboard.requestId)
-            pools[index].statistics.timeouts += 1
-            log.invocation(
-                requestId: scoreboard.requestId, function: name, method: scoreboard.method, status: error.httpStatus,
-                durationMilliseconds: Double(Clock.monotonicNanoseconds() &- started) / 1e6, outcome: .timeout)
-        } else if let owned = pools[index].workers[slot].ownedConnection {
-            watch(owned)
+        switch verdict {
+        case .none:
+            return
+        case .killUnanswered:
+            kill(worker.pid, SIGKILL)  // not reaped yet, so the pid is still this worker's
+            return
+        case .answerTimeout:
+            guard scoreboard.tryTimeOut(expected: state) else { return }  // it answered first
         }
-        close(worker.control)
-        retire(scoreboard, pool: index)
+        kill(worker.pid, SIGKILL)
+        if worker.control >= 0 { readControl(pool: index, descriptor: worker.control) }
+        // The slot's fields are this invocation's and stay so: the worker can no longer change them.
+        let name = pools[index].spec.name
+        let timeout = pools[index].spec.configuration.timeoutSeconds
+        let error = RuntimeError(
+            .timeout, "Exceeded maximum function execution time before timeout (\(Self.format(timeout)) s)")
+        answer(scoreboard.connection, error: error, fastCGIRequestId: scoreboard.fastCGIRequestId, requestId: scoreboard.requestId)
+        pools[index].statistics.timeouts += 1
+        log.invocation(
+            requestId: scoreboard.requestId, function: name, method: scoreboard.method, status: error.httpStatus,
+            durationMilliseconds: Double(Clock.monotonicNanoseconds() &- scoreboard.startedAt) / 1e6, outcome: .timeout)
+        if let owned = pools[index].workers[slot].ownedConnection, owned != scoreboard.connection { watch(owned) }
+        if worker.control >= 0 { close(worker.control) }
+        retiring[worker.pid] = RetiringWorker(pool: index, scoreboard: scoreboard)
         if draining {
             pools[index].workers[slot] = .dead(respawnAt: .max)
         } else {

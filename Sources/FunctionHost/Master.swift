@@ -214,7 +214,9 @@ public final class Master {
             for pending in pools[index].expiredQueue(now: now, policy: options.policy) {
                 refuse(pending, pool: index)
             }
-            for slot in pools[index].timedOut(now: now, policy: options.policy) { handleTimeout(pool: index, slot: slot) }
+            for (slot, state, verdict) in pools[index].timedOut(now: now, policy: options.policy) {
+                handleTimeout(pool: index, slot: slot, state: state, verdict: verdict)
+            }
             pools[index].statistics.maxActive = max(pools[index].statistics.maxActive, pools[index].busyCount)
             for slot in pools[index].workers.indices where slot < pools[index].desiredWorkers {
                 if let respawnAt = pools[index].workers[slot].respawnAt, respawnAt <= now, !draining {

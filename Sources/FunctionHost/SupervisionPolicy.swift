@@ -13,6 +13,9 @@ public struct SupervisionPolicy: Sendable, Equatable {
     /// How long a stopping host waits for running invocations before killing them, beyond the
     /// longest function timeout. Default 2 s.
     public var drainGraceNanoseconds: UInt64 = 2_000_000_000
+    /// How long past its timeout a worker that already began writing its answer may take to finish
+    /// it before it is killed (its answer is then cut off). Default 2 s.
+    public var responseGraceNanoseconds: UInt64 = 2_000_000_000
 
     public init() {}
 
@@ -34,6 +37,15 @@ public struct SupervisionPolicy: Sendable, Equatable {
         start + UInt64(timeoutSeconds * 1_000_000_000)
     }
 
+    /// What to do about a running invocation at `now`: nothing; take its answer (504) and kill the
+    /// worker, when it is still computing past its timeout; or only kill the worker, when it began
+    /// writing its own answer (it won that race) but is still writing long after the timeout.
+    public func timeoutVerdict(writingAnswer: Bool, start: UInt64, timeoutSeconds: Double, now: UInt64) -> TimeoutVerdict {
+        let deadline = invocationDeadline(start: start, timeoutSeconds: timeoutSeconds)
+        if !writingAnswer { return deadline <= now ? .answerTimeout : .none }
+        return deadline + responseGraceNanoseconds <= now ? .killUnanswered : .none
+    }
+
     /// When a request that arrived at `arrival` stops waiting for a worker and gets 429.
     public func queueDeadline(arrival: UInt64, queueTimeoutSeconds: Double) -> UInt64 {
         arrival + UInt64(queueTimeoutSeconds * 1_000_000_000)
@@ -45,6 +57,11 @@ public struct SupervisionPolicy: Sendable, Equatable {
         guard idleWorkers == 0 else { return false }
         return queued >= maxQueue || queueTimeoutSeconds <= 0
     }
+}
+
+/// See `SupervisionPolicy.timeoutVerdict`.
+public enum TimeoutVerdict: Sendable, Equatable {
+    case none, answerTimeout, killUnanswered
 }
 
 extension SupervisionPolicy {

@@ -135,7 +135,7 @@ public struct WorkerMain {
         } catch {
             // No request: nginx closed the connection (libfcgi has closed our descriptor and holds
             // no request state).
-            scoreboard.setIdle()
+            if !scoreboard.setIdle() { Self.awaitKill() }
             send(.closed(connection: id))
             notifyIfAsked()
             return false
@@ -167,6 +167,9 @@ public struct WorkerMain {
         }
         var parts = result.response
         parts.headers.append(("X-Request-Id", incoming.requestId))
+        // The answer is this worker's only if the master has not timed the invocation out: then it
+        // has answered 504 itself and is killing this process, which must write nothing more.
+        guard scoreboard.beginResponse() else { Self.awaitKill() }
         responder.write(status: parts.status, reason: HTTPStatus.reason(parts.status), headers: parts.headers, body: parts.body)
         let kept = responder.finish()
         served += 1
@@ -205,6 +208,11 @@ public struct WorkerMain {
         log.flushIfDue()
         notifyIfAsked()
         return retiring
+    }
+
+    /// The master timed the running invocation out and kills this process: wait for it.
+    private static func awaitKill() -> Never {
+        while true { pause() }
     }
 
     /// Tells the master this worker is free when it has asked (requests are waiting).

@@ -97,3 +97,15 @@ let second: UInt64 = 1_000_000_000
         #expect(gate.failed(now: 20 * second, policy: policy) == 20 * second + 50 * millisecond, "then it starts again from 50 ms")
     }
 }
+
+/// What the master does about an invocation at its timeout.
+@Suite struct TimeoutVerdictTests {
+    @Test func computingPastTheTimeoutIsAnswered504AndWritingGetsAGrace() {
+        let policy = SupervisionPolicy()
+        #expect(policy.timeoutVerdict(writingAnswer: false, start: second, timeoutSeconds: 1, now: 2 * second - 1) == TimeoutVerdict.none)
+        #expect(policy.timeoutVerdict(writingAnswer: false, start: second, timeoutSeconds: 1, now: 2 * second) == .answerTimeout)
+        #expect(policy.timeoutVerdict(writingAnswer: true, start: second, timeoutSeconds: 1, now: 2 * second) == TimeoutVerdict.none)
+        #expect(policy.timeoutVerdict(writingAnswer: true, start: second, timeoutSeconds: 1, now: 4 * second - 1) == TimeoutVerdict.none)
+        #expect(policy.timeoutVerdict(writingAnswer: true, start: second, timeoutSeconds: 1, now: 4 * second) == .killUnanswered)
+    }
+}
