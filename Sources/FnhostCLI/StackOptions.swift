@@ -58,9 +58,11 @@ struct StackOptions: ParsableArguments {
     var baseURL: String { "http://\(host):\(resolvedPort)" }
 
     func hostOptions(functionsDirectory: String, edge: EdgeOptions) -> HostOptions {
-        HostOptions(
+        var options = HostOptions(
             functionsDirectory: Paths.absolute(functionsDirectory),
             socketDirectory: Paths.socketDirectory(runDirectory: absoluteRunDirectory), edge: edge)
+        options.runDirectory = absoluteRunDirectory
+        return options
     }
 
     /// The generated nginx.conf text.

@@ -114,6 +114,11 @@ public final class Master {
                 pools[index].workers.append(spawnWorker(pool: index, now: now))
             }
         }
+        if let path = options.companionRecordPath {
+            // A host killed outright (SIGKILL) on this run folder may have left its nginx holding the port.
+            let stopped = CompanionRecordFile.reclaim(path: path)
+            if !stopped.isEmpty { log.event("reclaimed", ["companions": .array(stopped.map { .string($0) })]) }
+        }
         for index in companions.indices { startCompanion(index) }
         startWatching()
         statusCollector.start()
@@ -433,6 +438,7 @@ public final class Master {
         // Reaped here rather than in companionExited: clear each companion's process group too, so
         // no nginx worker still closing its connections outlives the host and keeps the port.
         for companion in companions where companion.pid > 0 { kill(-companion.pid, SIGKILL) }
+        if let path = options.companionRecordPath { unlink(path) }
         log.event("host_stopped")
     }
 }
