@@ -431,9 +431,13 @@ public final class Master {
             alive = alive.filter { waitpid($0, nil, WNOHANG) == 0 }
             if !alive.isEmpty { usleep(10_000) }
         }
-        for pid in alive {
-            kill(pid, SIGKILL)
-            waitpid(pid, nil, 0)
+        // SIGKILL the rest and reap them, still without blocking: a process stuck in the kernel
+        // (uninterruptible sleep) is left to init rather than holding the master's exit.
+        for pid in alive { kill(pid, SIGKILL) }
+        let reapDeadline = Clock.monotonicNanoseconds() + 1_000_000_000
+        while !alive.isEmpty, Clock.monotonicNanoseconds() < reapDeadline {
+            alive = alive.filter { waitpid($0, nil, WNOHANG) == 0 }
+            if !alive.isEmpty { usleep(10_000) }
         }
         // Reaped here rather than in companionExited: clear each companion's process group too, so
         // no nginx worker still closing its connections outlives the host and keeps the port.
