@@ -45,16 +45,25 @@ void fh_slot_unmap(void *slot) {
     if (slot != NULL) munmap(slot, sizeof(fh_slot));
 }
 
+/* The state word: the invocation sequence (bits 8 and up, bumped each time an invocation starts)
+   and the stage (low 8 bits). Every compare-and-swap compares both, so a master that read BUSY for
+   one invocation can never act on the next one (no ABA). */
+#define STAGE_OF(state) ((state) & 0xffu)
+#define WITH_STAGE(state, stage) (((state) & ~0xffu) | (uint32_t)(stage))
+#define NEXT_BUSY(state) ((((state) & ~0xffu) + 0x100u) | (uint32_t)FH_STAGE_BUSY)
+
 int fh_slot_try_reserve(void *raw) {
     fh_slot *slot = raw;
-    uint32_t expected = FH_STAGE_HOLDING;
-    if (atomic_compare_exchange_strong(&slot->stage, &expected, FH_STAGE_RESERVED)) return FH_STAGE_HOLDING;
-    expected = FH_STAGE_IDLE;
-    if (atomic_compare_exchange_strong(&slot->stage, &expected, FH_STAGE_RESERVED)) return FH_STAGE_IDLE;
-    return -1;
+    uint32_t state = atomic_load(&slot->stage);
+    for (;;) {
+        uint32_t stage = STAGE_OF(state);
+        if (stage != FH_STAGE_HOLDING && stage != FH_STAGE_IDLE) return -1;
+        if (atomic_compare_exchange_weak(&slot->stage, &state, WITH_STAGE(state, FH_STAGE_RESERVED))) return (int)stage;
+    }
 }
 
-/* A new invocation's fields, written before its stage says BUSY (so BUSY never shows stale ones). */
+/* A new invocation's fields, written while no one else may act on the slot (RESERVED for this
+   worker's dispatch, or CLAIMING after its own compare-and-swap), before its stage says BUSY. */
 static void reset_invocation(fh_slot *slot, uint64_t connection, uint64_t started_ns) {
     slot->request_id[0] = 0;
     slot->method[0] = 0;
@@ -65,15 +74,38 @@ static void reset_invocation(fh_slot *slot, uint64_t connection, uint64_t starte
 
 int fh_slot_try_claim_held(void *raw, uint64_t connection, uint64_t started_ns) {
     fh_slot *slot = raw;
+    uint32_t state = atomic_load(&slot->stage);
+    if (STAGE_OF(state) != FH_STAGE_HOLDING) return 0;
+    if (!atomic_compare_exchange_strong(&slot->stage, &state, WITH_STAGE(state, FH_STAGE_CLAIMING))) return 0;
     reset_invocation(slot, connection, started_ns);
-    uint32_t expected = FH_STAGE_HOLDING;
-    return atomic_compare_exchange_strong(&slot->stage, &expected, FH_STAGE_BUSY) ? 1 : 0;
+    atomic_store(&slot->stage, NEXT_BUSY(state));
+    return 1;
 }
 
 void fh_slot_begin(void *raw, uint64_t connection, uint64_t started_ns) {
     fh_slot *slot = raw;
+    uint32_t state = atomic_load(&slot->stage);
     reset_invocation(slot, connection, started_ns);
-    atomic_store(&slot->stage, FH_STAGE_BUSY);
+    atomic_store(&slot->stage, NEXT_BUSY(state));
+}
+
+/* BUSY -> another stage, unless the master took the invocation (TIMED_OUT). */
+static int leave_busy(fh_slot *slot, uint32_t stage) {
+    uint32_t state = atomic_load(&slot->stage);
+    for (;;) {
+        if (STAGE_OF(state) != FH_STAGE_BUSY) return 0;
+        if (atomic_compare_exchange_weak(&slot->stage, &state, WITH_STAGE(state, stage))) return 1;
+    }
+}
+
+int fh_slot_begin_response(void *raw) { return leave_busy(raw, FH_STAGE_RESPONDING); }
+
+uint32_t fh_slot_state(const void *raw) { return atomic_load(&((fh_slot *)raw)->stage); }
+
+int fh_slot_try_time_out(void *raw, uint32_t expected) {
+    fh_slot *slot = raw;
+    if (STAGE_OF(expected) != FH_STAGE_BUSY) return 0;
+    return atomic_compare_exchange_strong(&slot->stage, &expected, WITH_STAGE(expected, FH_STAGE_TIMED_OUT)) ? 1 : 0;
 }
 
 static void copy_text(char *target, size_t capacity, const char *source) {
@@ -94,15 +126,13 @@ void fh_slot_end(void *raw, int holding, int failed, int slow) {
     atomic_fetch_add(&slot->served, 1);
     if (failed) atomic_fetch_add(&slot->failed, 1);
     if (slow) atomic_fetch_add(&slot->slow, 1);
-    atomic_store(&slot->stage, holding ? FH_STAGE_HOLDING : FH_STAGE_IDLE);
+    uint32_t state = atomic_load(&slot->stage);
+    atomic_store(&slot->stage, WITH_STAGE(state, holding ? FH_STAGE_HOLDING : FH_STAGE_IDLE));
 }
 
-void fh_slot_set_idle(void *raw) {
-    fh_slot *slot = raw;
-    atomic_store(&slot->stage, FH_STAGE_IDLE);
-}
+int fh_slot_set_idle(void *raw) { return leave_busy(raw, FH_STAGE_IDLE); }
 
-int fh_slot_stage(const void *raw) { return (int)atomic_load(&((fh_slot *)raw)->stage); }
+int fh_slot_stage(const void *raw) { return (int)STAGE_OF(atomic_load(&((fh_slot *)raw)->stage)); }
 uint64_t fh_slot_started(const void *raw) { return atomic_load(&((fh_slot *)raw)->started_ns); }
 uint64_t fh_slot_connection(const void *raw) { return atomic_load(&((fh_slot *)raw)->connection); }
 uint64_t fh_slot_served(const void *raw) { return atomic_load(&((fh_slot *)raw)->served); }

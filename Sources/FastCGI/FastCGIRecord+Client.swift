@@ -1,11 +1,14 @@
 /// The client side of FastCGI, for requests the master makes itself (timer triggers) and for
 /// reading the answers: a whole request as records, and the status of a finished response.
 extension FastCGIRecord {
-    /// BEGIN_REQUEST (responder, no keep-alive), PARAMS, STDIN: a whole request.
-    public static func request(requestId: UInt16, parameters: [(String, String)], body: [UInt8]) -> [UInt8] {
+    /// BEGIN_REQUEST (responder; FCGI_KEEP_CONN when `keepConnection`), PARAMS, STDIN: a whole request.
+    public static func request(
+        requestId: UInt16, parameters: [(String, String)], body: [UInt8], keepConnection: Bool = false
+    ) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(256 + body.count)
-        appendRecord(&output, kind: .beginRequest, requestId: requestId, content: [0, 1, 0, 0, 0, 0, 0, 0])
+        appendRecord(
+            &output, kind: .beginRequest, requestId: requestId, content: [0, 1, keepConnection ? 1 : 0, 0, 0, 0, 0, 0])
         var pairs: [UInt8] = []
         for (name, value) in parameters {
             appendLength(&pairs, name.utf8.count)
@@ -19,12 +22,13 @@ extension FastCGIRecord {
     }
 
     /// What a complete responder answer says: the status from its `Status:` header (200 when there
-    /// is none) and the body; nil until END_REQUEST has arrived.
+    /// is none) and the body; nil until END_REQUEST has arrived. Only the first answer counts:
+    /// records after its END_REQUEST belong to whatever comes next on the connection.
     public static func parseResponse(_ bytes: [UInt8]) -> (status: Int, body: [UInt8])? {
         var offset = 0
         var stdout: [UInt8] = []
         var ended = false
-        while let header = Header.parse(bytes, at: offset) {
+        while !ended, let header = Header.parse(bytes, at: offset) {
             let start = offset + 8
             guard bytes.count >= start + header.contentLength else { break }
             if header.kind == Kind.stdout.rawValue { stdout.append(contentsOf: bytes[start..<(start + header.contentLength)]) }

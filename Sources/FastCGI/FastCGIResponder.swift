@@ -15,6 +15,10 @@ public struct FastCGIRequest: Sendable {
     /// The body's full length as announced by `CONTENT_LENGTH`; larger than `body.count` when it
     /// was over the limit (the rest was read and dropped).
     public var announcedBodyLength: Int
+    /// Why the body could not be read in full (it ended before `CONTENT_LENGTH` bytes, or the
+    /// connection failed in the middle of it), or nil. Such a request is answered 400 or dropped,
+    /// never invoked; it is still finished with `finish()` like any other.
+    public var incompleteBody: String?
 
     /// The last value of a parameter.
     public func parameter(_ name: String) -> String? {
@@ -28,8 +32,16 @@ public struct FastCGIRequest: Sendable {
 /// libfcgi never accepts here: the master accepts every connection and hands it over, so the
 /// request is bound to an adopted descriptor (`fh_fcgx_adopt_connection`). Not thread-safe; one
 /// per worker process.
+///
+/// libfcgi keeps one request's state (its streams, parameters and descriptor) until
+/// `FCGX_Finish_r`. Every request `read(from:)` returns is finished exactly once, by `finish()`,
+/// whether its body could be read or not: a request left unfinished would have its end records
+/// written, and its failed stream's close applied, to whatever connection the next `read` adopts.
+/// `read` throws only when no request was accepted, and then libfcgi holds nothing.
 public final class FastCGIResponder {
     private let request: UnsafeMutablePointer<FCGX_Request>
+    /// A request was accepted and not finished yet.
+    private var active = false
 
     public init() throws(FastCGIError) {
         let initialized = FCGX_Init()
@@ -54,13 +66,22 @@ public final class FastCGIResponder {
 
     /// Reads the next request on `descriptor`. Bodies longer than `maxBodyBytes` are read to the end
     /// but only their first `maxBodyBytes + 1` bytes are kept, so the caller can answer 413.
+    /// A body that ends early comes back with `incompleteBody` set rather than as an error: the
+    /// request was accepted, so the caller answers it and calls `finish()`.
     public func read(from descriptor: Int32, maxBodyBytes: Int) throws(FastCGIError) -> FastCGIRequest {
+        if active {
+            // A caller that did not finish its last request: end it on its own connection, and
+            // close that (it cannot be trusted for another request), before adopting the next.
+            abandon()
+        }
         fh_fcgx_adopt_connection(request, descriptor)
         let status = FCGX_Accept_r(request)
         guard status >= 0 else {
+            // libfcgi closed the connection and freed the request's state; nothing is left to finish.
             fh_fcgx_release_connection(request)
             throw FastCGIError(.connectionClosed, "the connection ended before a request", returnCode: status)
         }
+        active = true
         var parameters: [(name: String, value: String)] = []
         parameters.reserveCapacity(32)
         if var entry = request.pointee.envp {
@@ -69,10 +90,11 @@ public final class FastCGIResponder {
                 entry += 1
             }
         }
-        let announced = Int(parameters.last { $0.name == "CONTENT_LENGTH" }?.value ?? "") ?? 0
-        let body = try readBody(announced: announced, limit: maxBodyBytes)
+        let announced = max(0, Int(parameters.last { $0.name == "CONTENT_LENGTH" }?.value ?? "") ?? 0)
+        let (body, failure) = readBody(announced: announced, limit: maxBodyBytes)
         return FastCGIRequest(
-            requestId: request.pointee.requestId, parameters: parameters, body: body, announcedBodyLength: announced)
+            requestId: request.pointee.requestId, parameters: parameters, body: body, announcedBodyLength: announced,
+            incompleteBody: failure)
     }
 
     /// Writes the whole response. False when the client is gone (nginx closed the connection, for
@@ -110,15 +132,28 @@ public final class FastCGIResponder {
     /// Ends the request (flushes, sends END_REQUEST). Returns true when nginx asked to keep the
     /// connection: libfcgi then leaves the descriptor open and the caller keeps it (to read the
     /// next request on it with `read(from:)`). Otherwise libfcgi has closed it.
+    /// A request whose input failed (a connection that ended in the middle of the body) is never
+    /// kept: libfcgi closes it.
     public func finish() -> Bool {
+        guard active else { return false }
+        active = false
         FCGX_Finish_r(request)
         let kept = fh_fcgx_kept_connection(request) >= 0
         if kept { fh_fcgx_release_connection(request) }
         return kept
     }
 
-    private func readBody(announced: Int, limit: Int) throws(FastCGIError) -> [UInt8] {
-        guard announced > 0 else { return [] }
+    /// Finishes the current request and closes its connection whatever nginx asked for.
+    private func abandon() {
+        active = false
+        request.pointee.keepConnection = 0
+        FCGX_Finish_r(request)
+        fh_fcgx_release_connection(request)
+    }
+
+    /// The body (up to `limit + 1` bytes), and why it ended early when it did.
+    private func readBody(announced: Int, limit: Int) -> (body: [UInt8], failure: String?) {
+        guard announced > 0 else { return ([], nil) }
         let keep = min(announced, limit + 1)
         var body = [UInt8](repeating: 0, count: keep)
         var filled = 0
@@ -132,7 +167,9 @@ public final class FastCGIResponder {
             filled += Int(got)
         }
         guard filled == keep else {
-            throw FastCGIError(.protocolError, "the body ended after \(filled) of \(announced) bytes")
+            body.removeSubrange(filled...)
+            let cause = FCGX_GetError(request.pointee.in) == 0 ? "ended" : "was cut off"
+            return (body, "the body \(cause) after \(filled) of \(announced) bytes")
         }
         // Drop what is over the limit so that the stream is clean for a kept-alive connection.
         if announced > keep {
@@ -146,7 +183,7 @@ public final class FastCGIResponder {
                 remaining -= Int(got)
             }
         }
-        return body
+        return (body, nil)
     }
 
     /// `NAME=value` -> (NAME, value), copying the C string at once (libfcgi frees it at the next request).

@@ -63,6 +63,7 @@ struct StackOptions: ParsableArguments {
         var options = HostOptions(
             functionsDirectory: Paths.absolute(functionsDirectory), socketDirectory: nginxFacing.socketDirectory, edge: edge)
         options.socketGroup = NginxSetup.workerGroupID
+        options.runDirectory = absoluteRunDirectory
         return options
     }
 

@@ -15,6 +15,8 @@ struct FunctionPool {
     /// Requests waiting for a worker, oldest first.
     var queue: [PendingConnection] = []
     var statistics = PoolStatistics()
+    /// Whether the master polls the listener (closed for a while after `accept` failed).
+    var acceptGate = AcceptGate()
     /// Unexpected deaths (monotonic ns) within the policy's crash window.
     var recentDeaths: [UInt64] = []
 
@@ -56,9 +58,12 @@ struct FunctionPool {
         }
     }
 
-    /// Workers running an invocation.
+    /// Workers running an invocation (or about to, or answering one).
     var busyCount: Int {
-        workers.reduce(0) { $0 + ($1.stage == .busy || $1.stage == .reserved ? 1 : 0) }
+        workers.reduce(0) { count, worker in
+            guard let stage = worker.stage else { return count }
+            return count + (stage == .idle || stage == .holding ? 0 : 1)
+        }
     }
 
     /// Queues a new request, or returns false when it must be refused at once (429).
@@ -107,11 +112,20 @@ struct FunctionPool {
         return expired
     }
 
-    /// Workers whose running invocation is past the function's timeout.
-    func timedOut(now: UInt64, policy: SupervisionPolicy) -> [Int] {
-        workers.indices.filter { index in
-            guard workers[index].stage == .busy, let started = workers[index].scoreboard?.startedAt else { return false }
-            return policy.invocationDeadline(start: started, timeoutSeconds: spec.configuration.timeoutSeconds) <= now
+    /// Workers whose running invocation is past the function's timeout, with the state word read
+    /// (the master's compare-and-swap names it) and what to do.
+    func timedOut(now: UInt64, policy: SupervisionPolicy) -> [(slot: Int, state: UInt32, verdict: TimeoutVerdict)] {
+        workers.indices.compactMap { index in
+            guard workers[index].isAlive, let scoreboard = workers[index].scoreboard else { return nil }
+            let state = scoreboard.state
+            let stage = ScoreboardSlot.Stage(rawValue: Int32(state & 0xff))
+            guard stage == .busy || stage == .responding else { return nil }
+            let started = scoreboard.startedAt
+            // The start read belongs to this invocation only if the state did not move meanwhile.
+            guard scoreboard.state == state else { return nil }
+            let verdict = policy.timeoutVerdict(
+                writingAnswer: stage == .responding, start: started, timeoutSeconds: spec.configuration.timeoutSeconds, now: now)
+            return verdict == .none ? nil : (index, state, verdict)
         }
     }
 
@@ -125,7 +139,7 @@ struct FunctionPool {
     /// or nil. Invocation timeouts are checked on the master's regular tick: invocations on held
     /// connections start without telling it.
     func nextWakeUp(policy: SupervisionPolicy) -> UInt64? {
-        var earliest: UInt64?
+        var earliest: UInt64? = acceptGate.resumeAt
         for worker in workers { if let respawnAt = worker.respawnAt { earliest = min(earliest ?? respawnAt, respawnAt) } }
         if let oldest = queue.first {
             let deadline = policy.queueDeadline(arrival: oldest.arrivedAt, queueTimeoutSeconds: spec.configuration.queueTimeoutSeconds)

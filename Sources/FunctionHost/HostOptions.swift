@@ -36,6 +36,13 @@ public struct HostOptions: Sendable {
     /// environments). Nil: SIGHUP and file changes only roll pools with the configuration as it was.
     public var reload: ReloadHooks?
 
+    /// The run folder, where the master records the companions it starts (`companions`) so that a
+    /// host started after this one was killed stops exactly those. Nil: no record.
+    public var runDirectory: String?
+
+    /// The record of companions (see `CompanionRecord`).
+    var companionRecordPath: String? { runDirectory.map { $0 + "/companions" } }
+
     /// The admin socket: a dotfile, so that no function name can collide with it.
     public var adminSocketPath: String { "\(socketDirectory)/.admin.sock" }
 

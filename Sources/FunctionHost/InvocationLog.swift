@@ -13,7 +13,8 @@ public final class InvocationLog {
     public let descriptor: Int32
     /// How long a worker may hold a line before writing it, milliseconds. Default 50.
     public let maxDelayMilliseconds: Int64
-    private var pending = ""
+    /// Lines not written yet, as bytes (a write may stop inside a line, even inside a character).
+    private var pending: [UInt8] = []
     /// When the oldest pending line was added (monotonic ns), or nil.
     private var pendingSince: UInt64?
 
@@ -53,9 +54,9 @@ public final class InvocationLog {
 
     private func append(_ line: String) {
         if pendingSince == nil { pendingSince = Clock.monotonicNanoseconds() }
-        pending += line
-        pending += "\n"
-        if pending.utf8.count > 65_536 { flush() }
+        pending.append(contentsOf: line.utf8)
+        pending.append(UInt8(ascii: "\n"))
+        if pending.count > 65_536 { flush() }
     }
 
     /// Writes what is pending if its oldest line is due.
@@ -71,19 +72,45 @@ public final class InvocationLog {
         return Int32(max(0, maxDelayMilliseconds - elapsed))
     }
 
-    /// Writes what is pending.
+    /// The most a log that cannot be written keeps for later (a reader that stopped reading): past
+    /// it the oldest whole lines go.
+    public static let maxPendingBytes = 1 << 20
+
+    /// Writes what is pending. A write that fails part-way (a full non-blocking pipe, a reader gone)
+    /// keeps exactly the bytes not written for the next flush: no line is lost or written twice.
     public func flush() {
         guard !pending.isEmpty else { return }
-        pending.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = write(descriptor, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
-                if written < 0, errno == EINTR { continue }
-                if written <= 0 { return }
-                offset += written
+        var written = 0
+        pending.withUnsafeBytes { bytes in
+            while written < bytes.count {
+                let count = write(descriptor, bytes.baseAddress.map { $0 + written }, bytes.count - written)
+                if count < 0, errno == EINTR { continue }
+                if count <= 0 { return }
+                written += count
             }
         }
-        pending = ""
-        pendingSince = nil
+        guard written < pending.count else {
+            pending.removeAll(keepingCapacity: true)
+            pendingSince = nil
+            return
+        }
+        pending = Self.unwritten(pending, from: written, limit: Self.maxPendingBytes)
+    }
+
+    /// What is left of `bytes` after the first `offset` were written, without its oldest whole
+    /// lines beyond `limit` bytes. A line already begun (`offset` inside it) is kept whole, so a
+    /// reader never sees half of one followed by another. Pure.
+    static func unwritten(_ bytes: [UInt8], from offset: Int, limit: Int) -> [UInt8] {
+        var rest = Array(bytes[min(offset, bytes.count)...])
+        guard rest.count > limit else { return rest }
+        let begun = offset > 0 && bytes[offset - 1] != UInt8(ascii: "\n")
+        var start = 0
+        if begun, let end = rest.firstIndex(of: UInt8(ascii: "\n")) { start = end + 1 }
+        var cut = start
+        while rest.count - (cut - start) > limit, let end = rest[cut...].firstIndex(of: UInt8(ascii: "\n")) {
+            cut = end + 1
+        }
+        rest.removeSubrange(start..<cut)
+        return rest
     }
 }

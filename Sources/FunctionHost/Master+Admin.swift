@@ -11,8 +11,20 @@ import FunctionRuntime
 extension Master {
     func acceptAdmin() {
         guard let listener = adminListener else { return }
-        while let descriptor = try? listener.accept() {
-            adminConnections[descriptor] = []
+        while true {
+            do {
+                guard let descriptor = try listener.accept() else {
+                    adminAcceptGate.succeeded()
+                    return
+                }
+                adminAcceptGate.succeeded()
+                adminConnections[descriptor] = []
+            } catch {
+                adminAcceptGate.failed(now: Clock.monotonicNanoseconds(), policy: options.policy)
+                adminAcceptPauses += 1
+                log.event("accept_paused", level: "error", ["listener": "admin", "error": .string(error.description)])
+                return
+            }
         }
     }
 
@@ -89,11 +101,13 @@ extension Master {
                 maxQueueLength: pool.statistics.maxQueued, maxActive: pool.statistics.maxActive,
                 slow: pool.statistics.slowByGoneWorkers + live.reduce(0) { $0 + Int($1.slow) }, timers: timers,
                 language: pool.spec.language.rawValue, reloads: pool.statistics.reloads,
-                reloadedWorkers: pool.statistics.reloaded)
+                reloadedWorkers: pool.statistics.reloaded, acceptPauses: pool.statistics.acceptPauses)
         }
-        return StatusReport(
+        var report = StatusReport(
             uptimeSeconds: Double(Clock.monotonicNanoseconds() - startedAt) / 1e9, pools: pools,
             extras: statusCollector.snapshot)
+        report.adminAcceptPauses = adminAcceptPauses
+        return report
     }
 
     /// Whether a FastCGI request's STDIN stream has ended (its empty STDIN record arrived).

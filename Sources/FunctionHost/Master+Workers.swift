@@ -20,7 +20,8 @@ extension Master {
         do {
             let pid = try ProcessSpawner.spawn(
                 options.workerArguments(for: pools[index].spec),
-                descriptors: [(source: ends[1], target: WorkerMain.controlDescriptor), (source: scoreboard.descriptor, target: WorkerMain.scoreboardDescriptor)])
+                descriptors: [(source: ends[1], target: WorkerMain.controlDescriptor), (source: scoreboard.descriptor, target: WorkerMain.scoreboardDescriptor)],
+                blockedSignals: WorkerMain.drainSignals)
             _ = fcntl(ends[0], F_SETFL, fcntl(ends[0], F_GETFL) | O_NONBLOCK)
             log.event("worker_started", ["function": .string(name), "pid": .number(Double(pid))])
             return WorkerSlot(
@@ -120,12 +121,20 @@ extension Master {
                     requestId: requestId, function: name, method: scoreboard.method, status: error.httpStatus,
                     durationMilliseconds: Double(now &- scoreboard.startedAt) / 1e6, outcome: .crash, failure: cause)
             }
+        case .responding:
+            // It died writing its answer: what nginx got is cut off; the connection cannot be reused.
+            if let connection = worker.scoreboard?.connection { closeConnection(connection) }
+            log.event("worker_crashed", level: "error", [
+                "function": .string(name), "pid": .number(Double(worker.pid)), "cause": .string(cause),
+            ])
+        case .timedOut:
+            break  // answered 504 by the master already
         case .reserved:
             // Dispatched but never started: the request is untouched; it goes back first in line.
             if let owned, let connection = connections[owned] {
                 pools[index].queue.insert(PendingConnection(id: owned, descriptor: connection.descriptor, arrivedAt: now), at: 0)
             }
-        case .idle, .holding:
+        case .idle, .holding, .claiming:
             if let owned { watch(owned) }
             if !recycled {
                 log.event("worker_crashed", level: "error", [
@@ -148,32 +157,40 @@ extension Master {
         pools[index].workers[slot] = .dead(respawnAt: draining || !wanted ? .max : respawnAt)
     }
 
-    /// An invocation ran past its timeout: kill the process, answer 504, start a new one.
-    func handleTimeout(pool index: Int, slot: Int) {
+    /// An invocation ran past its timeout. The master takes its answer with a compare-and-swap on
+    /// the worker's slot (busy, this very invocation -> timed out), so it answers 504 only for an
+    /// invocation whose worker had not begun answering, and never for the next one on a kept-alive
+    /// connection; then kills the process and starts a new one. Nothing waits for the process: it is
+    /// reaped with the other children (SIGCHLD) as a retiring worker. A worker that won the race but
+    /// is still writing its answer long after the timeout is only killed (its reaping closes the
+    /// connection).
+    func handleTimeout(pool index: Int, slot: Int, state: UInt32, verdict: TimeoutVerdict) {
         let worker = pools[index].workers[slot]
         guard let scoreboard = worker.scoreboard else { return }
-        let started = scoreboard.startedAt
-        kill(worker.pid, SIGKILL)
-        waitpid(worker.pid, nil, 0)
-        readControl(pool: index, descriptor: worker.control)
-        let name = pools[index].spec.name
-        // It may have finished just before the kill.
-        if scoreboard.stage == .busy, scoreboard.startedAt == started {
-            let timeout = pools[index].spec.configuration.timeoutSeconds
-            let error = RuntimeError(
-                .timeout, "Exceeded maximum function execution time before timeout (\(Self.format(timeout)) s)")
-            answer(
-                scoreboard.connection, error: error, fastCGIRequestId: scoreboard.fastCGIRequestId,
-                requestId: scoreboard.requestId)
-            pools[index].statistics.timeouts += 1
-            log.invocation(
-                requestId: scoreboard.requestId, function: name, method: scoreboard.method, status: error.httpStatus,
-                durationMilliseconds: Double(Clock.monotonicNanoseconds() &- started) / 1e6, outcome: .timeout)
-        } else if let owned = pools[index].workers[slot].ownedConnection {
-            watch(owned)
+        switch verdict {
+        case .none:
+            return
+        case .killUnanswered:
+            kill(worker.pid, SIGKILL)  // not reaped yet, so the pid is still this worker's
+            return
+        case .answerTimeout:
+            guard scoreboard.tryTimeOut(expected: state) else { return }  // it answered first
         }
-        close(worker.control)
-        retire(scoreboard, pool: index)
+        kill(worker.pid, SIGKILL)
+        if worker.control >= 0 { readControl(pool: index, descriptor: worker.control) }
+        // The slot's fields are this invocation's and stay so: the worker can no longer change them.
+        let name = pools[index].spec.name
+        let timeout = pools[index].spec.configuration.timeoutSeconds
+        let error = RuntimeError(
+            .timeout, "Exceeded maximum function execution time before timeout (\(Self.format(timeout)) s)")
+        answer(scoreboard.connection, error: error, fastCGIRequestId: scoreboard.fastCGIRequestId, requestId: scoreboard.requestId)
+        pools[index].statistics.timeouts += 1
+        log.invocation(
+            requestId: scoreboard.requestId, function: name, method: scoreboard.method, status: error.httpStatus,
+            durationMilliseconds: Double(Clock.monotonicNanoseconds() &- scoreboard.startedAt) / 1e6, outcome: .timeout)
+        if let owned = pools[index].workers[slot].ownedConnection, owned != scoreboard.connection { watch(owned) }
+        if worker.control >= 0 { close(worker.control) }
+        retiring[worker.pid] = RetiringWorker(pool: index, scoreboard: scoreboard)
         if draining {
             pools[index].workers[slot] = .dead(respawnAt: .max)
         } else {
@@ -193,8 +210,10 @@ extension Master {
     func startCompanion(_ index: Int) {
         do {
             // Its own process group: when it dies, whatever it left behind can be cleared (see companionExited).
-            companions[index].pid = try ProcessSpawner.spawn(companions[index].process.arguments, ownProcessGroup: true)
+            companions[index].pid = try ProcessSpawner.spawn(
+                Self.dyingWithMaster(companions[index].process), ownProcessGroup: true)
             companions[index].startedAt = Clock.monotonicNanoseconds()
+            recordCompanions()
             log.event("companion_started", [
                 "name": .string(companions[index].process.name), "pid": .number(Double(companions[index].pid)),
             ])
@@ -205,6 +224,25 @@ extension Master {
             companions[index].pid = 0
             beginDrain(signal: 0)
         }
+    }
+
+    /// A companion's command line, run through setpriv(1) so that the kernel sends it its stop
+    /// signal when the master dies (PR_SET_PDEATHSIG survives exec): a SIGKILLed master's nginx
+    /// stops gracefully and lets the port go. Unchanged where setpriv is missing.
+    static func dyingWithMaster(_ companion: CompanionProcess) -> [String] {
+        let names: [Int32: String] = [SIGQUIT: "QUIT", SIGTERM: "TERM", SIGINT: "INT", SIGKILL: "KILL"]
+        guard let name = names[companion.stopSignal], access("/usr/bin/setpriv", X_OK) == 0 else { return companion.arguments }
+        return ["/usr/bin/setpriv", "--pdeathsig", name, "--"] + companion.arguments
+    }
+
+    /// Writes which companions run now (see `CompanionRecord`).
+    func recordCompanions() {
+        guard let path = options.companionRecordPath, let host = ProcessIdentity.current(pid: getpid()) else { return }
+        let entries = companions.compactMap { companion -> CompanionRecord.Entry? in
+            guard companion.pid > 0, let identity = ProcessIdentity.current(pid: companion.pid) else { return nil }
+            return CompanionRecord.Entry(name: companion.process.name, identity: identity)
+        }
+        CompanionRecordFile.write(CompanionRecord(host: host, companions: entries), path: path)
     }
 
     private func companionExited(_ index: Int, status: Int32) {

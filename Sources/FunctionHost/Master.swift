@@ -43,6 +43,9 @@ public final class Master {
     let adminListener: UnixListener?
     /// Admin requests being read: descriptor -> bytes so far.
     var adminConnections: [Int32: [UInt8]] = [:]
+    /// The admin listener's pauses after a failed `accept`, and how many there were.
+    var adminAcceptGate = AcceptGate()
+    var adminAcceptPauses = 0
     let statusCollector: StatusCollector
     let startedAt = Clock.monotonicNanoseconds()
     /// Hot reload (see `Master+Reload.swift`): the functions folder's watcher, the changes gathered
@@ -93,10 +96,17 @@ public final class Master {
         // Swift's crash backtracer would print pages into the JSON log and delay the respawn; the
         // crash line names the signal. SWIFT_BACKTRACE set by the user wins.
         setenv("SWIFT_BACKTRACE", "enable=no", 0)
+        // A write to a connection nginx closed, or to a log reader that went away, fails with EPIPE
+        // instead of killing the master (children get the default back: ProcessSpawner resets it).
+        signal(SIGPIPE, SIG_IGN)
         var blocked = sigset_t()
         sigemptyset(&blocked)
         for signal in [SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP] { sigaddset(&blocked, signal) }
         pthread_sigmask(SIG_BLOCK, &blocked, nil)
+        // They arrive through the signalfd whatever disposition the master inherited: a signal
+        // ignored by a parent (a shell's background job ignores SIGINT and SIGQUIT) would be
+        // discarded rather than queued. nginx takes its signals the same way.
+        for handled in [SIGTERM, SIGINT, SIGQUIT, SIGHUP] { signal(handled, SIG_DFL) }
         signals = try systemCall("signalfd") { fh_signalfd_open(&blocked) }
         defer { close(signals) }
 
@@ -105,6 +115,11 @@ public final class Master {
             for _ in 0..<pools[index].spec.configuration.concurrency {
                 pools[index].workers.append(spawnWorker(pool: index, now: now))
             }
+        }
+        if let path = options.companionRecordPath {
+            // A host killed outright (SIGKILL) on this run folder may have left its nginx holding the port.
+            let stopped = CompanionRecordFile.reclaim(path: path)
+            if !stopped.isEmpty { log.event("reclaimed", ["companions": .array(stopped.map { .string($0) })]) }
         }
         for index in companions.indices { startCompanion(index) }
         startWatching()
@@ -132,6 +147,7 @@ public final class Master {
     private func pollTimeout(now: UInt64) -> Int32 {
         var earliest = draining ? drainDeadline : UInt64.max
         if let reload = reloadWakeUp { earliest = min(earliest, reload) }
+        if let resume = adminAcceptGate.resumeAt { earliest = min(earliest, resume) }
         for pool in pools {
             if let wake = pool.nextWakeUp(policy: options.policy) { earliest = min(earliest, wake) }
         }
@@ -153,8 +169,9 @@ public final class Master {
             sources.append(.watcher)
         }
         descriptors.reserveCapacity(8 + watched.count)
+        let now = Clock.monotonicNanoseconds()
         for (index, pool) in pools.enumerated() {
-            if !draining || !companions.isEmpty, let listener = pool.listener {
+            if !draining || !companions.isEmpty, pool.acceptGate.isOpen(now: now), let listener = pool.listener {
                 descriptors.append(pollfd(fd: listener.descriptor, events: Int16(POLLIN), revents: 0))
                 sources.append(.listener(index))
             }
@@ -171,7 +188,7 @@ public final class Master {
             descriptors.append(pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0))
             sources.append(.triggerClient(descriptor))
         }
-        if let adminListener, !draining {
+        if let adminListener, !draining, adminAcceptGate.isOpen(now: now) {
             descriptors.append(pollfd(fd: adminListener.descriptor, events: Int16(POLLIN), revents: 0))
             sources.append(.adminListener)
         }
@@ -204,7 +221,9 @@ public final class Master {
             for pending in pools[index].expiredQueue(now: now, policy: options.policy) {
                 refuse(pending, pool: index)
             }
-            for slot in pools[index].timedOut(now: now, policy: options.policy) { handleTimeout(pool: index, slot: slot) }
+            for (slot, state, verdict) in pools[index].timedOut(now: now, policy: options.policy) {
+                handleTimeout(pool: index, slot: slot, state: state, verdict: verdict)
+            }
             pools[index].statistics.maxActive = max(pools[index].statistics.maxActive, pools[index].busyCount)
             for slot in pools[index].workers.indices where slot < pools[index].desiredWorkers {
                 if let respawnAt = pools[index].workers[slot].respawnAt, respawnAt <= now, !draining {
@@ -250,9 +269,18 @@ public final class Master {
             do {
                 descriptor = try listener.accept()
             } catch {
-                log.event("accept_failed", level: "error", ["function": .string(pools[index].spec.name), "error": .string(error.description)])
+                // Out of descriptors (EMFILE, ENFILE) or memory: the connection stays queued in the
+                // kernel and the listener readable. Stop polling it for a while instead of spinning.
+                let now = Clock.monotonicNanoseconds()
+                let resume = pools[index].acceptGate.failed(now: now, policy: options.policy)
+                pools[index].statistics.acceptPauses += 1
+                log.event("accept_paused", level: "error", [
+                    "function": .string(pools[index].spec.name), "error": .string(error.description),
+                    "pauseMs": .number(Double((resume - now) / 1_000_000)),
+                ])
                 return
             }
+            pools[index].acceptGate.succeeded()
             guard let descriptor else { return }
             let id = nextConnectionId
             nextConnectionId += 1
@@ -406,13 +434,18 @@ public final class Master {
             alive = alive.filter { waitpid($0, nil, WNOHANG) == 0 }
             if !alive.isEmpty { usleep(10_000) }
         }
-        for pid in alive {
-            kill(pid, SIGKILL)
-            waitpid(pid, nil, 0)
+        // SIGKILL the rest and reap them, still without blocking: a process stuck in the kernel
+        // (uninterruptible sleep) is left to init rather than holding the master's exit.
+        for pid in alive { kill(pid, SIGKILL) }
+        let reapDeadline = Clock.monotonicNanoseconds() + 1_000_000_000
+        while !alive.isEmpty, Clock.monotonicNanoseconds() < reapDeadline {
+            alive = alive.filter { waitpid($0, nil, WNOHANG) == 0 }
+            if !alive.isEmpty { usleep(10_000) }
         }
         // Reaped here rather than in companionExited: clear each companion's process group too, so
         // no nginx worker still closing its connections outlives the host and keeps the port.
         for companion in companions where companion.pid > 0 { kill(-companion.pid, SIGKILL) }
+        if let path = options.companionRecordPath { unlink(path) }
         log.event("host_stopped")
     }
 }

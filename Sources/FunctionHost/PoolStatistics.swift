@@ -16,6 +16,8 @@ public struct PoolStatistics: Sendable, Equatable {
     public var reloads: Int = 0
     /// The most invocations running at once.
     public var maxActive: Int = 0
+    /// Times accepting on the function's socket paused because `accept` failed (out of descriptors).
+    public var acceptPauses: Int = 0
     /// The longest the queue of waiting requests has been.
     public var maxQueued: Int = 0
     /// Invocations completed, errors and slow invocations by worker processes that are gone (the

@@ -10,9 +10,13 @@ enum ProcessSpawner {
     /// descriptor pair to the child as `target`. With `ownProcessGroup` the child leads a new
     /// process group (its id is the child's pid), so everything it starts can be signalled at once
     /// with `kill(-pid, ...)`, even after the child itself is gone. Returns the pid.
+    ///
+    /// `blockedSignals` start blocked in the child (the mask survives exec): a worker blocks SIGINT
+    /// and SIGQUIT from birth and ignores them once it runs, so a Ctrl-C that reaches the whole
+    /// foreground process group while it starts stays pending and is discarded, never fatal.
     static func spawn(
         _ arguments: [String], descriptors: [(source: Int32, target: Int32)] = [], environment: [String]? = nil,
-        ownProcessGroup: Bool = false
+        ownProcessGroup: Bool = false, blockedSignals: [Int32] = []
     ) throws(SystemCallError) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -30,11 +34,12 @@ enum ProcessSpawner {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var emptySet = sigset_t()
-        sigemptyset(&emptySet)
+        var childMask = sigset_t()
+        sigemptyset(&childMask)
+        for signal in blockedSignals { sigaddset(&childMask, signal) }
         var allSignals = sigset_t()
         sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &emptySet)
+        posix_spawnattr_setsigmask(&attributes, &childMask)
         posix_spawnattr_setsigdefault(&attributes, &allSignals)
         var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
         if ownProcessGroup {

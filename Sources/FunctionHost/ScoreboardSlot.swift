@@ -16,6 +16,12 @@ struct ScoreboardSlot {
         case busy = 2
         /// Chosen by the master for a dispatch.
         case reserved = 3
+        /// Taking its held connection for an invocation (BUSY follows at once).
+        case claiming = 4
+        /// Writing the invocation's answer: the worker won it, no timeout can follow.
+        case responding = 5
+        /// Past its timeout: the master won the invocation's answer (504) and kills the worker.
+        case timedOut = 6
     }
 
     let pointer: UnsafeMutableRawPointer
@@ -77,7 +83,20 @@ struct ScoreboardSlot {
     func end(holding: Bool, failed: Bool, slow: Bool = false) {
         fh_slot_end(pointer, holding ? 1 : 0, failed ? 1 : 0, slow ? 1 : 0)
     }
-    func setIdle() { fh_slot_set_idle(pointer) }
+
+    /// Worker: busy -> idle with no invocation; false when the master timed it out meanwhile.
+    func setIdle() -> Bool { fh_slot_set_idle(pointer) == 1 }
+
+    /// Worker: busy -> responding, before writing the answer; false when the master timed the
+    /// invocation out (it answers; the worker must write nothing).
+    func beginResponse() -> Bool { fh_slot_begin_response(pointer) == 1 }
+
+    /// The stage with the invocation's sequence, for `tryTimeOut`.
+    var state: UInt32 { fh_slot_state(pointer) }
+
+    /// Master: takes the invocation whose busy state was `expected` for a 504; false when the
+    /// worker got to its answer first (or has moved on to another invocation).
+    func tryTimeOut(expected: UInt32) -> Bool { fh_slot_try_time_out(pointer, expected) == 1 }
 
     /// Whether the master waits for "free" messages (requests are queued).
     var notify: Bool {

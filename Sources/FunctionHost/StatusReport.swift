@@ -35,6 +35,8 @@ public struct StatusReport: Sendable, Equatable {
         /// Reloads of the function (hot reload, SIGHUP) and the workers they replaced.
         public var reloads: Int = 0
         public var reloadedWorkers: Int = 0
+        /// Times accepting on the function's socket paused because `accept` failed (out of descriptors).
+        public var acceptPauses: Int = 0
     }
 
     public struct Timer: Sendable, Equatable {
@@ -52,6 +54,8 @@ public struct StatusReport: Sendable, Equatable {
     public var pools: [Pool]
     /// Sections from status providers (the task queue), by name.
     public var extras: [String: JSONValue]
+    /// Times accepting on the status page's own socket paused because `accept` failed.
+    public var adminAcceptPauses: Int = 0
 
     public init(uptimeSeconds: Double, pools: [Pool], extras: [String: JSONValue]) {
         self.uptimeSeconds = uptimeSeconds
@@ -72,6 +76,7 @@ public struct StatusReport: Sendable, Equatable {
                 "max_queue_length": .number(Double(pool.maxQueueLength)), "max_active": .number(Double(pool.maxActive)),
                 "slow": .number(Double(pool.slow)), "language": .string(pool.language),
                 "reloads": .number(Double(pool.reloads)), "reloaded_workers": .number(Double(pool.reloadedWorkers)),
+                "accept_pauses": .number(Double(pool.acceptPauses)),
                 "timers": .array(pool.timers.map { timer in
                     .object([
                         "name": .string(timer.name), "cron": .string(timer.cron),
@@ -84,6 +89,7 @@ public struct StatusReport: Sendable, Equatable {
         }
         var root: [String: JSONValue] = [
             "uptime_seconds": .number((uptimeSeconds * 10).rounded() / 10), "functions": .object(functions),
+            "accept_pauses": .number(Double(adminAcceptPauses + pools.reduce(0) { $0 + $1.acceptPauses })),
         ]
         for (name, value) in extras { root[name] = value }
         return .object(root)
@@ -115,6 +121,8 @@ public struct StatusReport: Sendable, Equatable {
         metric("queue_length", "gauge", "Requests waiting for a worker.", perPool(\.queueLength))
         metric("max_active", "gauge", "Most invocations running at once.", perPool(\.maxActive))
         metric("slow_invocations_total", "counter", "Invocations slower than the slow threshold.", perPool(\.slow))
+        metric("accept_pauses_total", "counter", "Pauses of accepting after accept failed (out of descriptors).",
+            perPool(\.acceptPauses) + [("listener=\"admin\"", Double(adminAcceptPauses))])
         let timers = pools.flatMap { pool in pool.timers.map { (pool.function, $0) } }
         metric("timer_fired_total", "counter", "Timer ticks that invoked the function.",
             timers.map { ("function=\"\($0.0)\",trigger=\"\($0.1.name)\"", Double($0.1.fired)) })
@@ -169,8 +177,11 @@ public struct StatusReport: Sendable, Equatable {
         }.joined(separator: "\n")
         if !timerLines.isEmpty { output += "\n\ntimers:\n" + timerLines.joined(separator: "\n") }
         for (name, section) in (status.objectValue ?? [:]).sorted(by: { $0.key < $1.key })
-        where name != "functions" && name != "uptime_seconds" {
+        where name != "functions" && name != "uptime_seconds" && name != "accept_pauses" {
             output += "\n\n\(name): \(section.encoded())"
+        }
+        if let pauses = status["accept_pauses"]?.numberValue, pauses > 0 {
+            output += "\n\naccept paused (out of descriptors): \(Int(pauses)) times"
         }
         if let uptime = status["uptime_seconds"]?.numberValue { output += "\n\nuptime: \(Int(uptime)) s" }
         return output

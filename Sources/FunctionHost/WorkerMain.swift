@@ -21,6 +21,11 @@ public struct WorkerMain {
     public static let controlDescriptor: Int32 = 3
     /// The scoreboard slot's memfd in a worker.
     public static let scoreboardDescriptor: Int32 = 4
+    /// The signals a terminal sends to its whole foreground process group (Ctrl-C, Ctrl-\) and on
+    /// which the master drains: a worker ignores them and finishes its invocation; the master stops
+    /// it once drained. Workers are spawned with them blocked, so none is lost or fatal before
+    /// `init` ignores them.
+    static let drainSignals: [Int32] = [SIGINT, SIGQUIT]
 
     var invoker: FunctionInvoker
     let responder: FastCGIResponder
@@ -40,6 +45,7 @@ public struct WorkerMain {
     /// The function's `function.json` environment is set before the function starts.
     public init(invoker: FunctionInvoker) throws(FastCGIError) {
         _ = fh_die_with_parent()
+        Self.ignoreDrainSignals()
         for (name, value) in invoker.spec.configuration.environment { setenv(name, value, 1) }
         guard let scoreboard = ScoreboardSlot.map(descriptor: Self.scoreboardDescriptor) else {
             throw FastCGIError(.initializationFailed, "no scoreboard slot at descriptor 4 (start workers with fnhost serve)")
@@ -51,6 +57,17 @@ public struct WorkerMain {
         // worker can always be stopped.
         signal(SIGTERM, SIG_DFL)
         control = Self.controlDescriptor
+    }
+
+    /// Ignores the drain signals (discarding one pending since birth), then unblocks them.
+    private static func ignoreDrainSignals() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for drainSignal in drainSignals {
+            signal(drainSignal, SIG_IGN)
+            sigaddset(&set, drainSignal)
+        }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     /// Serves until the master goes away. Returns the process exit status.
@@ -124,8 +141,9 @@ public struct WorkerMain {
         do {
             request = try responder.read(from: descriptor, maxBodyBytes: maxEvent)
         } catch {
-            // No request: nginx closed the connection (libfcgi has closed our descriptor).
-            scoreboard.setIdle()
+            // No request: nginx closed the connection (libfcgi has closed our descriptor and holds
+            // no request state).
+            if !scoreboard.setIdle() { Self.awaitKill() }
             send(.closed(connection: id))
             notifyIfAsked()
             return false
@@ -136,7 +154,11 @@ public struct WorkerMain {
             method: incoming.method)
         let deadline = Clock.epochMilliseconds() + Int64(configuration.timeoutSeconds * 1000)
         let result: InvocationResult
-        if request.announcedBodyLength > maxEvent {
+        if let incomplete = request.incompleteBody {
+            // Accepted by libfcgi but unreadable: answered here (when the connection still takes an
+            // answer) and finished below like any request, so nothing of it reaches the next one.
+            result = InvocationResult(error: RuntimeError(.incompleteRequest, "The request could not be read: \(incomplete)"))
+        } else if request.announcedBodyLength > maxEvent {
             result = InvocationResult(
                 error: RuntimeError(
                     .payloadTooLarge,
@@ -153,6 +175,9 @@ public struct WorkerMain {
         }
         var parts = result.response
         parts.headers.append(("X-Request-Id", incoming.requestId))
+        // The answer is this worker's only if the master has not timed the invocation out: then it
+        // has answered 504 itself and is killing this process, which must write nothing more.
+        guard scoreboard.beginResponse() else { Self.awaitKill() }
         responder.write(status: parts.status, reason: HTTPStatus.reason(parts.status), headers: parts.headers, body: parts.body)
         let kept = responder.finish()
         served += 1
@@ -191,6 +216,11 @@ public struct WorkerMain {
         log.flushIfDue()
         notifyIfAsked()
         return retiring
+    }
+
+    /// The master timed the running invocation out and kills this process: wait for it.
+    private static func awaitKill() -> Never {
+        while true { pause() }
     }
 
     /// Tells the master this worker is free when it has asked (requests are waiting).

@@ -20,6 +20,8 @@ public struct RuntimeError: Error, Sendable, CustomStringConvertible {
         case functionNotFound
         /// Path segments after the function id: 400.
         case invalidPath
+        /// The request itself could not be read (its body ended before `CONTENT_LENGTH` bytes): 400.
+        case incompleteRequest
         /// Every process of the function stayed busy for the whole queue timeout: 429.
         case throttled
         /// The host is shutting down or cannot serve the function now: 503.
@@ -58,7 +60,7 @@ public struct RuntimeError: Error, Sendable, CustomStringConvertible {
         case .timeout: 504
         case .payloadTooLarge: 413
         case .functionNotFound: 404
-        case .invalidPath: 400
+        case .invalidPath, .incompleteRequest: 400
         case .throttled: 429
         case .unavailable: 503
         }
@@ -69,7 +71,7 @@ public struct RuntimeError: Error, Sendable, CustomStringConvertible {
     public var isFunctionError: Bool {
         switch code {
         case .handlerFailed, .processCrashed, .initializationFailed, .malformedResponse, .responseTooLarge: true
-        case .timeout, .payloadTooLarge, .functionNotFound, .invalidPath, .throttled, .unavailable: false
+        case .timeout, .payloadTooLarge, .functionNotFound, .invalidPath, .incompleteRequest, .throttled, .unavailable: false
         }
     }
 
@@ -83,6 +85,7 @@ public struct RuntimeError: Error, Sendable, CustomStringConvertible {
         case .timeout: "Timeout"
         case .payloadTooLarge: "PayloadTooLarge"
         case .functionNotFound: "FunctionNotFound"
+        case .incompleteRequest: "BadRequest"
         case .throttled: "TooManyRequests"
         case .unavailable: "ServiceUnavailable"
         }

@@ -315,4 +315,17 @@ func splitRecords(_ bytes: [UInt8]) -> [ParsedRecord] {
         let noStatus = FastCGIRecord.response(requestId: 1, status: 200, reason: "OK", headers: [], body: [])
         #expect(FastCGIRecord.parseResponse(noStatus)?.status == 200)
     }
+
+    @Test func onlyTheFirstAnswerOnAConnectionIsRead() throws {
+        let first = FastCGIRecord.response(requestId: 1, status: 400, reason: "Bad Request", headers: [], body: Array("one".utf8))
+        let second = FastCGIRecord.response(requestId: 1, status: 200, reason: "OK", headers: [], body: Array("two".utf8))
+        let parsed = try #require(FastCGIRecord.parseResponse(first + second))
+        #expect(parsed.status == 400 && parsed.body == Array("one".utf8))
+    }
+
+    @Test func aKeptAliveRequestSaysSo() throws {
+        let bytes = FastCGIRecord.request(requestId: 1, parameters: [("A", "b")], body: [], keepConnection: true)
+        let preview = try #require(FastCGIRequestPreview.scan(bytes))
+        #expect(preview.keepConnection)
+    }
 }

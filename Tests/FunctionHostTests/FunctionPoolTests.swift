@@ -19,12 +19,21 @@ func worker(_ pid: Int32, control: Int32 = -1, stage: ScoreboardSlot.Stage, star
 {
     let slot = try #require(ScoreboardSlot.create())
     switch stage {
-    case .idle: slot.setIdle()
+    case .idle: break  // a new slot is idle
     case .busy: slot.begin(connection: connection, at: startedAt)
     case .holding:
         slot.begin(connection: connection, at: startedAt)
+        _ = slot.beginResponse()
         slot.end(holding: true, failed: false)
     case .reserved: _ = slot.tryReserve()
+    case .responding:
+        slot.begin(connection: connection, at: startedAt)
+        _ = slot.beginResponse()
+    case .timedOut:
+        slot.begin(connection: connection, at: startedAt)
+        _ = slot.tryTimeOut(expected: slot.state)
+    case .claiming:
+        Issue.record("claiming lasts only inside fh_slot_try_claim_held")
     }
     return WorkerSlot(pid: pid, control: control, scoreboard: slot, respawnAt: nil, ownedConnection: connection == 0 ? nil : connection)
 }
@@ -140,8 +149,19 @@ func pending(_ id: UInt64, at arrival: UInt64, requestId: String = "") -> Pendin
             try worker(12, stage: .holding, startedAt: 0, connection: 5), try worker(13, stage: .idle),
         ]
         #expect(pool.timedOut(now: 2_999_999_999, policy: policy).isEmpty)
-        #expect(pool.timedOut(now: 3_000_000_000, policy: policy) == [0])
-        #expect(pool.timedOut(now: 5_000_000_000, policy: policy) == [0, 1], "holding and idle workers never time out")
+        #expect(pool.timedOut(now: 3_000_000_000, policy: policy).map(\.slot) == [0])
+        let later = pool.timedOut(now: 5_000_000_000, policy: policy)
+        #expect(later.map(\.slot) == [0, 1], "holding and idle workers never time out")
+        #expect(later.allSatisfy { $0.verdict == .answerTimeout })
+        #expect(later.first?.state == pool.workers[0].scoreboard?.state, "the state the master's compare-and-swap names")
+    }
+
+    @Test func aWorkerWritingItsAnswerIsOnlyKilledLongAfterItsTimeout() throws {
+        var pool = FunctionPool(spec: poolSpec(timeout: 2), listener: nil)
+        pool.workers = [try worker(10, stage: .responding, startedAt: 1_000_000_000), try worker(11, stage: .timedOut, startedAt: 0)]
+        #expect(pool.timedOut(now: 4_999_999_999, policy: policy).isEmpty, "it won the race; the grace runs")
+        #expect(pool.timedOut(now: 5_000_000_000, policy: policy).map(\.verdict) == [.killUnanswered])
+        #expect(pool.busyCount == 2)
     }
 
     @Test func nextWakeUpIsTheEarliestQueueDeadlineOrRespawn() throws {
@@ -184,5 +204,57 @@ func pending(_ id: UInt64, at arrival: UInt64, requestId: String = "") -> Pendin
         slot.end(holding: false, failed: true)
         #expect(slot.stage == .idle && slot.served == 1 && slot.failed == 1)
         slot.release()
+    }
+}
+
+/// The scoreboard's compare-and-swaps between a worker finishing and the master timing it out.
+@Suite struct ScoreboardRaceTests {
+    @Test func theMasterTimingOutFirstKeepsTheWorkerFromAnswering() throws {
+        let slot = try #require(ScoreboardSlot.create())
+        defer { slot.release() }
+        slot.begin(connection: 7, at: 100)
+        #expect(slot.tryTimeOut(expected: slot.state))
+        #expect(slot.stage == .timedOut)
+        #expect(!slot.beginResponse(), "the worker writes nothing after a 504")
+        #expect(!slot.setIdle())
+        #expect(slot.tryReserve() == nil, "no dispatch to a worker being killed")
+        #expect(slot.connection == 7 && slot.startedAt == 100)
+    }
+
+    @Test func theWorkerAnsweringFirstKeepsTheMasterFromTimingOut() throws {
+        let slot = try #require(ScoreboardSlot.create())
+        defer { slot.release() }
+        slot.begin(connection: 7, at: 100)
+        let seen = slot.state
+        #expect(slot.beginResponse())
+        #expect(!slot.tryTimeOut(expected: seen))
+        slot.end(holding: true, failed: false)
+        #expect(slot.stage == .holding)
+    }
+
+    @Test func aTimeoutReadForOneInvocationNeverHitsTheNextOnTheSameConnection() throws {
+        let slot = try #require(ScoreboardSlot.create())
+        defer { slot.release() }
+        slot.begin(connection: 7, at: 100)
+        let first = slot.state
+        // The invocation answers and the worker claims the next request on the kept connection.
+        #expect(slot.beginResponse())
+        slot.end(holding: true, failed: false)
+        #expect(slot.tryClaimHeld(connection: 7, at: 200))
+        #expect(slot.stage == .busy && slot.startedAt == 200)
+        #expect(slot.state != first, "each invocation has its own state word")
+        #expect(!slot.tryTimeOut(expected: first), "a 504 meant for the first never lands on the second")
+        #expect(slot.tryTimeOut(expected: slot.state))
+    }
+
+    @Test func aFailedClaimChangesNoField() throws {
+        let slot = try #require(ScoreboardSlot.create())
+        defer { slot.release() }
+        slot.begin(connection: 7, at: 100)
+        #expect(slot.beginResponse())
+        slot.end(holding: true, failed: false)
+        #expect(slot.tryReserve() == .holding)
+        #expect(!slot.tryClaimHeld(connection: 9, at: 300))
+        #expect(slot.stage == .reserved && slot.connection == 7 && slot.startedAt == 100)
     }
 }

@@ -69,3 +69,43 @@ let second: UInt64 = 1_000_000_000
                 queued: queued, maxQueue: maxQueue, queueTimeoutSeconds: queueTimeout, idleWorkers: idle) == refused)
     }
 }
+
+/// Accepting pauses after a failed accept, doubling, and resumes after one succeeds.
+@Suite struct AcceptGateTests {
+    @Test func pausesDoubleUpToOneSecond() {
+        let policy = SupervisionPolicy()
+        #expect(policy.acceptPause(consecutiveFailures: 0) == 0)
+        #expect(policy.acceptPause(consecutiveFailures: 1) == 50 * millisecond)
+        #expect(policy.acceptPause(consecutiveFailures: 2) == 100 * millisecond)
+        #expect(policy.acceptPause(consecutiveFailures: 5) == 800 * millisecond)
+        #expect(policy.acceptPause(consecutiveFailures: 6) == second)
+        #expect(policy.acceptPause(consecutiveFailures: 1000) == second)
+    }
+
+    @Test func aFailedAcceptClosesTheGateUntilItsPauseEnds() {
+        let policy = SupervisionPolicy()
+        var gate = AcceptGate()
+        #expect(gate.isOpen(now: 0))
+        let resume = gate.failed(now: 10 * second, policy: policy)
+        #expect(resume == 10 * second + 50 * millisecond)
+        #expect(!gate.isOpen(now: 10 * second))
+        #expect(!gate.isOpen(now: resume - 1))
+        #expect(gate.isOpen(now: resume))
+        #expect(gate.failed(now: resume, policy: policy) == resume + 100 * millisecond, "a second failure in a row waits longer")
+        gate.succeeded()
+        #expect(gate.isOpen(now: resume) && gate.resumeAt == nil)
+        #expect(gate.failed(now: 20 * second, policy: policy) == 20 * second + 50 * millisecond, "then it starts again from 50 ms")
+    }
+}
+
+/// What the master does about an invocation at its timeout.
+@Suite struct TimeoutVerdictTests {
+    @Test func computingPastTheTimeoutIsAnswered504AndWritingGetsAGrace() {
+        let policy = SupervisionPolicy()
+        #expect(policy.timeoutVerdict(writingAnswer: false, start: second, timeoutSeconds: 1, now: 2 * second - 1) == TimeoutVerdict.none)
+        #expect(policy.timeoutVerdict(writingAnswer: false, start: second, timeoutSeconds: 1, now: 2 * second) == .answerTimeout)
+        #expect(policy.timeoutVerdict(writingAnswer: true, start: second, timeoutSeconds: 1, now: 2 * second) == TimeoutVerdict.none)
+        #expect(policy.timeoutVerdict(writingAnswer: true, start: second, timeoutSeconds: 1, now: 4 * second - 1) == TimeoutVerdict.none)
+        #expect(policy.timeoutVerdict(writingAnswer: true, start: second, timeoutSeconds: 1, now: 4 * second) == .killUnanswered)
+    }
+}

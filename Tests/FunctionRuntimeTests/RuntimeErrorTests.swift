@@ -15,6 +15,7 @@ import Testing
         (.payloadTooLarge, 413, false, "PayloadTooLarge"),
         (.functionNotFound, 404, false, "FunctionNotFound"),
         (.invalidPath, 400, false, "ProxyIntegrationError"),
+        (.incompleteRequest, 400, false, "BadRequest"),
         (.throttled, 429, false, "TooManyRequests"),
         (.unavailable, 503, false, "ServiceUnavailable"),
     ]

@@ -17,6 +17,8 @@ final class HostStack {
     let process: Process
     let logPath: URL
     private let logFile: FileHandle
+    /// Whether `stop()` removes the run folder (not when a later stack took it over).
+    var removesRunDirectory = true
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -30,18 +32,21 @@ final class HostStack {
     }
 
     /// `project` serves a poehali.dev export with `--project` instead of `--functions`; `unset`
-    /// removes variables from the environment the host inherits; `runFolder` is the run folder
-    /// (default: a new one under the temporary folder), removed by `stop()` either way.
+    /// removes variables from the environment the host inherits. `port` and `runDirectory` reuse
+    /// another stack's (one that was killed), or `runDirectory` names a folder of the test's own. The host leads a process group of its own (Foundation's
+    /// `Process` starts it so), as a terminal's foreground job does: a test signals the whole group
+    /// as Ctrl-C does.
     init(
         functions: String = "Tests/Fixtures/functions", project: String? = nil, extraArguments: [String] = [],
         environment: [String: String] = [:], unset: Set<String> = [], readyPath: String = "/echo",
-        runFolder: URL? = nil, beforeStart: (_ runDirectory: URL) throws -> Void = { _ in }
+        port reusedPort: Int? = nil, runDirectory reusedRunDirectory: URL? = nil,
+        beforeStart: (_ runDirectory: URL) throws -> Void = { _ in }
     ) throws {
-        port = try FreePort.pick()
-        runDirectory = runFolder
+        port = try reusedPort ?? FreePort.pick()
+        runDirectory = reusedRunDirectory
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("fnhost-it-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
-        logPath = runDirectory.appendingPathComponent("serve.log")
+        logPath = runDirectory.appendingPathComponent(reusedRunDirectory == nil ? "serve.log" : "serve-\(UUID().uuidString.prefix(4)).log")
         FileManager.default.createFile(atPath: logPath.path, contents: nil)
         logFile = try FileHandle(forWritingTo: logPath)
         process = Process()
@@ -136,10 +141,10 @@ final class HostStack {
         try? logFile.close()
         // The folder nginx's workers use, when it had to live outside the run folder.
         let record = runDirectory.appendingPathComponent("nginx-facing").path
-        if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: record) {
+        if removesRunDirectory, let target = try? FileManager.default.destinationOfSymbolicLink(atPath: record) {
             try? FileManager.default.removeItem(atPath: target)
         }
-        try? FileManager.default.removeItem(at: runDirectory)
+        if removesRunDirectory { try? FileManager.default.removeItem(at: runDirectory) }
     }
 }
 

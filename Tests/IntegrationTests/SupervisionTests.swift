@@ -27,6 +27,38 @@ import Testing
         #expect(stack.logEvents("invocation").contains { $0["outcome"] == "timeout" && $0["status"] == 504 })
     }
 
+    /// A handler that finishes right at its timeout, many times, on kept-alive connections (one
+    /// client connection to nginx, nginx's kept connections to the worker): each request gets one
+    /// answer of its own, its 200 or a 504, and the request after it always its own 200, never the
+    /// 504 of the one before.
+    @Test(.timeLimit(.minutes(2))) func aTimeoutRacingACompletionNeverAnswersTwice() throws {
+        let stack = try HostStack()
+        defer { stack.stop() }
+        let client = try HTTPClient()
+        func get(_ path: String) throws -> HTTPClientResponse {
+            try client.send(HTTPClientRequest(method: "GET", url: stack.baseURL + path, timeoutMilliseconds: 15_000))
+        }
+        var outcomes: [Int: Int] = [:]
+        for round in 0..<12 {
+            // sleep's timeout is 1 s; the master checks every 100 ms.
+            let milliseconds = 940 + round * 10
+            let racing = try get("/sleep?ms=\(milliseconds)")
+            outcomes[racing.status, default: 0] += 1
+            if racing.status == 200 {
+                #expect(racing.json?["slept"]?.numberValue == Double(milliseconds), "round \(round): its own answer")
+            } else {
+                #expect(racing.status == 504, "round \(round): \(racing.status)")
+                #expect(racing.json?["errorType"] == "Timeout")
+            }
+            let next = try get("/sleep?ms=1")
+            #expect(next.status == 200, "round \(round): the request after the race got \(next.status)")
+            #expect(next.json?["slept"] == 1, "round \(round): its own answer")
+        }
+        let timeouts = stack.logEvents("invocation").filter { $0["outcome"] == "timeout" }.count
+        #expect(timeouts == outcomes[504, default: 0], "each 504 logged once: \(outcomes)")
+        #expect(stack.logEvents("worker_crashed").isEmpty)
+    }
+
     @Test(arguments: ["segv", "trap", "abort"])
     func aCrashCostsOnlyItsOwnRequest(how: String) throws {
         let stack = try HostStack()

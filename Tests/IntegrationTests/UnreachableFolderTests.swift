@@ -73,7 +73,7 @@ struct UnreachableFolderTests {
         try FileManager.default.createDirectory(atPath: page, withIntermediateDirectories: false)
         try Data("<!doctype html><title>private page</title>".utf8).write(to: URL(fileURLWithPath: page + "/index.html"))
         let host = try HostStack(
-            extraArguments: ["--page-dir", page], runFolder: URL(fileURLWithPath: parent + "/run"))
+            extraArguments: ["--page-dir", page], runDirectory: URL(fileURLWithPath: parent + "/run"))
         defer { host.stop() }
         let facing = try FileManager.default.destinationOfSymbolicLink(atPath: parent + "/run/nginx-facing")
         #expect(facing.hasPrefix("/var/lib/fnhost/run/"), "relocated: \(facing)")

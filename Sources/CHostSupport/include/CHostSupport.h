@@ -47,8 +47,19 @@ int fh_rename_exchange(const char *first, const char *second);
  *   FH_STAGE_HOLDING  idle, keeping its last kept-alive connection and serving requests on it directly
  *   FH_STAGE_BUSY     running an invocation
  *   FH_STAGE_RESERVED the master chose it for a dispatch; it must not start a request on its held connection
+ *   FH_STAGE_CLAIMING the worker took its held connection (compare-and-swap from HOLDING) and is
+ *                     writing the invocation's fields; BUSY follows
+ *   FH_STAGE_RESPONDING the worker won the invocation's answer (compare-and-swap from BUSY) and writes it
+ *   FH_STAGE_TIMED_OUT  the master won it (compare-and-swap from BUSY, past the timeout): it answers
+ *                     504 and kills the worker, which writes nothing more
+ * A slot's fields change only once the compare-and-swap that gives the writer the slot succeeded.
+ * The stage word also carries a sequence bumped by each invocation, so a compare-and-swap against
+ * one invocation's BUSY never succeeds on the next one's.
  */
-enum { FH_STAGE_IDLE = 0, FH_STAGE_HOLDING = 1, FH_STAGE_BUSY = 2, FH_STAGE_RESERVED = 3 };
+enum {
+    FH_STAGE_IDLE = 0, FH_STAGE_HOLDING = 1, FH_STAGE_BUSY = 2, FH_STAGE_RESERVED = 3, FH_STAGE_CLAIMING = 4,
+    FH_STAGE_RESPONDING = 5, FH_STAGE_TIMED_OUT = 6
+};
 
 /* Creates a zeroed slot in a new memfd; *fd receives the descriptor (close-on-exec). NULL on failure. */
 void *fh_slot_create(int *fd);
@@ -58,9 +69,9 @@ void fh_slot_unmap(void *slot);
 
 /* Master: IDLE or HOLDING -> RESERVED. Returns the previous stage, or -1 when the worker is busy or reserved. */
 int fh_slot_try_reserve(void *slot);
-/* Worker: HOLDING -> BUSY, before reading a request on its held connection `connection`, starting at
-   monotonic `started_ns` (stored before the stage changes, so a BUSY stage never shows a stale start).
-   1 on success, 0 when the master reserved the worker. */
+/* Worker: HOLDING -> CLAIMING -> BUSY, before reading a request on its held connection `connection`,
+   starting at monotonic `started_ns` (stored after the claim succeeded and before BUSY, so a BUSY
+   stage never shows a stale start). 1 on success, 0 when the master reserved the worker (nothing written). */
 int fh_slot_try_claim_held(void *slot, uint64_t connection, uint64_t started_ns);
 /* Worker: an invocation starts on connection `connection` (the master's id) at monotonic `started_ns`. */
 void fh_slot_begin(void *slot, uint64_t connection, uint64_t started_ns);
@@ -69,8 +80,17 @@ void fh_slot_describe(void *slot, uint16_t fastcgi_request_id, const char *reque
 /* Worker: the invocation ended; `holding` keeps the connection; `failed` counts an error outcome,
    `slow` one slower than the function's slow threshold. */
 void fh_slot_end(void *slot, int holding, int failed, int slow);
-/* Worker: back to IDLE without an invocation (a held connection closed, or a dispatch that carried no request). */
-void fh_slot_set_idle(void *slot);
+/* Worker: BUSY -> IDLE without an invocation (a held connection closed, or a dispatch that carried no
+   request). 0 when the master timed the invocation out meanwhile. */
+int fh_slot_set_idle(void *slot);
+/* Worker: BUSY -> RESPONDING before writing the answer. 0 when the master timed the invocation out
+   (TIMED_OUT): the worker must write nothing; the master answers and kills it. */
+int fh_slot_begin_response(void *slot);
+/* The whole state word (sequence and stage), for fh_slot_try_time_out. */
+uint32_t fh_slot_state(const void *slot);
+/* Master: BUSY -> TIMED_OUT, only if the state is still exactly `expected` (the same invocation's
+   BUSY). 1 when the master now owns the invocation's answer. */
+int fh_slot_try_time_out(void *slot, uint32_t expected);
 
 int fh_slot_stage(const void *slot);
 uint64_t fh_slot_started(const void *slot);
