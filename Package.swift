@@ -37,7 +37,7 @@ let package = Package(
         // Thin safe wrappers: every C call passes one checked helper, C strings are copied out at once.
         .target(name: "FastCGI", dependencies: ["CFCGI"], swiftSettings: strict),
         .target(name: "Postgres", dependencies: ["CLibPQ"], swiftSettings: strict),
-        .target(name: "HTTPClient", dependencies: ["CCurl"], swiftSettings: strict),
+        .target(name: "HTTPClient", dependencies: ["CCurl", "CHostSupport"], swiftSettings: strict),
         // Webhook signatures (Standard Webhooks, as Replicate signs): SHA-256, HMAC and base64 in
         // plain Swift, used by the stand-in to sign and by receivers to verify.
         .target(name: "WebhookSignature", swiftSettings: strict),
@@ -84,7 +84,9 @@ let package = Package(
 
         // The offline Replicate stand-in: a real HTTP server with Replicate's prediction API, a scripted
         // timeline, fault switches and a call log (used by `make run` without a token, and by the tests).
-        .target(name: "ReplicateStandIn", dependencies: ["FunctionRuntime", "HTTPClient", "WebhookSignature"], swiftSettings: strict),
+        .target(
+            name: "ReplicateStandIn", dependencies: ["FunctionRuntime", "HTTPClient", "WebhookSignature", "CHostSupport"],
+            swiftSettings: strict),
         .executableTarget(name: "replicate-standin", dependencies: ["ReplicateStandIn", "WebhookSignature"], swiftSettings: strict),
 
         // The CLI: a library so that a test build can register extra (test-only) functions.
@@ -111,10 +113,12 @@ let package = Package(
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"], swiftSettings: strict),
         .testTarget(name: "FunctionHostTests", dependencies: ["FunctionHost"], swiftSettings: strict),
         .testTarget(name: "FixtureRunnerTests", dependencies: ["FixtureRunner"], swiftSettings: strict),
-        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], swiftSettings: strict),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "CHostSupport"], swiftSettings: strict),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strict),
-        .testTarget(name: "ReplicateStandInTests", dependencies: ["ReplicateStandIn", "WebhookSignature"], swiftSettings: strict),
-        .testTarget(name: "WebhookSignatureTests", dependencies: ["WebhookSignature"], swiftSettings: strict),
+        .testTarget(
+            name: "ReplicateStandInTests", dependencies: ["ReplicateStandIn", "WebhookSignature", "HTTPClient", "Postgres", "CHostSupport"],
+            swiftSettings: strict),
+        .testTarget(name: "WebhookSignatureTests", dependencies: ["WebhookSignature", "CHostSupport"], swiftSettings: strict),
         .testTarget(name: "PythonToolingTests", dependencies: ["PythonTooling"], swiftSettings: strict),
         .testTarget(name: "FnhostProjectTests", dependencies: ["FnhostProject"], swiftSettings: strict),
         .testTarget(
@@ -122,7 +126,8 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["FunctionRuntime", "HTTPClient", "FunctionHost", "Postgres", "FnhostProject", "PythonTooling", "WebhookSignature"],
+            dependencies: ["FunctionRuntime", "HTTPClient", "FunctionHost", "Postgres", "FnhostProject", "PythonTooling", "WebhookSignature",
+                           "CHostSupport"],
             swiftSettings: strict
         ),
     ]
