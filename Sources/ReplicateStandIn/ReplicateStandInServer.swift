@@ -64,6 +64,9 @@ public final class ReplicateStandInServer: Sendable {
     /// The listening descriptor's number while open, -1 once closed (for tests).
     var listenerNumber: Int32 { listener.number }
 
+    /// The descriptors of the connections open now (for tests).
+    var connectionNumbers: Set<Int32> { lifecycle.withLock { $0.connections } }
+
     /// Starts the accept thread and the webhook threads. Call once.
     /// - Throws: ``StandInError`` with `.invalidState` when already started or stopped, `.thread`
     ///   when no thread could be created.
