@@ -6,6 +6,8 @@
 #   make profile instructions per status and start request (callgrind), in bench/profile-*.txt
 #   make fuzz    libFuzzer targets, FUZZ_RUNS runs each (scripts/fuzz; summary in .run/fuzz/summary.json)
 #   make chaos   reliability scenarios against the real stack, written to RELIABILITY.md
+#   make fd-stress  the stand-in and HTTP client suites 50 times in one process under CPU load
+#                (scripts/fd-stress; RUNS=N for another count): prints "N runs, M failures"
 PORT ?= 8080
 RUN_DIR ?= .run
 SWIFT ?= swift
@@ -16,7 +18,7 @@ RELEASE_FLAGS ?= --static-swift-stdlib
 
 FUZZ_RUNS ?= 200000
 
-.PHONY: run test bench profile fuzz chaos deps build build-release clean stop-db
+.PHONY: run test bench profile fuzz chaos fd-stress deps build build-release clean stop-db
 
 deps:
 	@scripts/install-deps
@@ -47,6 +49,11 @@ fuzz: deps
 
 chaos: build-release
 	@chaos/run --fuzz-runs $(FUZZ_RUNS)
+
+# Descriptors closed once and close-on-exec, under load (several minutes: not part of `make test`).
+fd-stress: deps
+	@scripts/install-deps stress-ng
+	@scripts/fd-stress --runs $(or $(RUNS),50)
 
 stop-db:
 	@scripts/pg stop $(RUN_DIR)/pg

@@ -37,7 +37,7 @@ let package = Package(
         // Thin safe wrappers: every C call passes one checked helper, C strings are copied out at once.
         .target(name: "FastCGI", dependencies: ["CFCGI"], swiftSettings: strict),
         .target(name: "Postgres", dependencies: ["CLibPQ", "Hashing"], swiftSettings: strict),
-        .target(name: "HTTPClient", dependencies: ["CCurl"], swiftSettings: strict),
+        .target(name: "HTTPClient", dependencies: ["CCurl", "CHostSupport"], swiftSettings: strict),
         // SHA-256, HMAC-SHA256, base64 and hex in plain Swift (no C library, no package): migration
         // checksums and webhook signatures.
         .target(name: "Hashing", swiftSettings: strict),
@@ -86,7 +86,9 @@ let package = Package(
 
         // The offline Replicate stand-in: a real HTTP server with Replicate's prediction API, a scripted
         // timeline, fault switches and a call log (used by `make run` without a token, and by the tests).
-        .target(name: "ReplicateStandIn", dependencies: ["FunctionRuntime", "HTTPClient", "WebhookSignature", "Hashing"], swiftSettings: strict),
+        .target(
+            name: "ReplicateStandIn", dependencies: ["FunctionRuntime", "HTTPClient", "WebhookSignature", "Hashing", "CHostSupport"],
+            swiftSettings: strict),
         .executableTarget(name: "replicate-standin", dependencies: ["ReplicateStandIn", "WebhookSignature"], swiftSettings: strict),
 
         // The CLI: a library so that a test build can register extra (test-only) functions.
@@ -113,11 +115,14 @@ let package = Package(
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"], swiftSettings: strict),
         .testTarget(name: "FunctionHostTests", dependencies: ["FunctionHost"], swiftSettings: strict),
         .testTarget(name: "FixtureRunnerTests", dependencies: ["FixtureRunner"], swiftSettings: strict),
-        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], swiftSettings: strict),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "CHostSupport"], swiftSettings: strict),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Hashing"], swiftSettings: strict),
         .testTarget(name: "HashingTests", dependencies: ["Hashing"], swiftSettings: strict),
-        .testTarget(name: "ReplicateStandInTests", dependencies: ["ReplicateStandIn", "WebhookSignature", "Hashing"], swiftSettings: strict),
-        .testTarget(name: "WebhookSignatureTests", dependencies: ["WebhookSignature", "Hashing"], swiftSettings: strict),
+        .testTarget(
+            name: "ReplicateStandInTests",
+            dependencies: ["ReplicateStandIn", "WebhookSignature", "Hashing", "HTTPClient", "Postgres", "CHostSupport"],
+            swiftSettings: strict),
+        .testTarget(name: "WebhookSignatureTests", dependencies: ["WebhookSignature", "Hashing", "CHostSupport"], swiftSettings: strict),
         .testTarget(name: "PythonToolingTests", dependencies: ["PythonTooling"], swiftSettings: strict),
         .testTarget(name: "FnhostProjectTests", dependencies: ["FnhostProject"], swiftSettings: strict),
         .testTarget(
@@ -125,7 +130,8 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["FunctionRuntime", "HTTPClient", "FunctionHost", "FastCGI", "Postgres", "FnhostProject", "PythonTooling", "WebhookSignature"],
+            dependencies: ["FunctionRuntime", "HTTPClient", "FunctionHost", "FastCGI", "Postgres", "FnhostProject", "PythonTooling",
+                           "WebhookSignature", "CHostSupport"],
             swiftSettings: strict
         ),
     ]

@@ -12,6 +12,7 @@
 #define FH_CCURL_SHIM_H
 
 #include <curl/curl.h>
+#include <sys/socket.h>
 
 /* Options of type `long` (CURLOPT_NOSIGNAL, CURLOPT_NOBODY, CURLOPT_TIMEOUT_MS, ...). */
 static inline CURLcode fh_curl_setopt_long(CURL *handle, CURLoption option, long value) {
@@ -42,6 +43,22 @@ static inline CURLcode fh_curl_setopt_slist(CURL *handle, CURLoption option, str
 /* CURLOPT_WRITEFUNCTION and CURLOPT_HEADERFUNCTION share the curl_write_callback shape. */
 static inline CURLcode fh_curl_setopt_write_callback(CURL *handle, CURLoption option, curl_write_callback callback) {
     return curl_easy_setopt(handle, option, callback);
+}
+
+/* CURLOPT_OPENSOCKETFUNCTION's callback: the socket libcurl asks for, close-on-exec from birth.
+ * libcurl 7.88 (Debian 12) calls plain socket(), so a process spawned while a connection is kept
+ * alive would inherit it. libcurl closes the socket itself, as it would its own. */
+static inline curl_socket_t fh_curl_open_cloexec_socket(void *unused, curlsocktype purpose, struct curl_sockaddr *address) {
+    (void)unused;
+    (void)purpose;
+    int socket_fd = socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+    return socket_fd < 0 ? CURL_SOCKET_BAD : socket_fd;
+}
+
+/* Makes every socket of `handle` close-on-exec from birth (see fh_curl_open_cloexec_socket).
+ * curl_easy_reset clears it, so set it again after each reset. */
+static inline CURLcode fh_curl_setopt_cloexec_sockets(CURL *handle) {
+    return curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION, fh_curl_open_cloexec_socket);
 }
 
 /* Info of type `long` (CURLINFO_RESPONSE_CODE, CURLINFO_NUM_CONNECTS, ...). */

@@ -88,7 +88,7 @@ int fh_die_with_parent(void) {
 }
 
 long long fh_resident_bytes(void) {
-    FILE *file = fopen("/proc/self/statm", "r");
+    FILE *file = fopen("/proc/self/statm", "re");
     if (file == NULL) return -1;
     long long pages_total = 0, pages_resident = 0;
     int matched = fscanf(file, "%lld %lld", &pages_total, &pages_resident);

@@ -42,7 +42,7 @@ enum Paths {
 
     /// A loopback TCP port nothing listens on now (the kernel's choice).
     static func freeLoopbackPort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw ValidationError("no socket for a free port") }
         defer { close(descriptor) }
         var address = sockaddr_in()
@@ -60,7 +60,7 @@ enum Paths {
 
     /// Writes a small text file; failures are ignored (it is a convenience for other commands).
     static func writeFile(_ path: String, _ text: String) {
-        guard let file = fopen(path, "w") else { return }
+        guard let file = fopen(path, "we") else { return }
         fputs(text, file)
         fclose(file)
     }

@@ -1,3 +1,4 @@
+import CHostSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,7 +18,9 @@ public final class BackgroundSender: Sendable {
     }
 
     private let state = Mutex(State())
-    /// Threads block reading this pipe; `send` writes one byte per request.
+    /// Threads block reading this pipe; `send` writes one byte per request. Close-on-exec from
+    /// birth; never closed, because the sender threads (which keep `self` alive) run for the
+    /// process's life.
     private let wakeRead: Int32
     private let wakeWrite: Int32
     /// Requests that may wait at once; more are dropped. Default 16.
@@ -26,8 +29,7 @@ public final class BackgroundSender: Sendable {
     /// Starts `threads` sender threads (default 2), each with its own libcurl handle.
     public init(threads: Int = 2, maxPending: Int = 16) {
         var ends: [Int32] = [-1, -1]
-        _ = pipe(&ends)
-        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        _ = fh_pipe_cloexec(&ends)  // on failure both stay -1: reads fail and the threads end
         wakeRead = ends[0]
         wakeWrite = ends[1]
         self.maxPending = maxPending

@@ -68,11 +68,13 @@ final class CurlEasyHandle {
 
     /// Clears every option (back to libcurl defaults) while keeping live connections and the
     /// DNS cache, so nothing from the previous request (method, body, headers) leaks into the
-    /// next one. Re-arms the error buffer, which the reset also clears.
+    /// next one. Re-arms the error buffer and the close-on-exec socket callback, which the reset
+    /// also clears.
     func reset() throws(HTTPClientError) {
         curl_easy_reset(handle)  // returns void: nothing to check
         errorBuffer[0] = 0
         try check(fh_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer), "CURLOPT_ERRORBUFFER")
+        try check(fh_curl_setopt_cloexec_sockets(handle), "CURLOPT_OPENSOCKETFUNCTION")
     }
 
     func set(_ option: CURLoption, _ value: Int, _ name: String) throws(HTTPClientError) {

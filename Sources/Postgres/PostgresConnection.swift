@@ -140,6 +140,7 @@ public final class PostgresConnection: CustomStringConvertible {
                                 context: context)
         }
         installNoticeReceiver(on: fresh)
+        Self.ensureCloseOnExec(fresh)
         if everConnected { reconnectCount += 1 }
         everConnected = true
         handle = fresh

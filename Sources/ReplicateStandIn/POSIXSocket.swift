@@ -1,9 +1,11 @@
+import CHostSupport
 import Glibc
 
 /// Thin checked wrappers over the few BSD socket calls the stand-in needs.
 ///
 /// Every call retries `EINTR` and throws ``StandInError`` naming the call, in the manner of
-/// swift-nio's syscall helper. Descriptors are plain `Int32`s owned by the caller. Writes use
+/// swift-nio's syscall helper. Descriptors are plain `Int32`s owned by the caller (a long-lived
+/// one belongs in a ``SocketDescriptor``); every one is close-on-exec from birth. Writes use
 /// `MSG_NOSIGNAL`, so a peer that went away yields an error instead of `SIGPIPE`.
 enum POSIXSocket {
     /// Opens a TCP listening socket on an IPv4 literal.
@@ -56,16 +58,14 @@ enum POSIXSocket {
         return (fd, Int(UInt16(bigEndian: actual.sin_port)))
     }
 
-    /// Accepts one connection, retrying `EINTR` and transient `ECONNABORTED`.
+    /// Accepts one connection, close-on-exec from birth (`accept4`), retrying `EINTR` and transient
+    /// `ECONNABORTED`.
     static func accept(_ listenFD: Int32) throws -> Int32 {
         while true {
-            let fd = Glibc.accept(listenFD, nil, nil)
-            if fd >= 0 {
-                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)  // accept4 is not exported to Swift; close-on-exec by hand
-                return fd
-            }
+            let fd = fh_accept_cloexec(listenFD)
+            if fd >= 0 { return fd }
             let code = errno
-            if code == EINTR || code == ECONNABORTED { continue }
+            if code == ECONNABORTED { continue }
             throw failure("accept", code)
         }
     }

@@ -27,7 +27,8 @@ public final class ReplicateStandInServer: Sendable {
     public var baseURL: String { "http://\(configuration.host):\(port)" }
 
     let service: ReplicateStandInService
-    private let listenFD: Int32
+    /// The listening socket: shut down and closed once, by the first ``stop()`` (or on release).
+    private let listener: SocketDescriptor
     private let lifecycle = Mutex(Lifecycle())
 
     private struct Lifecycle: Sendable {
@@ -39,30 +40,32 @@ public final class ReplicateStandInServer: Sendable {
         var phase = Phase.created
         /// Descriptors of open connections (removed, under the lock, just before each is closed).
         var connections: Set<Int32> = []
-        var listenClosed = false
     }
 
     /// Binds and listens (but does not accept yet).
     /// - Throws: ``StandInError`` when the host is not an IPv4 literal, the port is taken, or the
     ///   configured webhook secret is not `whsec_<base64>` (`.invalidConfiguration`).
-    public init(configuration: ReplicateStandInConfiguration = ReplicateStandInConfiguration()) throws {
+    public convenience init(configuration: ReplicateStandInConfiguration = ReplicateStandInConfiguration()) throws {
+        try self.init(configuration: configuration, listenerCalls: .system)
+    }
+
+    /// As the public `init`, with the calls that end the listening descriptor (tests count them).
+    init(configuration: ReplicateStandInConfiguration, listenerCalls: SocketDescriptor.Calls) throws {
         if let secret = configuration.webhookSecret, WebhookSignature.key(fromSecret: secret) == nil {
             throw StandInError(code: .invalidConfiguration, message: "the webhook secret is not of the form whsec_<base64>")
         }
         self.configuration = configuration
         let (fd, port) = try POSIXSocket.listen(host: configuration.host, port: configuration.port)
-        listenFD = fd
+        listener = SocketDescriptor(adopting: fd, calls: listenerCalls)
         self.port = port
         service = ReplicateStandInService(configuration: configuration)
     }
 
-    deinit {
-        let needsClose = lifecycle.withLock { state in
-            defer { state.listenClosed = true }
-            return !state.listenClosed
-        }
-        if needsClose { POSIXSocket.close(listenFD) }
-    }
+    /// The listening descriptor's number while open, -1 once closed (for tests).
+    var listenerNumber: Int32 { listener.number }
+
+    /// The descriptors of the connections open now (for tests).
+    var connectionNumbers: Set<Int32> { lifecycle.withLock { $0.connections } }
 
     /// Starts the accept thread and the webhook threads. Call once.
     /// - Throws: ``StandInError`` with `.invalidState` when already started or stopped, `.thread`
@@ -80,26 +83,21 @@ public final class ReplicateStandInServer: Sendable {
 
     /// Stops accepting, ends webhook deliveries, ends every open connection (hung answers are cut
     /// short) and waits up to about a second each for the webhook senders and the connection
-    /// threads to finish. Idempotent.
+    /// threads to finish. Idempotent: only the first call does any of it, so a later one (a
+    /// test's explicit `stop()`, then the harness's `deinit`) touches no descriptor.
     public func stop() {
-        let acceptThread: pthread_t? = lifecycle.withLock { state in
+        let previous = lifecycle.withLock { state in
             defer { state.phase = .stopped }
-            if case let .running(thread) = state.phase { return thread }
-            return nil
+            return state.phase
         }
+        if case .stopped = previous { return }
         service.stop()
-        // Only while the descriptor is still ours: after the first stop() closed it, its number may
-        // already belong to another socket of this process (a second stop() comes from deinit).
+        listener.shutdown()  // wakes the accept thread
+        if case let .running(acceptThread) = previous { ThreadLauncher.join(acceptThread) }
+        listener.close()  // nobody can be in accept on it any more
         lifecycle.withLock { state in
-            if !state.listenClosed { POSIXSocket.shutdownBoth(listenFD) }
-        }
-        if let acceptThread { ThreadLauncher.join(acceptThread) }
-        let needsClose = lifecycle.withLock { state in
-            defer { state.listenClosed = true }
             for fd in state.connections { POSIXSocket.shutdownBoth(fd) }
-            return !state.listenClosed
         }
-        if needsClose { POSIXSocket.close(listenFD) }
         for _ in 0..<100 {
             if lifecycle.withLock({ $0.connections.isEmpty }) { return }
             ThreadLauncher.sleep(milliseconds: 10) { false }
@@ -117,7 +115,7 @@ public final class ReplicateStandInServer: Sendable {
         while true {
             let fd: Int32
             do {
-                fd = try POSIXSocket.accept(listenFD)
+                fd = try POSIXSocket.accept(listener.number)  // -1 (EBADF) once closed
             } catch {
                 if isStopping { return }
                 configuration.log?("accept: \(error)")

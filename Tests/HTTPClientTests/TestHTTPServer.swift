@@ -1,3 +1,4 @@
+import CHostSupport
 import Foundation
 import Glibc
 import Synchronization
@@ -9,6 +10,11 @@ import Synchronization
 /// It understands exactly what libcurl sends here: a request line, headers and an optional
 /// `Content-Length` body (no chunked uploads). Routes live in ``TestRoutes``.
 /// Writes use `MSG_NOSIGNAL`, so a client that went away never raises `SIGPIPE`.
+///
+/// Descriptors are close-on-exec from birth. Each has one closer: the accept thread closes the
+/// listener when it ends, each connection thread its connection, both under the lock, and
+/// ``stop()`` shuts down only what is still open under that same lock, so it never reaches a
+/// number the kernel has handed out again.
 final class TestHTTPServer: Sendable {
     /// The bound port (chosen by the kernel).
     let port: Int
@@ -19,6 +25,8 @@ final class TestHTTPServer: Sendable {
         var openConnections: Set<Int32> = []
         var acceptedConnections = 0
         var stopped = false
+        /// Set (under the lock) by the accept thread as it closes the listener.
+        var listenerClosed = false
     }
 
     struct SocketError: Error, CustomStringConvertible {
@@ -58,7 +66,7 @@ final class TestHTTPServer: Sendable {
             guard !state.stopped else { return }
             state.stopped = true
             // shutdown (not close) wakes the threads blocked in accept/recv; they close.
-            shutdown(listenFD, Int32(SHUT_RDWR))
+            if !state.listenerClosed { shutdown(listenFD, Int32(SHUT_RDWR)) }
             for fd in state.openConnections { shutdown(fd, Int32(SHUT_RDWR)) }
         }
     }
@@ -73,7 +81,7 @@ final class TestHTTPServer: Sendable {
     // MARK: - Sockets
 
     private static func bindLoopback() throws -> (Int32, Int) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SocketError(call: "socket", errno: errno) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -96,10 +104,15 @@ final class TestHTTPServer: Sendable {
 
     private func acceptLoop() {
         while true {
-            let fd = accept(listenFD, nil, nil)
+            let fd = fh_accept_cloexec(listenFD)
             if fd < 0 {
-                if errno == EINTR { continue }
-                break  // shut down by stop()
+                let code = errno
+                if state.withLock({ $0.stopped }) { break }  // shut down by stop()
+                if [ECONNABORTED, EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(code) {
+                    Thread.sleep(forTimeInterval: 0.01)  // out of descriptors or memory: back off, retry
+                    continue
+                }
+                break
             }
             let admitted = state.withLock { state -> Bool in
                 guard !state.stopped else { return false }
@@ -115,7 +128,10 @@ final class TestHTTPServer: Sendable {
             thread.name = "TestHTTPServer.connection"
             thread.start()
         }
-        close(listenFD)
+        state.withLock { state in
+            state.listenerClosed = true
+            close(listenFD)
+        }
     }
 
     /// Serves requests on one connection until EOF, an error or a hang-up.

@@ -156,7 +156,7 @@ struct StackError: Error, CustomStringConvertible {
 /// A loopback TCP port nobody is listening on right now.
 enum FreePort {
     static func pick() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw StackError("socket failed") }
         defer { close(descriptor) }
         var address = sockaddr_in()

@@ -16,7 +16,7 @@ enum RawHTTPClient {
     /// stops reading (nginx refusing a body it will not take) is fine: the rest of the request is
     /// dropped and the response is read anyway.
     static func exchange(port: Int, request: [UInt8], isHead: Bool = false, timeoutSeconds: Int = 10) throws -> RawHTTPResponse {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw Failure(description: "socket failed: errno \(errno)") }
         defer { close(descriptor) }
         var address = sockaddr_in()

@@ -1,9 +1,13 @@
+import CHostSupport
 import Foundation
 import Synchronization
 
 /// A loopback HTTP/1.1 server that records each request line and Host header it gets and answers
 /// `{"forwardedTo":"recorder","path":"<request target>"}` (one request per connection). It stands
 /// in for the real platform behind `--platform-upstream`.
+///
+/// One thread accepts and serves; it alone closes each connection and, as it ends, the listener
+/// (under the lock). ``stop()`` shuts the listener down only while it is open, and only once.
 final class RecordingHTTPServer: Sendable {
     struct Request: Sendable, Equatable {
         var method: String
@@ -14,6 +18,8 @@ final class RecordingHTTPServer: Sendable {
     let port: Int
     private let listener: Int32
     private let requests = Mutex<[Request]>([])
+    /// (stopped, listener closed), changed under the lock.
+    private let lifecycle = Mutex((stopped: false, listenerClosed: false))
 
     init() throws {
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -44,18 +50,24 @@ final class RecordingHTTPServer: Sendable {
 
     /// Stops accepting: the accept loop wakes up, ends and closes the listener.
     func stop() {
-        shutdown(listener, Int32(SHUT_RDWR))
+        lifecycle.withLock { state in
+            guard !state.stopped else { return }
+            state.stopped = true
+            if !state.listenerClosed { shutdown(listener, Int32(SHUT_RDWR)) }
+        }
     }
 
     private func acceptLoop() {
         while true {
-            let connection = accept(listener, nil, nil)
+            let connection = fh_accept_cloexec(listener)
             if connection < 0 {
-                if errno == EINTR { continue }
-                close(listener)
+                if errno == ECONNABORTED, !lifecycle.withLock({ $0.stopped }) { continue }
+                lifecycle.withLock { state in
+                    state.listenerClosed = true
+                    close(listener)
+                }
                 return
             }
-            _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
             serve(connection)
             close(connection)
         }

@@ -150,7 +150,7 @@ struct PythonEnvironmentBuildTests {
 
 extension String {
     func write(toFile path: String) throws {
-        guard let file = fopen(path, "w") else { throw TestStoreError("cannot write \(path)") }
+        guard let file = fopen(path, "we") else { throw TestStoreError("cannot write \(path)") }
         fputs(self, file)
         fclose(file)
     }

@@ -49,7 +49,7 @@ final class WebhookReceiver: Sendable {
     let port: Int
     /// The URL to give as `webhook`.
     var url: String { "http://127.0.0.1:\(port)/hook" }
-    private let listenFD: Int32
+    private let listener: SocketDescriptor
     private let holdMs: Int
     private let verifySecret: Mutex<String?>
     private let state: Mutex<State>
@@ -57,7 +57,7 @@ final class WebhookReceiver: Sendable {
 
     init(statuses: [Int] = [], holdMs: Int = 0) throws {
         let (fd, port) = try POSIXSocket.listen(host: "127.0.0.1", port: 0)
-        listenFD = fd
+        listener = SocketDescriptor(adopting: fd)
         self.port = port
         self.holdMs = holdMs
         verifySecret = Mutex(nil)
@@ -89,22 +89,25 @@ final class WebhookReceiver: Sendable {
         }
     }
 
-    /// Stops accepting and cuts open connections. Idempotent.
+    /// Stops accepting and cuts open connections. Idempotent: only the first call touches a descriptor.
     func stop() {
-        let connections: Set<Int32>? = state.withLock { state in
-            guard !state.stopped else { return nil }
-            state.stopped = true
-            return state.connections
+        let first = state.withLock { state in
+            defer { state.stopped = true }
+            return !state.stopped
         }
-        guard let connections else { return }
-        POSIXSocket.shutdownBoth(listenFD)
+        guard first else { return }
+        listener.shutdown()
         if let thread = acceptThread.withLock({ $0 }) { ThreadLauncher.join(thread) }
-        POSIXSocket.close(listenFD)
-        for fd in connections { POSIXSocket.shutdownBoth(fd) }
+        listener.close()
+        // Under the lock: a connection still in the set has not been closed by `finish` yet, so
+        // its number is still ours (a snapshot taken earlier could name reused numbers).
+        state.withLock { state in
+            for fd in state.connections { POSIXSocket.shutdownBoth(fd) }
+        }
     }
 
     private func acceptLoop() {
-        while let fd = try? POSIXSocket.accept(listenFD) {
+        while let fd = try? POSIXSocket.accept(listener.number) {
             let admitted = state.withLock { state in
                 guard !state.stopped else { return false }
                 state.connections.insert(fd)

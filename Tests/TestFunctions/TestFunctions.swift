@@ -50,7 +50,7 @@ public struct SleepFunction: CloudFunction {
         let milliseconds = Int(event.queryStringParameters["ms"] ?? "") ?? 1000
         usleep(useconds_t(max(0, min(milliseconds, 3_600_000)) * 1000))
         if let marker = event.queryStringParameters["marker"], !marker.isEmpty {
-            let file = fopen(marker, "w")
+            let file = fopen(marker, "we")
             if let file {
                 fputs(context.requestId, file)
                 fclose(file)
@@ -144,7 +144,7 @@ public struct TickerFunction: CloudFunction {
             usleep(useconds_t(max(0, min(milliseconds, 60_000)) * 1000))
         }
         if let directory = getenv("TICKER_DIR").map({ String(cString: $0) }),
-            let file = fopen("\(directory)/\(message.eventMetadata.eventId).json", "w")
+            let file = fopen("\(directory)/\(message.eventMetadata.eventId).json", "we")
         {
             fputs(try event.jsonText(), file)
             fclose(file)

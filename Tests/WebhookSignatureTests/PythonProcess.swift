@@ -1,9 +1,10 @@
+import CHostSupport
 import Glibc
 
 /// Runs `/usr/bin/python3.11` with posix_spawn, feeding stdin and collecting stdout, for
 /// cross-checks against Python's own hashlib and hmac.
 ///
-/// Both pipes are made close-on-exec; posix_spawn's dup2 gives the child plain copies as its
+/// Both pipes are close-on-exec from birth (`pipe2`); posix_spawn's dup2 gives the child plain copies as its
 /// descriptors 0 and 1, so nothing else leaks into it. The input is written in full before the
 /// output is read, so it is meant for small outputs (under the 64 KiB pipe buffer).
 enum PythonProcess {
@@ -18,12 +19,11 @@ enum PythonProcess {
     /// The child's stdout; throws when it cannot start or exits non-zero.
     static func run(arguments: [String], input: [UInt8]) throws -> [UInt8] {
         var toChild: [Int32] = [-1, -1], fromChild: [Int32] = [-1, -1]
-        guard pipe(&toChild) == 0 else { throw Failure(description: "pipe failed: errno \(errno)") }
-        guard pipe(&fromChild) == 0 else {
+        guard fh_pipe_cloexec(&toChild) == 0 else { throw Failure(description: "pipe failed: errno \(errno)") }
+        guard fh_pipe_cloexec(&fromChild) == 0 else {
             close(toChild[0]); close(toChild[1])
             throw Failure(description: "pipe failed: errno \(errno)")
         }
-        for fd in toChild + fromChild { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

@@ -2,7 +2,7 @@
 #define FNHOST_CHOSTSUPPORT_H
 /*
  * The few system calls whose interfaces are C macros or structs Swift cannot build itself:
- * descriptor passing (CMSG_* macros), signalfd (missing from Swift's Glibc module) and the
+ * descriptor passing (CMSG_* macros), signalfd, pipe2 and accept4 (missing from Swift's Glibc module) and the
  * parent-death signal. Everything here returns -1 with errno set on failure, like the calls it wraps.
  */
 #include <stddef.h>
@@ -31,6 +31,10 @@ long long fh_resident_bytes(void);
 
 /* A pipe whose two ends are close-on-exec from birth (pipe2 with O_CLOEXEC); fds[0] reads, fds[1] writes. */
 int fh_pipe_cloexec(int fds[2]);
+
+/* Accepts one connection on a listening socket, close-on-exec from birth (accept4 with SOCK_CLOEXEC,
+   which Swift's Glibc module does not export). Retries EINTR; -1 with errno set otherwise. */
+int fh_accept_cloexec(int listener);
 
 /* Swaps two paths atomically (renameat2 with RENAME_EXCHANGE; both must exist). ENOSYS or EINVAL
    where the kernel or file system cannot, so the caller falls back to two renames. */

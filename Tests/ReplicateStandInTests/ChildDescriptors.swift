@@ -1,0 +1,110 @@
+import CHostSupport
+import Glibc
+
+/// What a freshly spawned child process inherits: runs `/bin/ls -l /proc/self/fd` with plain
+/// `posix_spawn` (no file actions besides its stdout, no closing of descriptors on the way, unlike
+/// Foundation's `Process`) and returns the child's open descriptors and what each points to.
+enum ChildDescriptors {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// The child's descriptors, number to link target, without the one `ls` opens itself to read
+    /// `/proc/self/fd` (its target is `/proc/<pid>/fd`).
+    static func list() throws -> [Int32: String] {
+        var output: [Int32] = [-1, -1]
+        guard fh_pipe_cloexec(&output) == 0 else { throw Failure(description: "pipe2 failed: errno \(errno)") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, output[1], 1)
+        let arguments = ["/bin/ls", "-l", "/proc/self/fd"]
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, argv, environ)
+        close(output[1])
+        guard spawned == 0 else {
+            close(output[0])
+            throw Failure(description: "posix_spawn /bin/ls failed: \(spawned)")
+        }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(output[0], $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            if count <= 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        close(output[0])
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        var descriptors: [Int32: String] = [:]
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+            // lrwx------ 1 root root 64 Jan  1 00:00 3 -> socket:[12345]
+            let halves = line.split(separator: " -> ", maxSplits: 1).map(String.init)
+            guard halves.count == 2, let number = halves[0].split(separator: " ").last.flatMap({ Int32($0) }) else {
+                continue
+            }
+            if halves[1].hasPrefix("/proc/"), halves[1].hasSuffix("/fd") { continue }
+            descriptors[number] = halves[1]
+        }
+        guard !descriptors.isEmpty else { throw Failure(description: "ls printed no descriptors") }
+        return descriptors
+    }
+
+    /// The link target of this process's descriptor `fd` (`socket:[inode]` for a socket).
+    static func target(of fd: Int32) -> String? {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let length = readlink("/proc/self/fd/\(fd)", &buffer, buffer.count - 1)
+        guard length > 0 else { return nil }
+        return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// This process's descriptor whose local address is 127.0.0.1:`port` (a client socket found by
+    /// the port its peer sees), if any.
+    static func loopbackSocket(localPort port: Int) -> Int32? {
+        guard let directory = opendir("/proc/self/fd") else { return nil }
+        defer { closedir(directory) }
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard let fd = Int32(name) else { continue }
+            var address = sockaddr_in()
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let named = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+            }
+            if named == 0, address.sin_family == sa_family_t(AF_INET), Int(UInt16(bigEndian: address.sin_port)) == port {
+                return fd
+            }
+        }
+        return nil
+    }
+
+    /// Whether this process's `fd` was handed down by its parent (the parent has the same
+    /// descriptor pointing at the same thing), as a test runner's shell may do.
+    static func cameFromParent(_ fd: Int32) -> Bool {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let length = readlink("/proc/\(getppid())/fd/\(fd)", &buffer, buffer.count - 1)
+        guard length > 0 else { return false }
+        return target(of: fd) == String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Whether this process's `fd` is an IPv4 or IPv6 socket.
+    static func isInternetSocket(_ fd: Int32) -> Bool {
+        var domain: Int32 = 0
+        var size = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &size) == 0 else { return false }
+        return domain == AF_INET || domain == AF_INET6
+    }
+
+    /// The port of the peer of the connected socket `fd`.
+    static func peerPort(of fd: Int32) -> Int? {
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) }
+        }
+        return named == 0 ? Int(UInt16(bigEndian: address.sin_port)) : nil
+    }
+}
