@@ -151,7 +151,7 @@ extension Master {
             pools[index].statistics.crashes += 1
             respawnAt = pools[index].recordDeath(now: now, policy: options.policy)
         }
-        if worker.control >= 0 { close(worker.control) }
+        if worker.control >= 0 { close(worker.control) }  // the slot is replaced below: one close
         if let scoreboard = worker.scoreboard { retire(scoreboard, pool: index) }
         let wanted = slot < pools[index].desiredWorkers
         pools[index].workers[slot] = .dead(respawnAt: draining || !wanted ? .max : respawnAt)
@@ -189,7 +189,7 @@ extension Master {
             requestId: scoreboard.requestId, function: name, method: scoreboard.method, status: error.httpStatus,
             durationMilliseconds: Double(Clock.monotonicNanoseconds() &- scoreboard.startedAt) / 1e6, outcome: .timeout)
         if let owned = pools[index].workers[slot].ownedConnection, owned != scoreboard.connection { watch(owned) }
-        if worker.control >= 0 { close(worker.control) }
+        if worker.control >= 0 { close(worker.control) }  // the slot is replaced below: one close
         retiring[worker.pid] = RetiringWorker(pool: index, scoreboard: scoreboard)
         if draining {
             pools[index].workers[slot] = .dead(respawnAt: .max)

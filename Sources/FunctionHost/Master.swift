@@ -423,7 +423,10 @@ public final class Master {
                 answer(pending.id, error: RuntimeError(.unavailable, "The host is shutting down"), fastCGIRequestId: pending.request.fastCGIRequestId)
             }
             pools[index].queue.removeAll()
-            for worker in pools[index].workers where worker.control >= 0 { close(worker.control) }
+            for slot in pools[index].workers.indices where pools[index].workers[slot].control >= 0 {
+                close(pools[index].workers[slot].control)
+                pools[index].workers[slot].control = -1
+            }
         }
         for id in Array(connections.keys) { closeConnection(id) }
         // Workers exit when their control socket closes; give them a moment, then make sure.

@@ -30,7 +30,7 @@ public struct NginxSetup: Sendable {
             if mkdir(folder, 0o755) != 0, errno != EEXIST { throw SystemCallError("mkdir \(folder)", errno: errno) }
             if geteuid() == 0, let nobody = getpwnam(Self.workerUserName) { lchown(folder, nobody.pointee.pw_uid, nobody.pointee.pw_gid) }
         }
-        let file = fopen(configurationPath, "w")
+        let file = fopen(configurationPath, "we")
         guard let file else { throw SystemCallError("open \(configurationPath)", errno: errno) }
         defer { fclose(file) }
         guard fputs(configuration, file) >= 0 else { throw SystemCallError("write \(configurationPath)", errno: errno) }

@@ -1,13 +1,16 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CHostSupport
 
 /// A listening unix stream socket for nginx to connect to: non-blocking (the master polls it),
 /// close-on-exec (children must not inherit it), mode 0660 and, when `group` is given, that group
 /// (nginx's workers'), so that only the host's user and nginx's workers can connect. The mode and
 /// group are set with `fchmodat`/`fchownat` and `AT_SYMLINK_NOFOLLOW`: never through a symlink.
-struct UnixListener {
-    let descriptor: Int32
+///
+/// A class, so that exactly one owner closes the descriptor, once: `close()` forgets the number.
+final class UnixListener {
+    private(set) var descriptor: Int32
     let path: String
     /// The socket file's identity, so `close` never removes a file another host bound since.
     let device: UInt64
@@ -60,17 +63,16 @@ struct UnixListener {
 
     /// The next waiting connection (blocking I/O, close-on-exec), or nil when none is waiting.
     func accept() throws(SystemCallError) -> Int32? {
-        // The master is single-threaded, so nothing can spawn between accept and FD_CLOEXEC.
-        guard let connection = try nonBlockingCall("accept \(path)", { Glibc.accept(descriptor, nil, nil) }) else {
-            return nil
-        }
-        _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
-        return connection
+        let listener = descriptor
+        return try nonBlockingCall("accept \(path)", { fh_accept_cloexec(listener) })
     }
 
-    /// Closes the socket and removes its file, unless the file is no longer ours.
+    /// Closes the socket and removes its file, unless the file is no longer ours. A second call
+    /// does nothing.
     func close() {
+        guard descriptor >= 0 else { return }
         Glibc.close(descriptor)
+        descriptor = -1
         var status = stat()
         if stat(path, &status) == 0, UInt64(status.st_dev) == device, UInt64(status.st_ino) == inode {
             unlink(path)

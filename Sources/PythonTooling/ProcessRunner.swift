@@ -106,6 +106,9 @@ enum ProcessRunner {
         // dup2 clears close-on-exec on the copies only; the original stays close-on-exec.
         posix_spawn_file_actions_adddup2(&actions, output, 1)
         posix_spawn_file_actions_adddup2(&actions, output, 2)
+        // Nothing else reaches the child, not even a descriptor a library made without close-on-exec
+        // (libcurl's wake-up socket pair).
+        fh_spawn_close_from(&actions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
