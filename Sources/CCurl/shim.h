@@ -61,6 +61,11 @@ static inline CURLcode fh_curl_setopt_cloexec_sockets(CURL *handle) {
     return curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION, fh_curl_open_cloexec_socket);
 }
 
+/* CURLOPT_OPENSOCKETFUNCTION with a callback of the caller's (one that also checks the address). */
+static inline CURLcode fh_curl_setopt_opensocket(CURL *handle, curl_opensocket_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION, callback);
+}
+
 /* Info of type `long` (CURLINFO_RESPONSE_CODE, CURLINFO_NUM_CONNECTS, ...). */
 static inline CURLcode fh_curl_getinfo_long(CURL *handle, CURLINFO info, long *out) {
     return curl_easy_getinfo(handle, info, out);

@@ -77,6 +77,15 @@ final class CurlEasyHandle {
         try check(fh_curl_setopt_cloexec_sockets(handle), "CURLOPT_OPENSOCKETFUNCTION")
     }
 
+    /// Makes this transfer connect afresh, through a socket that refuses private peers
+    /// (``NetworkAddress``): libcurl then fails the connect as it would a refused one. Fresh, so a
+    /// kept-alive connection another request opened without the check is never reused. Cleared by
+    /// ``reset()``.
+    func refusePrivatePeers() throws(HTTPClientError) {
+        try check(fh_curl_setopt_opensocket(handle, publicPeerSocket), "CURLOPT_OPENSOCKETFUNCTION")
+        try set(CURLOPT_FRESH_CONNECT, 1, "CURLOPT_FRESH_CONNECT")
+    }
+
     func set(_ option: CURLoption, _ value: Int, _ name: String) throws(HTTPClientError) {
         try check(fh_curl_setopt_long(handle, option, value), name)
     }
@@ -132,4 +141,12 @@ final class CurlEasyHandle {
         try check(fh_curl_getinfo_long(handle, info, &value), name)
         return value
     }
+}
+
+/// The socket libcurl asks for, close-on-exec from birth, unless the peer's address is private.
+private let publicPeerSocket: curl_opensocket_callback = { _, _, address in
+    guard let address, let offset = MemoryLayout<curl_sockaddr>.offset(of: \.addr) else { return curl_socket_t(-1) }
+    let peer = (UnsafeRawPointer(address) + offset).assumingMemoryBound(to: sockaddr.self)
+    guard !NetworkAddress.isPrivate(peer) else { return curl_socket_t(-1) }
+    return socket(address.pointee.family, address.pointee.socktype | Int32(SOCK_CLOEXEC.rawValue), address.pointee.protocol)
 }

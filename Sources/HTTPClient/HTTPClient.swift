@@ -37,6 +37,7 @@ public final class HTTPClient {
     public func send(_ request: HTTPClientRequest) throws(HTTPClientError) -> HTTPClientResponse {
         try request.validate()
         try easy.reset()
+        if request.publicAddressesOnly { try easy.refusePrivatePeers() }
         try configureTransfer(request)
         try configureMethodAndBody(request)
 

@@ -45,6 +45,12 @@ public struct HTTPClientRequest: Sendable {
     /// else as soon as the received bytes pass the limit (never buffered beyond it).
     public var maxResponseBytes: Int
 
+    /// Connect only to public addresses: a peer whose address (after name resolution, whatever the
+    /// URL's text) is loopback, private, link-local or otherwise internal (``NetworkAddress``) is
+    /// refused at connect time with `.couldNotConnect`. Such a request always opens a new connection
+    /// (a kept-alive one was not checked). Default false.
+    public var publicAddressesOnly = false
+
     public init(
         method: String = "GET",
         url: String,

@@ -354,7 +354,7 @@ struct TryOnRequestValidatorHostileTests {
         "http://user:pw@localhost:8080/p.jpg", "http://10.1.2.3/p.jpg", "http://172.16.0.1/p.jpg", "http://172.31.255.255/p.jpg",
         "http://192.168.0.10/p.jpg", "http://169.254.169.254/latest/meta-data/", "http://100.64.0.1/p.jpg", "http://0.0.0.0/p.jpg",
         "http://224.0.0.1/p.jpg", "http://255.255.255.255/p.jpg", "http://[::1]/p.jpg", "http://[::]/p.jpg", "http://[fe80::1%25eth0]/p.jpg",
-        "http://[fd00::1]/p.jpg", "http://[::ffff:127.0.0.1]/p.jpg", "http://[::ffff:10.0.0.1]:80/p.jpg", "http://[64:ff9b::a00:1]/p.jpg",
+        "http://[fd00::1]/p.jpg", "http://[::ffff:127.0.0.1]/p.jpg", "http://[::ffff:10.0.0.1]:80/p.jpg", "http://[64:ff9b::a00:1]/p.jpg", "http://[2002:c0a8:101::1]/p.jpg", "http://[2002:7f00:1::]/p.jpg",
         "http://[not-an-address]/p.jpg", "http://[::1/p.jpg", "http://metadata.google.internal/computeMetadata/v1/",
     ])
     func privateNetworkImagesAreRefused(url: String) throws {

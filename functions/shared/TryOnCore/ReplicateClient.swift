@@ -14,10 +14,17 @@ public final class ReplicateClient {
     /// Whole-call timeout, milliseconds (bounded further by the caller's remaining time). Default 15000.
     public var callTimeoutMilliseconds = 15_000
 
+    /// Whether outputs may be downloaded from public addresses only: true unless Replicate itself is
+    /// on a private address (the stand-in, whose output files are on this machine). A name an
+    /// output URL gives that resolves to an internal address is then refused at connect time.
+    public let downloadsFromPublicAddressesOnly: Bool
+
     public init(baseURL: String, token: String) throws(ReplicateFailure) {
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
         self.baseURL = base
+        let authority = base.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first.map(String.init) ?? ""
+        downloadsFromPublicAddressesOnly = !PrivateNetworkHost.isPrivate(authority: authority)
         self.token = token
         do {
             client = try HTTPClient()
@@ -76,10 +83,11 @@ public final class ReplicateClient {
 
     /// Downloads an output file (at most `maxBytes`, default 20 MB): its bytes and content type.
     public func download(_ url: String, budgetMilliseconds: Int, maxBytes: Int = 20_000_000) throws(ReplicateFailure) -> (bytes: [UInt8], contentType: String?) {
-        let response = try send(
-            HTTPClientRequest(
-                method: "GET", url: url, connectTimeoutMilliseconds: connectTimeoutMilliseconds,
-                timeoutMilliseconds: max(1000, min(budgetMilliseconds, 60_000)), maxResponseBytes: maxBytes))
+        var request = HTTPClientRequest(
+            method: "GET", url: url, connectTimeoutMilliseconds: connectTimeoutMilliseconds,
+            timeoutMilliseconds: max(1000, min(budgetMilliseconds, 60_000)), maxResponseBytes: maxBytes)
+        request.publicAddressesOnly = downloadsFromPublicAddressesOnly
+        let response = try send(request)
         guard (200..<300).contains(response.status) else {
             throw ReplicateFailure.fromStatus(response.status, detail: "downloading the output answered \(response.status)", retryAfter: nil)
         }
