@@ -74,7 +74,7 @@ struct ServeCommand: ParsableCommand {
                     name: "replicate-standin",
                     arguments: [binary, "--port", String(standInPort), "--delay-ms", String(standInDelayMilliseconds), "--quiet",
                         "--files-dir", stack.absoluteRunDirectory + "/standin-files"],
-                    stopSignal: SIGTERM))
+                    stopSignal: SIGTERM, stopsWhenIdle: true))
         }
         let project = try ProjectStartup.prepare(
             layout: layout, catalog: catalog, stateDirectory: stack.absoluteRunDirectory, environment: environment)

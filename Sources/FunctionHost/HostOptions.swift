@@ -85,11 +85,16 @@ public struct CompanionProcess: Sendable {
     public var arguments: [String]
     /// The signal that stops it gracefully. Default SIGQUIT (nginx: finish requests, then exit).
     public var stopSignal: Int32
+    /// Stopped only once no invocation runs or waits, rather than when the drain begins: a service
+    /// the invocations in flight may still call (the Replicate stand-in). Default false (nginx,
+    /// which finishes the requests it has and stops taking new ones at once).
+    public var stopsWhenIdle: Bool
 
-    public init(name: String, arguments: [String], stopSignal: Int32 = 3) {
+    public init(name: String, arguments: [String], stopSignal: Int32 = 3, stopsWhenIdle: Bool = false) {
         self.name = name
         self.arguments = arguments
         self.stopSignal = stopSignal
+        self.stopsWhenIdle = stopsWhenIdle
     }
 }
 

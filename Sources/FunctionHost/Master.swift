@@ -28,6 +28,8 @@ public final class Master {
     var watched: [Int32: UInt64] = [:]
     var nextConnectionId: UInt64 = 1
     var companions: [(process: CompanionProcess, pid: pid_t, startedAt: UInt64)] = []
+    /// Whether the drain has asked the `stopsWhenIdle` companions to stop.
+    var idleCompanionsStopped = false
     var signals: Int32 = -1
     var draining = false
     var drainDeadline: UInt64 = .max
@@ -406,11 +408,22 @@ public final class Master {
         drainDeadline = Clock.monotonicNanoseconds() + UInt64(longest * 1e9) + options.policy.drainGraceNanoseconds
         log.event("draining", ["signal": .number(Double(signal))])
         for id in Array(watched.values) { closeConnection(id) }
-        for companion in companions where companion.pid > 0 { kill(companion.pid, companion.process.stopSignal) }
+        for companion in companions where companion.pid > 0 && !companion.process.stopsWhenIdle {
+            kill(companion.pid, companion.process.stopSignal)
+        }
     }
 
+    /// Whether the drain is over; once no invocation runs or waits, also stops the companions the
+    /// invocations may have needed until then (each asked once: its pid is reaped to 0 after).
     private func finishedDraining() -> Bool {
-        companions.allSatisfy { $0.pid == 0 } && pools.allSatisfy { $0.busyCount == 0 && $0.queue.isEmpty }
+        let idle = pools.allSatisfy { $0.busyCount == 0 && $0.queue.isEmpty }
+        if idle, !idleCompanionsStopped {
+            idleCompanionsStopped = true
+            for companion in companions where companion.pid > 0 && companion.process.stopsWhenIdle {
+                kill(companion.pid, companion.process.stopSignal)
+            }
+        }
+        return idle && companions.allSatisfy { $0.pid == 0 }
     }
 
     private func shutDown() {

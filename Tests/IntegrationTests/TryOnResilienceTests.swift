@@ -168,3 +168,42 @@ final class ThrowawayCluster {
         return text
     }
 }
+
+/// A drain keeps what in-flight invocations call: the stand-in `serve` runs stops only once no
+/// invocation runs or waits, so a try-on caught mid-create by SIGTERM still gets its prediction.
+@Suite(.serialized) struct DrainWithStandInTests {
+    @Test func aCreateInFlightWhenTheHostDrainsStillReachesTheStandIn() throws {
+        let stack = try TryOnStack(
+            environment: ["WORKER_TRIGGER": "off", "WORKER_CHAIN": "off", "LEASE_SECONDS": "9"],
+            serveArguments: ["--replicate-standin", "--standin-delay-ms", "200"])
+        defer { stack.stop() }
+        let line = try #require(
+            stack.host.log().split(separator: "\n").first { $0.contains("the offline stand-in at ") }, "serve names its stand-in")
+        let standIn = try #require(line.firstMatch(of: /http:\/\/127\.0\.0\.1:\d+/).map { String($0.output) })
+        _ = try stack.startTask(garments: ["https://example.com/g.jpg"])
+        let armed = try sendRequest(
+            standIn, "POST", "/_standin/faults", headers: [HTTPHeader(name: "Content-Type", value: "application/json")],
+            body: Array(#"{"hangMs": 1500, "hangCount": 1}"#.utf8))
+        #expect(armed.status == 200)
+        let base = stack.baseURL
+        let worker = Holder<HTTPClientResponse>()
+        let thread = Thread { worker.set(try? sendRequest(base, TryOnStack.workerPath)) }
+        thread.start()
+        // The create is being held by the stand-in: drain now.
+        let held = Date().addingTimeInterval(10)
+        while Date() < held {
+            let calls = (try? sendRequest(standIn, "/_standin/calls"))?.json?["calls"]?.arrayValue ?? []
+            if calls.contains(where: { $0["kind"] == "create" }) { break }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        kill(stack.host.process.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(15)
+        while worker.value == nil, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        let answer = try #require(worker.value, "the worker's invocation was answered")
+        #expect(answer.status == 200)
+        #expect(answer.json?["status"] == "waiting", "the held create completed and the task was parked: \(answer.json ?? .null)")
+        while stack.host.process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(!stack.host.process.isRunning)
+        #expect(stack.host.process.terminationStatus == 0)
+    }
+}
