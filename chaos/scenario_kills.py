@@ -6,7 +6,17 @@ timer and by two outside pingers, while a worker process is SIGKILLed every ~2 s
 task `completed`, no step's output taken from two predictions, and exactly one create per
 (task, step) except where a kill fell between Replicate's answer and the checkpoint (at most one
 extra per step). The host must count exactly the crashes we caused.
+
+Then extra creates per kill, measured where they arise: a create held by the stand-in (`hangMs`:
+the prediction exists, its answer has not been sent) while every worker process of the pool is
+SIGKILLed, one task at a time (5 rounds; 2 with --short), on two stacks at once: webhooks on (the
+default with the stand-in: the prediction's `start` event adopts it for its task, see
+docs/job-queue.md "A create whose answer was lost") and webhooks off (`REPLICATE_WEBHOOK_URL=off`:
+nothing can find the orphan, the task creates again once its lease has expired; the figure before
+adoption existed). Expected: every such task `completed`, at most one extra create per kill, and
+none with webhooks on.
 """
+import concurrent.futures
 import random
 import signal
 import os
@@ -14,7 +24,7 @@ import threading
 import time
 
 from harness import Result
-from tasks import WORKER, ClientCounts, TaskSet, attempts_text, audit, wait_terminal
+from tasks import GARMENT_URL, WORKER, ClientCounts, TaskSet, attempts_text, audit, wait_terminal
 from stack import http
 
 FUNCTION = "replicate-async-worker"
@@ -22,6 +32,78 @@ FUNCTION = "replicate-async-worker"
 # orphaned prediction: the worker died between Replicate's answer and the checkpoint.
 KILL_WINDOW_BEFORE_S = 1.0
 KILL_WINDOW_AFTER_S = 1.0
+# Targeted kills: the lease (a Replicate call may take a third of it) and how long the stand-in
+# holds the create's answer, well inside that call limit (1.67 s) so the worker is still waiting.
+TARGET_LEASE_S = 5
+TARGET_HOLD_MS = 1500
+HELD = "kill while the create's answer was held"
+
+
+def targeted(h, webhooks, rounds):
+    """`rounds` one-garment tasks, one at a time: the create's answer held, every worker of the pool
+    SIGKILLed while it is, then the task left to finish. Returns the audit and what happened."""
+    env = {"LEASE_SECONDS": str(TARGET_LEASE_S), "WAIT_CHECK_SECONDS": "1"}
+    if not webhooks:
+        env["REPLICATE_WEBHOOK_URL"] = "off"
+    host, standin, schema = h.try_on_stack("kills_" + ("on" if webhooks else "off"), delay_ms=100, env=env)
+    tasks = TaskSet(host, user="chaos-kill-" + ("on" if webhooks else "off"))
+    stop = threading.Event()
+    pings = ClientCounts()
+
+    def pinger():  # the invocations that find an expired lease (the 5 s timer would, later)
+        while not stop.wait(0.5):
+            pings.add(http("GET", host.base + WORKER, timeout=30))
+
+    thread = threading.Thread(target=pinger, daemon=True)
+    thread.start()
+    kills, missed, unfinished = [], 0, []
+    for _ in range(rounds):
+        seen = {c.get("prediction_id") for c in standin.calls() if c["kind"] == "create"}
+        standin.set_faults(hangMs=TARGET_HOLD_MS, hangCount=1)
+        task = tasks.start_one(1)
+        tag = next((t for t, i in tasks.by_tag.items() if i == task), None)
+        held = None
+        end = time.time() + 10
+        while held is None and time.time() < end:
+            for call in standin.calls():
+                match = GARMENT_URL.match(call.get("garm_img") or "") if call["kind"] == "create" else None
+                if match and match.group(1) == tag and call.get("prediction_id") not in seen:
+                    held = call
+            if held is None:
+                time.sleep(0.02)
+        if held is None or not held.get("heldMs"):
+            missed += 1  # the create never came, or the hold went to another call: no kill this round
+        else:
+            pids = host.worker_pids(FUNCTION)
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            now = time.time()
+            within = now < held["timeMs"] / 1000 + TARGET_HOLD_MS / 1000
+            kills.append((now, len(pids), within))
+        standin.clear_faults()
+        if task and wait_terminal(h.cluster, schema, [task], timeout=40, poll=0.2) is None:
+            unfinished.append(task)
+    stop.set()
+    thread.join(timeout=35)
+    kill_times = [t for t, _, _ in kills]
+
+    def explain(call, prediction):
+        created = call["timeMs"] / 1000
+        near = any(created - KILL_WINDOW_BEFORE_S <= k <= created + TARGET_HOLD_MS / 1000 for k in kill_times)
+        return HELD if near else None
+
+    a = audit(h.cluster, schema, tasks, standin, os.path.join(host.run_dir, "results"), explain)
+    a.update(kills=kills, missed=missed, unfinished=unfinished, pings=pings, webhooks=webhooks,
+             extra=sum(a["extra_creates"].values()))
+    return a
+
+
+def per_kill(t):
+    kills = len(t["kills"])
+    return f"{t['extra'] / kills:.2f} ({t['extra']} extra creates / {kills} kills)" if kills else "no kills"
 
 
 def run(h):
@@ -105,7 +187,7 @@ def run(h):
     r.expect_zero("duplicated creates (unexplained)", a["duplicated"])
     r.expect_zero("steps processed twice", a["processed_twice"])
     r.expect_zero("result files missing", a["missing_result_file"])
-    r.result("extra creates in the kill window", f"{window} (max {a['max_extra_per_step']} on one step)",
+    r.result("extra creates in the kill window (random kills)", f"{window} (max {a['max_extra_per_step']} on one step)",
              a["max_extra_per_step"] <= 1 and window <= max(1, len(kills)), "at most 1 per step, rare")
     r.expect_zero("5xx seen by clients (starts, polls)", tasks.start_counts.server_errors + polls.server_errors,
                   "; ".join(tasks.start_counts.samples + polls.samples))
@@ -116,5 +198,33 @@ def run(h):
     r.result("worker crashes counted by the host", f"{crashes} (kills: {len(kills)})", crashes == len(kills),
              "exactly the kills")
     r.expect_zero("crashes in other pools", sum(others.values()), str(others))
+
+    rounds = 2 if h.short else 5
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        on, off = list(pool.map(lambda webhooks: targeted(h, webhooks, rounds), (True, False)))
+    r.done.append(f"Extra creates per kill: {rounds} one-garment tasks on each of two stacks at once (lease "
+                  f"{TARGET_LEASE_S} s, a pinger every 0.5 s), one at a time: the stand-in held the create's answer "
+                  f"{TARGET_HOLD_MS} ms (hangMs) and every worker process of the pool was SIGKILLed while it did; "
+                  "webhooks on (adoption by the `start` event) and off (REPLICATE_WEBHOOK_URL=off, no adoption).")
+    r.count("extra creates per kill, random kills (webhooks on)",
+            f"{window / len(kills):.2f} ({window} / {len(kills)} kills)" if kills else "no kills")
+    for t in (off, on):
+        label = "webhooks on (adoption)" if t["webhooks"] else "webhooks off (before adoption)"
+        r.count(f"held-create kills, {label}: extra creates per kill", per_kill(t))
+        r.count(f"held-create kills, {label}: creates per step", dict(sorted(t["creates_per_step"].items())))
+    for t in (off, on):
+        label = "on" if t["webhooks"] else "off"
+        r.result(f"webhooks {label}: kills landed while the create was held",
+                 f"{sum(1 for k in t['kills'] if k[2])} / {rounds}",
+                 t["missed"] == 0 and all(k[2] for k in t["kills"]), f"{rounds}")
+        r.result(f"webhooks {label}: completed", f"{t['completed']} / {t['tasks']}",
+                 t["completed"] == t["tasks"] and not t["unfinished"], str(t["tasks"]))
+        r.expect_zero(f"webhooks {label}: lost", t["lost"])
+        r.expect_zero(f"webhooks {label}: duplicated creates (unexplained)", t["duplicated"])
+        r.expect_zero(f"webhooks {label}: steps processed twice", t["processed_twice"])
+        r.result(f"webhooks {label}: most extra creates on one step", t["max_extra_per_step"],
+                 t["max_extra_per_step"] <= 1, "at most 1")
+    r.result("webhooks on: extra creates after held-create kills", per_kill(on), on["extra"] == 0,
+             "0 (each orphan adopted)")
     r.seconds = time.time() - r.began
     return r

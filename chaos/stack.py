@@ -12,6 +12,7 @@ started from Python on free loopback ports.
 import http.client as httplib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -174,8 +175,9 @@ class StandIn:
 class Host:
     """`fnhost serve` on a fixed free port and run folder; `restart` keeps both."""
 
-    def __init__(self, binary, functions, run_dir, env, ready_path, extra=()):
+    def __init__(self, binary, functions, run_dir, env, ready_path, extra=(), session=False):
         self.binary = binary
+        self.session = session  # its own session and process group, as a terminal's foreground job
         self.functions = functions
         self.run_dir = run_dir
         self.env = env
@@ -196,7 +198,7 @@ class Host:
         self.process = subprocess.Popen(
             [self.binary, "serve", "--functions", self.functions, "--port", str(self.port), "--admin-port",
              str(self.admin_port), "--platform-port", str(self.platform_port), "--run-dir", self.run_dir, *self.extra],
-            cwd=ROOT, env=self.env, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+            cwd=ROOT, env=self.env, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=self.session)
         log.close()
         self.starts += 1
         self.started_at = time.time()
@@ -229,6 +231,50 @@ class Host:
             self.process.kill()
             self.process.wait()
         return time.time() - began
+
+    def kill(self):
+        """SIGKILL the master (nothing of it runs its cleanup) and reap it."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def log_events(self, event):
+        """The JSON lines of serve.log (every start of this host) whose `event` is `event`."""
+        found = []
+        try:
+            with open(os.path.join(self.run_dir, "serve.log"), errors="replace") as f:
+                for line in f:
+                    if line.startswith("{"):
+                        try:
+                            value = json.loads(line)
+                        except ValueError:
+                            continue
+                        if isinstance(value, dict) and value.get("event") == event:
+                            found.append(value)
+        except OSError:
+            pass
+        return found
+
+    def companions(self):
+        """What `<run dir>/companions` records: [(pid, name)] (empty when the file is gone)."""
+        try:
+            with open(os.path.join(self.run_dir, "companions")) as f:
+                return [(int(parts[1]), parts[3]) for parts in (line.split() for line in f)
+                        if len(parts) >= 4 and parts[0] == "companion"]
+        except (OSError, ValueError):
+            return []
+
+    def socket_path(self, function):
+        """The unix socket of `function`, as nginx's configuration names it."""
+        for base in (self.run_dir, os.path.realpath(os.path.join(self.run_dir, "nginx-facing"))):
+            path = os.path.join(base, "nginx", "conf", "nginx.conf")
+            if not os.path.exists(path):
+                continue
+            with open(path) as f:
+                for found in re.findall(r"unix:([^; ]+)", f.read()):
+                    if found.endswith(f"/{function}.sock"):
+                        return found
+        raise RuntimeError(f"no socket of {function} in {self.run_dir}'s nginx.conf")
 
     def log_tail(self, size=3000):
         try:
