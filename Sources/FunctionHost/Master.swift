@@ -316,7 +316,10 @@ public final class Master {
         let peeked = peekBuffer.withUnsafeMutableBytes {
             recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
         }
-        guard peeked > 0, !draining else {
+        // While draining too: nginx may already have written a request on a kept-alive connection
+        // (one of its clients' requests in flight); closing it with those bytes unread would reset
+        // it and nginx would answer 502. Such a request is served; nginx sends no new ones.
+        guard peeked > 0 else {
             if peeked < 0, errno == EAGAIN || errno == EINTR {
                 watched[descriptor] = id
             } else {
@@ -407,7 +410,8 @@ public final class Master {
         let longest = pools.map { $0.spec.configuration.timeoutSeconds }.max() ?? 0
         drainDeadline = Clock.monotonicNanoseconds() + UInt64(longest * 1e9) + options.policy.drainGraceNanoseconds
         log.event("draining", ["signal": .number(Double(signal))])
-        for id in Array(watched.values) { closeConnection(id) }
+        // Kept-alive connections stay open: a request nginx already wrote on one is still served,
+        // and nginx closes them as it stops (SIGQUIT: it finishes its requests first).
         for companion in companions where companion.pid > 0 && !companion.process.stopsWhenIdle {
             kill(companion.pid, companion.process.stopSignal)
         }

@@ -6,7 +6,7 @@ import Foundation
 
 /// The first argument of a handler: an HTTP request as Yandex Cloud Functions (and so poehali.dev)
 /// delivers it. Field names and types are the platform's, so an event file captured there decodes
-/// here and the other way round (see `shared/reference/invocation-model.md` §1).
+/// here and the other way round (the rules are in `docs/edge.md`).
 ///
 /// Maps are never nil: a request with no query has `queryStringParameters == [:]`, which encodes as
 /// `{}`, because handlers written for the platform read them without a null check.

@@ -6,7 +6,7 @@ import Foundation
 
 /// Turns an `IncomingRequest` into the `Event` the platform would deliver, applying its edge rules:
 /// header stripping and rewrites, gateway headers, canonical casing, query maps and body encoding
-/// (`shared/reference/invocation-model.md` §1-§2).
+/// (`docs/edge.md`).
 public struct EventBuilder: Sendable {
     public var options: EdgeOptions
 

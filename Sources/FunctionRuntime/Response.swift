@@ -4,7 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// What a handler returns: the platform's response object (`shared/reference/invocation-model.md` §4).
+/// What a handler returns: the platform's response object (its mapping rules are in `docs/edge.md`).
 public struct Response: Sendable, Equatable {
     /// HTTP status, 100-599. Default 200.
     public var statusCode: Int

@@ -3,7 +3,7 @@ import Testing
 
 @testable import FunctionRuntime
 
-/// The request -> event rules of `shared/reference/invocation-model.md` §1-§2.
+/// The request -> event rules of `docs/edge.md`.
 @Suite struct EventBuilderTests {
     // MARK: Header casing and repeated headers
 
