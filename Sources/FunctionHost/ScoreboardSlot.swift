@@ -6,7 +6,9 @@ import CHostSupport
 /// One worker's scoreboard slot in shared memory (see `CHostSupport.h`): the worker records each
 /// invocation there without a system call, the master reads it. The master creates the slot (a
 /// memfd) and hands the descriptor to the worker, which maps the same page.
-struct ScoreboardSlot {
+///
+/// A class, so that exactly one owner releases the mapping and the memfd, once.
+final class ScoreboardSlot {
     enum Stage: Int32 {
         /// Waiting for a dispatch, no connection.
         case idle = 0
@@ -25,8 +27,14 @@ struct ScoreboardSlot {
     }
 
     let pointer: UnsafeMutableRawPointer
-    /// The memfd (master: to pass on; worker: -1 once mapped).
-    let descriptor: Int32
+    /// The memfd (master: to pass on; worker: -1 once mapped; -1 once released).
+    private(set) var descriptor: Int32
+    private var released = false
+
+    private init(pointer: UnsafeMutableRawPointer, descriptor: Int32) {
+        self.pointer = pointer
+        self.descriptor = descriptor
+    }
 
     /// A new slot (master side).
     static func create() -> ScoreboardSlot? {
@@ -42,9 +50,13 @@ struct ScoreboardSlot {
         return ScoreboardSlot(pointer: pointer, descriptor: -1)
     }
 
+    /// Unmaps the slot and closes the memfd; a second call does nothing.
     func release() {
+        guard !released else { return }
+        released = true
         fh_slot_unmap(pointer)
         if descriptor >= 0 { close(descriptor) }
+        descriptor = -1
     }
 
     var stage: Stage { Stage(rawValue: fh_slot_stage(pointer)) ?? .busy }
@@ -101,7 +113,7 @@ struct ScoreboardSlot {
     /// Whether the master waits for "free" messages (requests are queued).
     var notify: Bool {
         get { fh_slot_notify(pointer) != 0 }
-        nonmutating set { fh_slot_set_notify(pointer, newValue ? 1 : 0) }
+        set { fh_slot_set_notify(pointer, newValue ? 1 : 0) }
     }
 
     /// Whether the master asked this worker to exit after its current invocation (a reload).
