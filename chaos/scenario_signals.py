@@ -120,14 +120,7 @@ def phase_a(h):
     with lock:
         kill_at[0] = time.time()
         before = list(started_before)
-    host.kill()
-    down_at = time.time()
-    restart_error = None
-    try:
-        host.start(deadline=30)
-        back_s = time.time() - down_at
-    except RuntimeError as error:
-        back_s, restart_error = None, str(error)
+    back_s, restart_error = kill_and_restart(host)
     left_recorded = wait_gone([pid for pid, _ in recorded], 2)
     left_group = processes_in_group(nginx) if nginx else []
     left_workers = wait_gone(workers, 2)
@@ -154,6 +147,18 @@ def phase_a(h):
     return a
 
 
+def kill_and_restart(host):
+    """SIGKILLs the master, starts a new serve on the same port and run folder; returns the seconds
+    until it answered (None if it did not within 30 s) and the error, if any."""
+    host.kill()
+    down_at = time.time()
+    try:
+        host.start(deadline=30)
+        return time.time() - down_at, None
+    except RuntimeError as error:
+        return None, str(error)
+
+
 def phase_a_standin(h):
     """`serve --replicate-standin` (the stand-in as the host's own companion) SIGKILLed and started again."""
     run_dir = h.folder("sigkill_standin")
@@ -162,14 +167,7 @@ def phase_a_standin(h):
     host.start()
     h.started.append(host)
     recorded = host.companions()
-    host.kill()
-    down_at = time.time()
-    error = None
-    try:
-        host.start(deadline=30)
-        back_s = time.time() - down_at
-    except RuntimeError as e:
-        back_s, error = None, str(e)
+    back_s, error = kill_and_restart(host)
     left = wait_gone([pid for pid, _ in recorded], 2)
     answered = http("GET", host.base + "/echo?after=restart").status
     host.stop()
