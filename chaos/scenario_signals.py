@@ -7,7 +7,10 @@ answers within 10 s; every companion the killed host recorded in `<run dir>/comp
 and every process of its nginx's group and its workers are gone; and every task whose start was
 answered before the kill ends `completed` or `failed` (none lost, no unexplained second create).
 The same kill on a host that runs the stand-in itself (`serve --replicate-standin`): both recorded
-companions gone, the port answered again.
+companions gone, the port answered again. And the master and its nginx's master both killed
+outright (the master stopped first so that it cannot clear nginx's group itself): nginx's workers
+are left holding the port with no master; the new `serve` stops them (by the recorded master's
+process group) and answers.
 Phase B (Ctrl-C and Ctrl-\\ under load): fnhost-testhost runs in its own session, as a
 terminal's foreground job, with `sleep` given 8 workers and a 5 s timeout; 6 threads send slow
 requests (sleep 1.5-2 s, so each has one running at the signal) and 3 fast ones (echo) through
@@ -173,6 +176,30 @@ def phase_a_standin(h):
     host.stop()
     h.started.remove(host)
     return {"recorded": recorded, "back_s": back_s, "error": error, "left": left, "answered": answered}
+
+
+def phase_a_orphans(h):
+    """The master and its nginx's master both SIGKILLed: the next `serve` stops the orphaned workers."""
+    run_dir = h.folder("sigkill_orphans")
+    host = Host(h.binary("fnhost-testhost"), os.path.join(ROOT, "Tests", "Fixtures", "functions"), run_dir,
+                h.base_env(), "/echo")
+    host.start()
+    h.started.append(host)
+    nginx = host.nginx_pid()
+    os.kill(host.process.pid, signal.SIGSTOP)
+    os.kill(nginx, signal.SIGKILL)
+    wait_gone([nginx], 5)
+    orphans = processes_in_group(nginx)
+    back_s, error = kill_and_restart(host)
+    left = wait_gone(orphans, 2)
+    answered = http("GET", host.base + "/echo?after=orphans").status if back_s is not None else None
+    # The killed nginx master stays a zombie until init reaps it: until then the new host stops its
+    # group as a recorded companion's, after that member by member as orphans.
+    reclaimed = [{"companions": e.get("companions"), "orphans": e.get("orphans")} for e in host.log_events("reclaimed")]
+    host.stop()
+    h.started.remove(host)
+    return {"orphans": orphans, "back_s": back_s, "error": error, "left": left, "answered": answered,
+            "reclaimed": reclaimed}
 
 
 # Phase B --------------------------------------------------------------------------------------------
@@ -426,6 +453,7 @@ def run(h):
                "a forged timer")
     a = phase_a(h)
     s = phase_a_standin(h)
+    o = phase_a_orphans(h)
     drains = [phase_b(h, signal.SIGINT)] + ([phase_b(h, signal.SIGQUIT)])
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         fc, fd = pool.submit(phase_c, h), pool.submit(phase_d, h)
@@ -440,6 +468,10 @@ def run(h):
     r.done.append("A: the same kill on `serve --replicate-standin` (nginx and the stand-in its companions): "
                   + (f"answering again after {s['back_s']:.2f} s." if s["back_s"] is not None
                      else f"it did not start: {s['error']}"))
+    r.done.append("A: the master stopped, its nginx's master SIGKILLed (leaving "
+                  f"{len(o['orphans'])} workers), the master SIGKILLed, `serve` started again: "
+                  + (f"answering after {o['back_s']:.2f} s." if o["back_s"] is not None
+                     else f"it did not start: {o['error']}"))
     r.count("A: companions recorded by the killed host", ", ".join(f"{n} {p}" for p, n in a["recorded"]) or "none")
     r.count("A: reclaimed by the new host (still running at its start)", a["reclaimed"] or "none")
     r.count("A: host back (SIGKILL to answering on the same port), s", round(a["back_s"] or -1, 2))
@@ -466,6 +498,11 @@ def run(h):
     r.result("A (--replicate-standin): a new serve answers", "no" if s["back_s"] is None else f"{s['answered']}",
              s["back_s"] is not None and s["back_s"] <= RESTART_LIMIT_S and s["answered"] == 200,
              f"200 within {RESTART_LIMIT_S:.0f} s")
+    r.result("A (orphaned nginx workers): a new serve answers", "no" if o["back_s"] is None else f"{o['answered']}",
+             o["back_s"] is not None and o["back_s"] <= RESTART_LIMIT_S and o["answered"] == 200,
+             f"200 within {RESTART_LIMIT_S:.0f} s")
+    r.result("A (orphaned nginx workers): orphans stopped by the new host", f"{len(o['orphans']) - len(o['left'])} / "
+             f"{len(o['orphans'])} (logged {o['reclaimed']})", bool(o["orphans"]) and not o["left"], "all, at least 1")
     r.result("A (--replicate-standin): recorded companions", sorted(n for _, n in s["recorded"]),
              sorted(n for _, n in s["recorded"]) == ["nginx", "replicate-standin"], "nginx and replicate-standin")
     r.expect_zero("A (--replicate-standin): recorded companions still running", s["left"])

@@ -121,7 +121,11 @@ public final class Master {
         if let path = options.companionRecordPath {
             // A host killed outright (SIGKILL) on this run folder may have left its nginx holding the port.
             let stopped = CompanionRecordFile.reclaim(path: path)
-            if !stopped.isEmpty { log.event("reclaimed", ["companions": .array(stopped.map { .string($0) })]) }
+            if !stopped.companions.isEmpty || stopped.orphans > 0 {
+                log.event("reclaimed", [
+                    "companions": .array(stopped.companions.map { .string($0) }), "orphans": .number(Double(stopped.orphans)),
+                ])
+            }
         }
         for index in companions.indices { startCompanion(index) }
         startWatching()

@@ -41,6 +41,39 @@ import Testing
         #expect(record.leftovers { _ in nil }.isEmpty)
     }
 
+    @Test func theGroupOfAGoneLeaderIsFoundOnlyWhileItsNumberIsUnused() {
+        let record = CompanionRecord(host: host, companions: [.init(name: "nginx", identity: nginx)])
+        let worker = ProcessStat(identity: ProcessIdentity(pid: 121, startTime: 5150), processGroup: 120)
+        let zombie = ProcessStat(identity: ProcessIdentity(pid: 122, startTime: 5160), processGroup: 120, isZombie: true)
+        let other = ProcessStat(identity: ProcessIdentity(pid: 300, startTime: 5300), processGroup: 300)
+        // Host and nginx's master gone: the live members of nginx's group are strays.
+        #expect(record.strays(among: [worker, zombie, other]) == [worker.identity])
+        // nginx's master still runs: its group is reclaimed as a whole, not member by member.
+        let master = ProcessStat(identity: nginx, processGroup: 120)
+        #expect(record.strays(among: [master, worker]).isEmpty)
+        // The pid runs again as another process: the number was free, the group is someone else's.
+        let reused = ProcessStat(identity: ProcessIdentity(pid: 120, startTime: 9000), processGroup: 120)
+        let itsChild = ProcessStat(identity: ProcessIdentity(pid: 125, startTime: 9100), processGroup: 120)
+        #expect(record.strays(among: [reused, itsChild]).isEmpty)
+        // A member older than the recorded leader cannot be its child.
+        let older = ProcessStat(identity: ProcessIdentity(pid: 90, startTime: 4000), processGroup: 120)
+        #expect(record.strays(among: [older]).isEmpty)
+        // The recording host still runs: nothing is anyone else's to stop.
+        #expect(record.strays(among: [ProcessStat(identity: host, processGroup: 100), worker]).isEmpty)
+    }
+
+    @Test func aStatLineGivesTheGroupAndState() {
+        let line = "4242 (nginx: worker) Z 1 4240 4240 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10\n"
+        #expect(ProcessStat.parse(pid: 4242, statLine: line) == ProcessStat(identity: ProcessIdentity(pid: 4242, startTime: 987_654), processGroup: 4240, isZombie: true))
+        #expect(ProcessStat.parse(pid: 1, statLine: "1 (x) S") == nil)
+    }
+
+    @Test func thisProcessIsAmongAllProcesses() throws {
+        let me = try #require(ProcessStat.read(pid: getpid()))
+        #expect(ProcessStat.all().contains(me))
+        #expect(me.processGroup == getpgid(0))
+    }
+
     @Test func thisProcessHasAnIdentity() throws {
         let me = try #require(ProcessIdentity.current(pid: getpid()))
         #expect(me.startTime > 0)

@@ -66,6 +66,53 @@ func waitUntilBusy(_ stack: HostStack, function: String, within seconds: Double 
         #expect(second.process.isRunning)
     }
 
+    /// A companion's leader killed outright together with the host (an OOM kill, `kill -9` of
+    /// both) leaves the rest of its process group running with no leader: nginx's workers,
+    /// holding the port. The next host finds them by the recorded leader's group and stops them,
+    /// and leaves every other process alone.
+    @Test(.timeLimit(.minutes(1))) func theOrphanedGroupOfAKilledCompanionIsStoppedByTheNextHost() throws {
+        // A stand-in for nginx: a process group's leader with two children. Spawned and reaped by
+        // hand: the test must know the leader's pid and see it gone before the next host starts.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        let texts: [String] = ["/bin/sh", "-c", "sleep 300 & sleep 300 & wait"]
+        let arguments: [UnsafeMutablePointer<CChar>?] = texts.map { strdup($0) } + [nil]
+        defer { for argument in arguments { free(argument) } }
+        var group: pid_t = 0
+        try #require(posix_spawn(&group, "/bin/sh", nil, &attributes, arguments, environ) == 0)
+        let stranger = Process()
+        stranger.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        stranger.arguments = ["300"]
+        try stranger.run()
+        defer {
+            if stranger.isRunning { stranger.terminate() }
+            for pid in SupervisionTests.livingProcesses(inGroup: group) { kill(pid, SIGKILL) }
+        }
+        var deadline = Date().addingTimeInterval(10)
+        while SupervisionTests.livingProcesses(inGroup: group).count < 3, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        let leaderStart = try #require(ProcessIdentity.current(pid: group)?.startTime)
+        kill(group, SIGKILL)
+        var status: Int32 = 0
+        try #require(waitpid(group, &status, 0) == group)
+        let orphans = SupervisionTests.livingProcesses(inGroup: group)
+        try #require(orphans.count == 2, "the children outlive their leader")
+
+        let stack = try HostStack { runDirectory in
+            let record = "host 4194303 1\ncompanion \(group) \(leaderStart) nginx\n"
+            try record.write(to: runDirectory.appendingPathComponent("companions"), atomically: true, encoding: .utf8)
+        }
+        defer { stack.stop() }
+        deadline = Date().addingTimeInterval(10)
+        while !SupervisionTests.livingProcesses(inGroup: group).isEmpty, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(SupervisionTests.livingProcesses(inGroup: group).isEmpty, "the orphaned children were stopped")
+        #expect(stranger.isRunning, "a process outside the group was left alone")
+        #expect(stack.logEvents("reclaimed").first?["orphans"]?.numberValue == 2)
+        #expect(try stack.send("/echo").status == 200)
+    }
+
     /// Only the processes the record names, and only while they are still those processes.
     @Test(.timeLimit(.minutes(1))) func aNewHostStopsOnlyTheRecordedProcessesStillRunning() throws {
         func sleeper() throws -> Process {
