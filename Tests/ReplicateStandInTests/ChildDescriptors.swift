@@ -90,12 +90,32 @@ enum ChildDescriptors {
         return target(of: fd) == String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// Whether this process's `fd` is an IPv4 or IPv6 socket.
-    static func isInternetSocket(_ fd: Int32) -> Bool {
-        var domain: Int32 = 0
-        var size = socklen_t(MemoryLayout<Int32>.size)
-        guard getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &size) == 0 else { return false }
-        return domain == AF_INET || domain == AF_INET6
+    /// Whether a descriptor's link target (`socket:[inode]`, as the child listed it) is an IPv4 or
+    /// IPv6 socket: its inode is in this network namespace's TCP or UDP tables. Judged by inode, not
+    /// by descriptor number: by the time the child's list is read, the number may have been closed
+    /// here and given to another socket (an AF_UNIX pair the child inherited must not be taken for
+    /// the TCP connection that reuses its numbers).
+    static func isInternetSocket(target: String) -> Bool {
+        guard target.hasPrefix("socket:["), target.hasSuffix("]") else { return false }
+        let inode = String(target.dropFirst("socket:[".count).dropLast())
+        return internetSocketInodes().contains(inode)
+    }
+
+    /// The inodes of every TCP and UDP socket (IPv4 and IPv6) in this network namespace.
+    static func internetSocketInodes() -> Set<String> {
+        var inodes: Set<String> = []
+        for table in ["tcp", "tcp6", "udp", "udp6"] {
+            guard let file = fopen("/proc/self/net/\(table)", "re") else { continue }
+            defer { fclose(file) }
+            var buffer = [CChar](repeating: 0, count: 512)
+            while fgets(&buffer, Int32(buffer.count), file) != nil {
+                let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...
+                let fields = line.split(separator: " ")
+                if fields.count > 9, fields[0] != "sl" { inodes.insert(String(fields[9])) }
+            }
+        }
+        return inodes
     }
 
     /// The port of the peer of the connected socket `fd`.
