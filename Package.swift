@@ -43,9 +43,11 @@ let package = Package(
         .target(name: "Hashing", swiftSettings: strict),
         // Webhook signatures (Standard Webhooks, as Replicate signs): the stand-in signs, receivers verify.
         .target(name: "WebhookSignature", dependencies: ["Hashing"], swiftSettings: strict),
+        // The Replicate model the try-on runs and its pinned version: the worker and the stand-in agree on it.
+        .target(name: "ReplicateModel", swiftSettings: strict),
 
         // The runtime.
-        .target(name: "FunctionRuntime", swiftSettings: strict),
+        .target(name: "FunctionRuntime", dependencies: ["Hashing"], swiftSettings: strict),
         .target(name: "FixtureRunner", dependencies: ["FunctionRuntime", "HTTPClient"], swiftSettings: strict),
         .target(name: "CHostSupport"),
         .target(name: "FunctionHost", dependencies: ["FunctionRuntime", "FastCGI", "CHostSupport"], swiftSettings: strict),
@@ -69,7 +71,7 @@ let package = Package(
         // The shipped functions: the try-on job system (functions/<name>/, one target each) and the code
         // they share (all SQL for replicate_tasks, the Replicate client, validation).
         .target(
-            name: "TryOnCore", dependencies: ["FunctionRuntime", "Postgres", "HTTPClient"], path: "functions/shared/TryOnCore",
+            name: "TryOnCore", dependencies: ["FunctionRuntime", "Postgres", "HTTPClient", "ReplicateModel"], path: "functions/shared/TryOnCore",
             swiftSettings: strict),
         .target(
             name: "ReplicateAsyncStart", dependencies: ["TryOnCore", "FunctionRuntime", "HTTPClient", "Postgres", "Hashing"],
@@ -87,7 +89,7 @@ let package = Package(
         // The offline Replicate stand-in: a real HTTP server with Replicate's prediction API, a scripted
         // timeline, fault switches and a call log (used by `make run` without a token, and by the tests).
         .target(
-            name: "ReplicateStandIn", dependencies: ["FunctionRuntime", "HTTPClient", "WebhookSignature", "Hashing", "CHostSupport"],
+            name: "ReplicateStandIn", dependencies: ["FunctionRuntime", "HTTPClient", "WebhookSignature", "Hashing", "ReplicateModel", "CHostSupport"],
             swiftSettings: strict),
         .executableTarget(name: "replicate-standin", dependencies: ["ReplicateStandIn", "WebhookSignature"], swiftSettings: strict),
 
@@ -96,7 +98,7 @@ let package = Package(
             name: "FnhostCLI",
             dependencies: [
                 "FunctionRuntime", "FunctionHost", "FixtureRunner", "HTTPClient", "Postgres", "PythonTooling", "FnhostProject", "CHostSupport",
-                "ReplicateAsyncStart", "ReplicateAsyncWorker", "ReplicateAsyncStatus", "ReplicateWebhook",
+                "TryOnCore", "ReplicateAsyncStart", "ReplicateAsyncWorker", "ReplicateAsyncStatus", "ReplicateWebhook",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -111,7 +113,7 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        .testTarget(name: "FunctionRuntimeTests", dependencies: ["FunctionRuntime"], swiftSettings: strict),
+        .testTarget(name: "FunctionRuntimeTests", dependencies: ["FunctionRuntime", "Hashing"], swiftSettings: strict),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"], swiftSettings: strict),
         .testTarget(name: "FunctionHostTests", dependencies: ["FunctionHost"], swiftSettings: strict),
         .testTarget(name: "FixtureRunnerTests", dependencies: ["FixtureRunner"], swiftSettings: strict),
@@ -131,7 +133,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["FunctionRuntime", "HTTPClient", "FunctionHost", "FastCGI", "Postgres", "FnhostProject", "PythonTooling",
-                           "WebhookSignature", "CHostSupport"],
+                           "WebhookSignature", "Hashing", "CHostSupport"],
             swiftSettings: strict
         ),
     ]

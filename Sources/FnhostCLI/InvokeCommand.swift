@@ -56,6 +56,6 @@ struct InvokeCommand: ParsableCommand {
         if edge.dropCookieDomain { arguments.append("--drop-cookie-domain") }
         let argv = arguments.map { strdup($0) } + [nil]
         execv(arguments[0], argv)
-        throw ValidationError("Cannot run \(arguments[0]): \(String(cString: strerror(errno)))")
+        throw CLIError(.system, "Cannot run \(arguments[0]): \(String(cString: strerror(errno)))")
     }
 }

@@ -84,7 +84,7 @@ struct NginxFacingFolder {
             let record = runDirectory + "/" + Self.recordName
             unlink(record)
             guard symlink(outside, record) == 0 else {
-                throw ValidationError("Cannot record \(outside) in \(record): \(String(cString: strerror(errno)))")
+                throw CLIError(.fileSystem, "Cannot record \(outside) in \(record): \(String(cString: strerror(errno)))")
             }
         }
         try OwnedDirectory.prepare(socketDirectory, mode: geteuid() == 0 ? 0o710 : 0o700, group: NginxSetup.workerGroupID)
@@ -151,16 +151,16 @@ struct NginxFacingFolder {
 
     /// Copies a file into a new one, mode 0644 (`O_EXCL`: never through something already there).
     private static func copyFile(_ source: String, to destination: String) throws {
-        guard let bytes = FileBytes.read(source) else { throw ValidationError("Cannot read \(source)") }
+        guard let bytes = FileBytes.read(source) else { throw CLIError(.fileSystem, "Cannot read \(source)") }
         let descriptor = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw ValidationError("Cannot create \(destination): \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else { throw CLIError(.fileSystem, "Cannot create \(destination): \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
         _ = fchmod(descriptor, 0o644)
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
             if written < 0, errno == EINTR { continue }
-            guard written > 0 else { throw ValidationError("Cannot write \(destination): \(String(cString: strerror(errno)))") }
+            guard written > 0 else { throw CLIError(.fileSystem, "Cannot write \(destination): \(String(cString: strerror(errno)))") }
             offset += written
         }
     }

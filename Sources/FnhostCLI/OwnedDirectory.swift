@@ -15,30 +15,31 @@ enum OwnedDirectory {
     ///   - mode: the permission bits to end with (e.g. 0o700, or 0o710 with the nginx workers'
     ///     group so they may reach the sockets inside but not list them).
     ///   - group: the group to give it, nil to leave the creator's.
-    /// - Throws: `ValidationError` naming the path and the reason.
+    /// - Throws: `CLIError` naming the path and the reason.
     static func prepare(_ path: String, mode: mode_t, group: gid_t? = nil) throws {
         if mkdir(path, 0o700) != 0, errno != EEXIST {
-            throw ValidationError("Cannot create \(path): \(String(cString: strerror(errno)))")
+            throw CLIError(.fileSystem, "Cannot create \(path): \(String(cString: strerror(errno)))")
         }
         let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard descriptor >= 0 else {
             let reason = errno == ELOOP || errno == ENOTDIR ? "it is a symlink or not a folder" : String(cString: strerror(errno))
-            throw ValidationError("Refusing to use \(path): \(reason)")
+            throw CLIError(.fileSystem, "Refusing to use \(path): \(reason)")
         }
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else {
-            throw ValidationError("Cannot inspect \(path): \(String(cString: strerror(errno)))")
+            throw CLIError(.fileSystem, "Cannot inspect \(path): \(String(cString: strerror(errno)))")
         }
         guard status.st_uid == geteuid() else {
-            throw ValidationError(
+            throw CLIError(
+                .fileSystem,
                 "Refusing to use \(path): it belongs to uid \(status.st_uid), not to this user (uid \(geteuid())); another user may have created it first. Remove it or choose another --run-dir")
         }
         if let group, status.st_gid != group, fchown(descriptor, uid_t.max, group) != 0 {
-            throw ValidationError("Cannot give \(path) to group \(group): \(String(cString: strerror(errno)))")
+            throw CLIError(.fileSystem, "Cannot give \(path) to group \(group): \(String(cString: strerror(errno)))")
         }
         guard fchmod(descriptor, mode) == 0 else {
-            throw ValidationError("Cannot set the mode of \(path): \(String(cString: strerror(errno)))")
+            throw CLIError(.fileSystem, "Cannot set the mode of \(path): \(String(cString: strerror(errno)))")
         }
     }
 }

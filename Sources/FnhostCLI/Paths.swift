@@ -18,7 +18,7 @@ enum Paths {
         for component in path.split(separator: "/") {
             partial += "/\(component)"
             if mkdir(partial, 0o755) != 0, errno != EEXIST {
-                throw ValidationError("Cannot create \(partial): \(String(cString: strerror(errno)))")
+                throw CLIError(.fileSystem, "Cannot create \(partial): \(String(cString: strerror(errno)))")
             }
         }
     }
@@ -43,7 +43,7 @@ enum Paths {
     /// A loopback TCP port nothing listens on now (the kernel's choice).
     static func freeLoopbackPort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { throw ValidationError("no socket for a free port") }
+        guard descriptor >= 0 else { throw CLIError(.system, "No socket for a free port: \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -54,7 +54,7 @@ enum Paths {
                 bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
             }
         }
-        guard bound else { throw ValidationError("cannot find a free loopback port") }
+        guard bound else { throw CLIError(.system, "Cannot find a free loopback port") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 

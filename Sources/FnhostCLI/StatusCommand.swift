@@ -30,7 +30,7 @@ struct AdminOptions: ParsableArguments {
         if let adminURL { return adminURL }
         let runDirectory = try runDirectory
         guard let bytes = FileBytes.read(runDirectory + "/admin-url") else {
-            throw ValidationError("No running host found (\(runDirectory)/admin-url is missing): start fnhost serve, or pass --admin-url")
+            throw CLIError(.hostUnreachable, "No running host found (\(runDirectory)/admin-url is missing): start fnhost serve, or pass --admin-url")
         }
         return String(decoding: bytes, as: UTF8.self).trimmedASCIIWhitespace
     }
@@ -40,7 +40,7 @@ struct AdminOptions: ParsableArguments {
         do {
             return try HTTPClient().send(HTTPClientRequest(method: method, url: base + path, timeoutMilliseconds: 5000))
         } catch {
-            throw ValidationError("The host at \(base) did not answer: \(error.message)")
+            throw CLIError(.hostUnreachable, "The host at \(base) did not answer: \(error.message)")
         }
     }
 }
@@ -56,25 +56,8 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let response = try admin.send("GET", "/status")
         guard response.status == 200, let status = try? JSONValue.parse(response.body) else {
-            throw ValidationError("The status page answered \(response.status)")
+            throw CLIError(.hostUnreachable, "The status page answered \(response.status)")
         }
         print(json ? status.encoded() : StatusReport.table(status))
-    }
-}
-
-/// `fnhost trigger NAME [TRIGGER]`: fires a function's timer now, through the running host's pool.
-struct TriggerCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "trigger", abstract: "Fire a function's timer trigger now (through the running host).")
-
-    @Argument(help: "The function (name or uuid).") var function: String
-    @Argument(help: "The trigger's name (default: the function's first timer).") var trigger: String?
-    @OptionGroup var admin: AdminOptions
-
-    func run() throws {
-        let path = "/trigger/\(function)" + (trigger.map { "/\($0)" } ?? "")
-        let response = try admin.send("POST", path)
-        print(String(decoding: response.body, as: UTF8.self))
-        if response.status >= 400 { throw ExitCode(1) }
     }
 }

@@ -98,3 +98,10 @@ extension Event {
         }
     }
 }
+
+extension Event {
+    /// Decodes an event from JSON (missing fields get the platform's values for an empty request).
+    public static func decode(json bytes: [UInt8]) throws -> Event {
+        try JSONDecoder().decode(Event.self, from: Data(bytes))
+    }
+}

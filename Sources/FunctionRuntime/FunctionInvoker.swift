@@ -1,3 +1,5 @@
+import Hashing
+
 /// How an invocation ended, as the per-invocation log line and the status page count it.
 public enum InvocationOutcome: String, Sendable {
     /// The handler returned (or threw a `ResponseConvertibleError`) and the response was sent.
@@ -156,7 +158,7 @@ public struct FunctionInvoker {
                     identity: .init(sourceIp: request.remoteAddress, userAgent: request.header("User-Agent") ?? ""),
                     httpMethod: request.method, requestId: request.requestId,
                     requestTime: RequestTime.commonLogFormat(epochSeconds: epochSeconds), requestTimeEpoch: epochSeconds),
-                body: text ?? Base64.encode(request.body), isBase64Encoded: text == nil)
+                body: text ?? StandardBase64.encode(request.body), isBase64Encoded: text == nil)
             let outcome = Self.handle(&function, event, context)
             instance = .native(function)
             switch outcome {

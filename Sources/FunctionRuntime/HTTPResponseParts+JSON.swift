@@ -1,3 +1,5 @@
+import Hashing
+
 /// A response as it went on the wire, written back in the platform's response shape (what
 /// `fnhost invoke` prints): headers and multi-value headers, the body as text when it is UTF-8,
 /// else base64.
@@ -14,7 +16,7 @@ extension HTTPResponseParts {
             "statusCode": .number(Double(status)),
             "headers": .object(headers),
             "multiValueHeaders": .object(multi),
-            "body": .string(text ?? Base64.encode(body)),
+            "body": .string(text ?? StandardBase64.encode(body)),
             "isBase64Encoded": .bool(text == nil),
         ]).encoded()
     }

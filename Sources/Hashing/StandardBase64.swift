@@ -1,7 +1,7 @@
 /// Standard base64 (RFC 4648 §4: `A–Z a–z 0–9 + /`, `=` padding), encode and strict decode.
 ///
-/// Named apart from FunctionRuntime's Foundation-backed `Base64` so a module may import both.
-/// Decoding is strict because it reads secrets and signatures: the text's length must be a
+/// The one base64 of the project: binary event and response bodies, secrets and signatures.
+/// Decoding is strict: the text's length must be a
 /// multiple of 4, padding may only close the last group (at most two `=`), every other byte must
 /// be in the alphabet (no whitespace, no URL-safe `-`/`_`), and the bits the padding discards
 /// must be zero. Anything else decodes to nil.

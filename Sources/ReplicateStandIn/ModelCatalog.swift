@@ -1,3 +1,5 @@
+import ReplicateModel
+
 /// The one model the stand-in serves, `cuuupid/idm-vton`, as Replicate's model and version
 /// objects (`GET /v1/models/…`).
 ///
@@ -7,12 +9,12 @@
 /// schema, just as `POST /v1/predictions` accepts any such id; the model's `latest_version` is
 /// the pinned one, which is also what the model route runs.
 enum ModelCatalog {
-    static let owner = "cuuupid"
-    static let name = "idm-vton"
+    static let owner = IDMVTON.owner
+    static let name = IDMVTON.name
     /// `owner/name`.
-    static let fullName = "\(owner)/\(name)"
-    /// The version `latest_version` names (the one the original app pinned).
-    static let latestVersion = ReplicateStandInService.pinnedVersion
+    static let fullName = IDMVTON.fullName
+    /// The version `latest_version` names (the pinned one).
+    static let latestVersion = IDMVTON.pinnedVersion
     /// `created_at` of every version. The stand-in has no real history; one fixed instant keeps
     /// answers identical between runs.
     static let versionCreatedAt = "2024-04-08T12:00:00.000000Z"

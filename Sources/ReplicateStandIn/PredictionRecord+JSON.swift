@@ -1,4 +1,5 @@
 import FunctionRuntime
+import Hashing
 
 extension PredictionRecord {
     /// The prediction object as Replicate returns it (replicate-api.md §3 and §11).
@@ -20,7 +21,7 @@ extension PredictionRecord {
         }
         switch snapshot.status {
         case "succeeded":
-            output = .string(inlinePNG.map { "data:image/png;base64," + Base64.encode($0) } ?? "\(baseURL)/files/\(id).png")
+            output = .string(inlinePNG.map { "data:image/png;base64," + StandardBase64.encode($0) } ?? "\(baseURL)/files/\(id).png")
             logs += "Done: \(tryOn.category) garment applied.\n"
         case "failed":
             error = .optionalString(failure)

@@ -1,4 +1,5 @@
 import Synchronization
+import ReplicateModel
 
 /// The stand-in's behaviour: routes one parsed request to its handler and returns the answer.
 ///
@@ -19,10 +20,10 @@ import Synchronization
 /// Creates with a `webhook` also get signed deliveries from the ``WebhookDispatcher`` threads
 /// (see `ReplicateStandInService+Webhooks.swift`).
 final class ReplicateStandInService: Sendable {
-    /// The pinned `cuuupid/idm-vton` version (replicate-api.md §10), used for model-route creates.
-    static let pinnedVersion = "c871bb9b046607b680449ecbae55fd8c6d945e0a1948644bf2361b3d021d3ff4"
+    /// The pinned `cuuupid/idm-vton` version, used for model-route creates.
+    static let pinnedVersion = IDMVTON.pinnedVersion
     /// The model every version-route prediction reports.
-    static let modelName = "cuuupid/idm-vton"
+    static let modelName = IDMVTON.fullName
     let configuration: ReplicateStandInConfiguration
     /// The signing secret: the configured one, or random per service (`whsec_` + 32 random bytes).
     /// Returned by `GET /v1/webhooks/default/secret`.

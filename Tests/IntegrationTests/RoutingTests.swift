@@ -2,6 +2,7 @@ import Foundation
 import FunctionRuntime
 import HTTPClient
 import Testing
+import Hashing
 
 /// Routing, event fidelity and response mapping through real nginx and the real host.
 @Suite(.serialized) struct RoutingTests {
@@ -81,7 +82,7 @@ import Testing
         let binary = try stack.send(
             "PUT", "/echo", headers: [HTTPHeader(name: "Content-Type", value: "application/octet-stream")], body: bytes)
         #expect(binary.json?["event"]?["isBase64Encoded"] == true)
-        #expect(binary.json?["event"]?["body"]?.stringValue.flatMap(Base64.decode) == bytes)
+        #expect(binary.json?["event"]?["body"]?.stringValue.flatMap(StandardBase64.decode) == bytes)
         let empty = try stack.send("/echo")
         #expect(empty.json?["event"]?["body"] == "")
         #expect(empty.json?["event"]?["isBase64Encoded"] == true)

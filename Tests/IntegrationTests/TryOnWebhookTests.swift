@@ -4,6 +4,7 @@ import HTTPClient
 import Postgres
 import Testing
 import WebhookSignature
+import Hashing
 
 /// Tasks that wait for Replicate without a process, advanced by the stand-in's signed webhooks (or
 /// the worker's own checks), end to end: real nginx, the host, PostgreSQL and the stand-in.
@@ -44,7 +45,7 @@ import WebhookSignature
 
         var refusals: [(String, HTTPClientResponse)] = []
         refusals.append(("unsigned", try deliver(stack, body: body, headers: [])))
-        refusals.append(("forged", try deliver(stack, body: body, id: "msg_forged", timestamp: now, secret: "whsec_" + Base64.encode(Array("not-the-secret".utf8)))))
+        refusals.append(("forged", try deliver(stack, body: body, id: "msg_forged", timestamp: now, secret: "whsec_" + StandardBase64.encode(Array("not-the-secret".utf8)))))
         refusals.append(("replayed", try deliver(stack, body: body, id: "msg_old", timestamp: now - 600, secret: secret)))
         refusals.append(("from the future", try deliver(stack, body: body, id: "msg_future", timestamp: now + 600, secret: secret)))
         var tampered = body

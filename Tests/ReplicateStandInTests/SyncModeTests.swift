@@ -1,6 +1,7 @@
 import FunctionRuntime
 import Testing
 @testable import ReplicateStandIn
+import Hashing
 
 /// `Prefer: wait` (sync mode), the way the official 1.x Python client uses it.
 @Suite("Sync mode")
@@ -24,7 +25,7 @@ struct SyncModeTests {
         let file = try standIn.request("GET", "/files/\(id).png", headers: [])
         #expect(file.status == 200)
         _ = try PNGChecker(file.body)
-        #expect(json["output"]?.stringValue == Self.dataPrefix + Base64.encode(file.body))
+        #expect(json["output"]?.stringValue == Self.dataPrefix + StandardBase64.encode(file.body))
         #expect(try standIn.get(id).json["output"] == json["output"])
         let listed = try standIn.request("GET", "/v1/predictions").json()["results"]?.arrayValue?.first
         #expect(listed?["output"] == json["output"])

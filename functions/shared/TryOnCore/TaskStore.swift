@@ -11,8 +11,8 @@ import Postgres
 /// failure). Hot statements are prepared once per connection.
 ///
 /// Fencing: every write after a claim names the claim's `lease_token` and `status = 'processing'`;
-/// 0 rows updated means the lease was lost (the task was rescued and maybe re-claimed), and the
-/// caller must stop at once (`TaskStoreError.leaseLost`).
+/// 0 rows updated means the lease was lost (the task was rescued and maybe re-claimed): such a write
+/// returns `false`, and the caller (`TaskProcessor`) stops at once.
 public final class TaskStore {
     let connection: PostgresConnection
 
@@ -136,25 +136,5 @@ public struct TaskStatusView: Sendable, Equatable {
         case .pending, .failed: step
         case .processing, .waiting: min(step + 1, totalSteps)
         }
-    }
-}
-
-/// The process environment as a dictionary.
-public enum ProcessEnvironment {
-    public static var current: [String: String] {
-        var result: [String: String] = [:]
-        var pointer = environ
-        while let entry = pointer.pointee {
-            let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") {
-                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            pointer += 1
-        }
-        return result
-    }
-
-    public static func value(_ name: String) -> String? {
-        getenv(name).map { String(cString: $0) }
     }
 }

@@ -2,11 +2,12 @@
 import Glibc
 #endif
 import FunctionRuntime
+import ReplicateModel
 
 /// How the try-on worker and webhook move tasks, read once per process from the environment.
 public struct WorkerSettings: Sendable {
-    /// The `cuuupid/idm-vton` version the original application pinned.
-    public static let pinnedModelVersion = "c871bb9b046607b680449ecbae55fd8c6d945e0a1948644bf2361b3d021d3ff4"
+    /// The `cuuupid/idm-vton` version the worker runs unless told otherwise.
+    public static let pinnedModelVersion = IDMVTON.pinnedVersion
     /// Replicate's own API, where no webhook URL can be guessed (`REPLICATE_WEBHOOK_URL`).
     public static let replicateAPI = "https://api.replicate.com"
 
