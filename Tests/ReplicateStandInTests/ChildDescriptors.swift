@@ -96,14 +96,20 @@ enum ChildDescriptors {
     /// here and given to another socket (an AF_UNIX pair the child inherited must not be taken for
     /// the TCP connection that reuses its numbers).
     static func isInternetSocket(target: String) -> Bool {
-        guard target.hasPrefix("socket:["), target.hasSuffix("]") else { return false }
-        let inode = String(target.dropFirst("socket:[".count).dropLast())
-        return internetSocketInodes().contains(inode)
+        internetSocket(target: target) != nil
     }
 
-    /// The inodes of every TCP and UDP socket (IPv4 and IPv6) in this network namespace.
-    static func internetSocketInodes() -> Set<String> {
-        var inodes: Set<String> = []
+    /// For an internet socket's link target, its table and addresses as the kernel lists them
+    /// (`tcp 0100007F:1F90 -> 0100007F:D431 st 01`: hex address:port, state), to tell whose it is.
+    static func internetSocket(target: String) -> String? {
+        guard target.hasPrefix("socket:["), target.hasSuffix("]") else { return nil }
+        let inode = String(target.dropFirst("socket:[".count).dropLast())
+        return internetSockets()[inode]
+    }
+
+    /// Every TCP and UDP socket (IPv4 and IPv6) in this network namespace, by inode.
+    static func internetSockets() -> [String: String] {
+        var sockets: [String: String] = [:]
         for table in ["tcp", "tcp6", "udp", "udp6"] {
             guard let file = fopen("/proc/self/net/\(table)", "re") else { continue }
             defer { fclose(file) }
@@ -112,10 +118,12 @@ enum ChildDescriptors {
                 let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...
                 let fields = line.split(separator: " ")
-                if fields.count > 9, fields[0] != "sl" { inodes.insert(String(fields[9])) }
+                if fields.count > 9, fields[0] != "sl" {
+                    sockets[String(fields[9])] = "\(table) \(fields[1]) -> \(fields[2]) st \(fields[3])"
+                }
             }
         }
-        return inodes
+        return sockets
     }
 
     /// The port of the peer of the connected socket `fd`.

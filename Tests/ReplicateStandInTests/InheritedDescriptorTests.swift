@@ -51,7 +51,8 @@ import Testing
         let sockets = inherited.filter {
             $0.key > 2 && !ChildDescriptors.cameFromParent($0.key) && ChildDescriptors.isInternetSocket(target: $0.value)
         }
-        #expect(sockets.isEmpty, "the child inherited internet sockets \(sockets.sorted { $0.key < $1.key })")
+        let described = sockets.sorted { $0.key < $1.key }.map { "\($0.key): \(ChildDescriptors.internetSocket(target: $0.value) ?? $0.value)" }
+        #expect(sockets.isEmpty, "the child inherited internet sockets \(described)")
         withExtendedLifetime((client, database)) {}
     }
 }
