@@ -189,8 +189,7 @@ enum JSONParser {
                     case UInt8(ascii: "r"): output.append(0x0D)
                     case UInt8(ascii: "t"): output.append(0x09)
                     case UInt8(ascii: "u"):
-                        guard let scalar = unicodeEscape() else { throw broken("a \\u escape that is not four hex digits or pairs no surrogates") }
-                        output.append(contentsOf: String(Character(scalar)).utf8)
+                        output.append(contentsOf: String(Character(try unicodeEscape(quote: quote))).utf8)
                     default: throw broken("an unknown escape")
                     }
                 default:
@@ -221,18 +220,22 @@ enum JSONParser {
             return value
         }
 
-        /// `\uXXXX` (the cursor after the `u`), a surrogate pair joined; nil for bad digits or a lone surrogate.
-        mutating func unicodeEscape() -> Unicode.Scalar? {
-            guard var scalar = hex4() else { return nil }
+        /// `\uXXXX` (the cursor after the `u`), a surrogate pair joined. Errors point at the
+        /// string's opening quote, `quote`.
+        mutating func unicodeEscape(quote: Int) throws(JSONParseError) -> Unicode.Scalar {
+            func broken(_ reason: String) -> JSONParseError { JSONParseError(.invalidString, offset: quote, reason: reason) }
+            guard var scalar = hex4() else { throw broken("a \\u escape without four hex digits") }
             if (0xD800...0xDBFF).contains(scalar) {
                 guard position + 2 <= bytes.count, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") else {
-                    return nil
+                    throw broken("a lone surrogate")
                 }
                 position += 2
-                guard let low = hex4(), (0xDC00...0xDFFF).contains(low) else { return nil }
+                guard let low = hex4() else { throw broken("a \\u escape without four hex digits") }
+                guard (0xDC00...0xDFFF).contains(low) else { throw broken("a lone surrogate") }
                 scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
             }
-            return Unicode.Scalar(scalar)  // nil for a lone low surrogate
+            guard let unicode = Unicode.Scalar(scalar) else { throw broken("a lone surrogate") }
+            return unicode
         }
 
         /// A number (the cursor on its first character), checked against the grammar, then read.
