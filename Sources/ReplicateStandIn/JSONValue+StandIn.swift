@@ -18,6 +18,6 @@ extension JSONValue {
 
 extension JSONParseOptions {
     /// How the stand-in reads request bodies (whose size the request reader bounds): nesting at
-    /// 64 deep, no byte order mark; a repeated key keeps its last value.
+    /// most 64 deep, no byte order mark; a repeated key keeps its last value.
     static let standIn = JSONParseOptions(maxDepth: 64, skipsByteOrderMark: false)
 }
