@@ -8,7 +8,7 @@ import FunctionRuntime
 struct FixtureCaseReader {
     let file: String
     let index: Int
-    let members: [String: JSONValue]
+    let members: JSONObject
     /// Filled in once `name` has been read, so later errors name the case.
     private var caseName: String?
 
@@ -23,7 +23,7 @@ struct FixtureCaseReader {
         return try reader.read()
     }
 
-    private init(file: String, index: Int, members: [String: JSONValue]) {
+    private init(file: String, index: Int, members: JSONObject) {
         self.file = file
         self.index = index
         self.members = members

@@ -47,7 +47,7 @@ public final class InvocationLog {
         line.add("time", RequestTime.iso8601(epochMilliseconds: Clock.epochMilliseconds()))
         line.add("event", name)
         line.add("level", level)
-        for (key, value) in details.sorted(by: { $0.key < $1.key }) { line.add(key, raw: value.encoded()) }
+        for (key, value) in details.sorted(by: { $0.key < $1.key }) { line.add(key, value, sortedKeys: true) }
         append(line.finish())
         flush()
     }

@@ -64,7 +64,7 @@ public struct StatusReport: Sendable, Equatable {
     }
 
     public func json() -> JSONValue {
-        var functions: [String: JSONValue] = [:]
+        var functions: JSONObject = [:]
         for pool in pools {
             functions[pool.function] = .object([
                 "pool_size": .number(Double(pool.poolSize)), "busy": .number(Double(pool.busy)),
@@ -87,11 +87,11 @@ public struct StatusReport: Sendable, Equatable {
                 }),
             ])
         }
-        var root: [String: JSONValue] = [
+        var root: JSONObject = [
             "uptime_seconds": .number((uptimeSeconds * 10).rounded() / 10), "functions": .object(functions),
             "accept_pauses": .number(Double(adminAcceptPauses + pools.reduce(0) { $0 + $1.acceptPauses })),
         ]
-        for (name, value) in extras { root[name] = value }
+        for (name, value) in extras.sorted(by: { $0.key < $1.key }) { root[name] = value }
         return .object(root)
     }
 

@@ -249,8 +249,8 @@ public struct FunctionInvoker {
         let cut = truncating && response.body.utf8.count > 4096
         return JSONValue.object([
             "statusCode": .number(Double(response.statusCode)),
-            "headers": .object(response.headers.mapValues { .string($0) }),
-            "multiValueHeaders": .object(response.multiValueHeaders.mapValues { .array($0.map { .string($0) }) }),
+            "headers": .object(JSONObject(response.headers.mapValues { JSONValue.string($0) })),
+            "multiValueHeaders": .object(JSONObject(response.multiValueHeaders.mapValues { JSONValue.array($0.map { .string($0) }) })),
             "body": .string(cut ? String(decoding: response.body.utf8.prefix(4096), as: UTF8.self) + "..." : response.body),
             "isBase64Encoded": .bool(response.isBase64Encoded),
         ]).encoded()

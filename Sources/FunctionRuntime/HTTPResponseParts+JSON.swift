@@ -5,8 +5,8 @@ import Hashing
 /// else base64.
 extension HTTPResponseParts {
     public var platformJSON: String {
-        var headers: [String: JSONValue] = [:]
-        var multi: [String: JSONValue] = [:]
+        var headers: JSONObject = [:]
+        var multi: JSONObject = [:]
         for (name, value) in self.headers {
             headers[name] = .string(value)
             multi[name] = .array((multi[name]?.arrayValue ?? []) + [.string(value)])

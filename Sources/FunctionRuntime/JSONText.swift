@@ -1,5 +1,8 @@
-/// Builds compact JSON text by appending, for hot paths where a `JSONEncoder` per call costs more
-/// than the work itself (status answers, log lines). Keys are written in call order.
+/// The one JSON writer: builds compact JSON text by appending, for hot paths where a `JSONEncoder`
+/// per call costs more than the work itself (status answers, log lines). Keys are written in call
+/// order. Its static parts (`appendQuoted`, `appendNumber`, `append(_:to:sortedKeys:)`) also write
+/// every `JSONValue` and the event's JSON, so all of fnhost's JSON escapes strings and prints
+/// numbers the same way.
 ///
 /// The text grows in a byte buffer and becomes a `String` once, in `finish()`: appending bytes is a
 /// copy, where every `String` append re-checks the string's encoding flags (callgrind showed the
@@ -27,13 +30,7 @@ public struct JSONText: Sendable {
 
     public mutating func add(_ key: String, _ value: Double) {
         appendKey(key)
-        if !value.isFinite {
-            bytes.append(contentsOf: "null".utf8)
-        } else if value.rounded() == value && abs(value) < 1e15 {
-            Self.appendDecimal(Int(value), to: &bytes)
-        } else {
-            bytes.append(contentsOf: String(value).utf8)
-        }
+        Self.appendNumber(value, to: &bytes)
     }
 
     public mutating func add(_ key: String, _ value: Bool) {
@@ -52,6 +49,13 @@ public struct JSONText: Sendable {
         bytes.append(contentsOf: "null".utf8)
     }
 
+    /// A value written in full; `sortedKeys` orders its objects' members by key (default false:
+    /// their own order).
+    public mutating func add(_ key: String, _ value: JSONValue, sortedKeys: Bool = false) {
+        appendKey(key)
+        Self.append(value, to: &bytes, sortedKeys: sortedKeys)
+    }
+
     /// The closed object.
     public func finish() -> String {
         var closed = bytes
@@ -64,6 +68,56 @@ public struct JSONText: Sendable {
         needsComma = true
         Self.appendQuoted(key, to: &bytes)
         bytes.append(UInt8(ascii: ":"))
+    }
+
+    /// Appends `value` as compact JSON text; `sortedKeys` orders every object's members by key,
+    /// otherwise they keep their own order.
+    public static func append(_ value: JSONValue, to output: inout [UInt8], sortedKeys: Bool) {
+        switch value {
+        case .null: output.append(contentsOf: "null".utf8)
+        case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .number(let number): appendNumber(number, to: &output)
+        case .string(let text): appendQuoted(text, to: &output)
+        case .array(let elements):
+            output.append(UInt8(ascii: "["))
+            for (index, element) in elements.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                append(element, to: &output, sortedKeys: sortedKeys)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object(let members):
+            if sortedKeys {
+                appendMembers(members.sortedByKey(), to: &output, sortedKeys: true)
+            } else {
+                appendMembers(members, to: &output, sortedKeys: false)
+            }
+        }
+    }
+
+    private static func appendMembers(_ members: some Collection<JSONObject.Member>, to output: inout [UInt8], sortedKeys: Bool) {
+        output.append(UInt8(ascii: "{"))
+        var first = true
+        for member in members {
+            if !first { output.append(UInt8(ascii: ",")) }
+            first = false
+            appendQuoted(member.key, to: &output)
+            output.append(UInt8(ascii: ":"))
+            append(member.value, to: &output, sortedKeys: sortedKeys)
+        }
+        output.append(UInt8(ascii: "}"))
+    }
+
+    /// Appends `value` as a JSON number: integral values within ±2^53 without a fraction (`200`,
+    /// not `200.0`), others as Swift prints them (`2.5`, `1e+300`), and `null` for NaN and the
+    /// infinities, which JSON cannot express.
+    public static func appendNumber(_ value: Double, to output: inout [UInt8]) {
+        if !value.isFinite {
+            output.append(contentsOf: "null".utf8)
+        } else if value.rounded() == value, abs(value) <= 9_007_199_254_740_992 {
+            appendDecimal(Int(value), to: &output)
+        } else {
+            output.append(contentsOf: value.description.utf8)
+        }
     }
 
     /// `value` as a JSON string literal: quotes, backslashes and control characters escaped.

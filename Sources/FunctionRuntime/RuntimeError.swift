@@ -94,7 +94,7 @@ public struct RuntimeError: Error, Sendable, CustomStringConvertible {
     /// The JSON body: `{"errorMessage", "errorType"}` plus `stackTrace` for thrown errors and
     /// `payload` for malformed responses.
     public var responseBody: String {
-        var members: [String: JSONValue] = [
+        var members: JSONObject = [
             "errorMessage": .string(message),
             "errorType": .string(platformErrorType),
         ]

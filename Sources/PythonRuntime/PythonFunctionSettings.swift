@@ -49,7 +49,7 @@ public struct PythonFunctionSettings: Sendable {
         text.add("function", function)
         text.add("folder", folder)
         text.add("projectFunctions", projectFunctions)
-        text.add("platformHosts", raw: "[" + platformHosts.map(JSONText.quoted).joined(separator: ",") + "]")
+        text.add("platformHosts", .array(platformHosts.map(JSONValue.string)))
         if let platformAddress { text.add("platformAddress", platformAddress) }
         return Array(text.finish().utf8)
     }

@@ -1,3 +1,5 @@
+import FunctionRuntime
+
 /// One API call the stand-in answered (or deliberately did not), for `GET /_standin/calls`.
 ///
 /// Lets tests assert what the worker actually did: "exactly one create per (task, step)",
@@ -66,32 +68,34 @@ struct CallRecord: Sendable {
     var delivery: Delivery?
 
     var json: JSONValue {
-        var members: [(String, JSONValue)] = [
-            ("sequence", .int(sequence)),
-            ("time", .string(WallClock.iso8601(timeMs))),
-            ("timeMs", .number(Double(timeMs))),
-            ("method", .string(method)),
-            ("path", .string(path)),
-            ("kind", .string(kind.rawValue)),
-            ("prediction_id", .optionalString(predictionID)),
-            ("human_img", .optionalString(humanImage)),
-            ("garm_img", .optionalString(garmentImage)),
-            ("category", .optionalString(category)),
-            ("garment_des", .optionalString(garmentDescription)),
-            ("status", .int(status)),
-            ("dropped", .bool(dropped)),
-            ("heldMs", .int(heldMs)),
-            ("prefer", .optionalString(prefer)),
-            ("user_agent", .optionalString(userAgent)),
+        var members: JSONObject = [
+            "sequence": .int(sequence),
+            "time": .string(WallClock.iso8601(timeMs)),
+            "timeMs": .number(Double(timeMs)),
+            "method": .string(method),
+            "path": .string(path),
+            "kind": .string(kind.rawValue),
+            "prediction_id": .optionalString(predictionID),
+            "human_img": .optionalString(humanImage),
+            "garm_img": .optionalString(garmentImage),
+            "category": .optionalString(category),
+            "garment_des": .optionalString(garmentDescription),
+            "status": .int(status),
+            "dropped": .bool(dropped),
+            "heldMs": .int(heldMs),
+            "prefer": .optionalString(prefer),
+            "user_agent": .optionalString(userAgent),
         ]
         if let delivery {
-            members += [
-                ("event", .string(delivery.event)), ("webhook_id", .string(delivery.webhookID)),
-                ("attempt", .int(delivery.attempt)), ("forged", .bool(delivery.forged)),
-                ("duplicate", .bool(delivery.duplicate)), ("injected", .bool(delivery.injected)),
-                ("gave_up", .bool(delivery.gaveUp)),
-                ("error", .optionalString(delivery.error)), ("delayMs", .int(delivery.delayMs)),
-            ]
+            members["event"] = .string(delivery.event)
+            members["webhook_id"] = .string(delivery.webhookID)
+            members["attempt"] = .int(delivery.attempt)
+            members["forged"] = .bool(delivery.forged)
+            members["duplicate"] = .bool(delivery.duplicate)
+            members["injected"] = .bool(delivery.injected)
+            members["gave_up"] = .bool(delivery.gaveUp)
+            members["error"] = .optionalString(delivery.error)
+            members["delayMs"] = .int(delivery.delayMs)
         }
         return .object(members)
     }
@@ -135,40 +139,40 @@ enum CallStatistics {
                 perInput[key, default: 0] += 1
             }
         }
-        let predictions: [(String, JSONValue)] = order.map { id in
+        let predictions = JSONObject(order.map { id -> (String, JSONValue) in
             let counts = perPrediction[id] ?? [:]
             return (id, .object([
-                ("creates", .int(counts[.create] ?? 0)), ("gets", .int(counts[.get] ?? 0)),
-                ("cancels", .int(counts[.cancel] ?? 0)), ("files", .int(counts[.file] ?? 0)),
-                ("webhooks", .int(counts[.webhook] ?? 0)),
-                ("status", .optionalString(statusOf(id))),
+                "creates": .int(counts[.create] ?? 0), "gets": .int(counts[.get] ?? 0),
+                "cancels": .int(counts[.cancel] ?? 0), "files": .int(counts[.file] ?? 0),
+                "webhooks": .int(counts[.webhook] ?? 0),
+                "status": .optionalString(statusOf(id)),
             ]))
-        }
+        })
         let byInput: [JSONValue] = inputOrder.map { key in
             .object([
-                ("human_img", .optionalString(key[0])), ("garm_img", .optionalString(key[1])),
-                ("category", .optionalString(key[2])), ("garment_des", .optionalString(key[3])),
-                ("creates", .int(perInput[key] ?? 0)),
+                "human_img": .optionalString(key[0]), "garm_img": .optionalString(key[1]),
+                "category": .optionalString(key[2]), "garment_des": .optionalString(key[3]),
+                "creates": .int(perInput[key] ?? 0),
             ])
         }
         return .object([
-            ("totals", .object([
-                ("calls", .int(calls.count)),
-                ("creates", .int(totals[.create] ?? 0)),
-                ("createsAccepted", .int((totals[.create] ?? 0) - rejectedCreates)),
-                ("createsRejected", .int(rejectedCreates)),
-                ("gets", .int(totals[.get] ?? 0)),
-                ("cancels", .int(totals[.cancel] ?? 0)),
-                ("files", .int(totals[.file] ?? 0)),
-                ("predictions", .int(order.count)),
-                ("webhooksSent", .int(webhooks.sent)),
-                ("webhooksSucceeded", .int(webhooks.succeeded)),
-                ("webhooksFailed", .int(webhooks.failed)),
-                ("webhooksDropped", .int(webhooks.dropped)),
-                ("webhooksGaveUp", .int(webhooks.gaveUp)),
-            ])),
-            ("predictions", .object(predictions)),
-            ("createsByInput", .array(byInput)),
+            "totals": .object([
+                "calls": .int(calls.count),
+                "creates": .int(totals[.create] ?? 0),
+                "createsAccepted": .int((totals[.create] ?? 0) - rejectedCreates),
+                "createsRejected": .int(rejectedCreates),
+                "gets": .int(totals[.get] ?? 0),
+                "cancels": .int(totals[.cancel] ?? 0),
+                "files": .int(totals[.file] ?? 0),
+                "predictions": .int(order.count),
+                "webhooksSent": .int(webhooks.sent),
+                "webhooksSucceeded": .int(webhooks.succeeded),
+                "webhooksFailed": .int(webhooks.failed),
+                "webhooksDropped": .int(webhooks.dropped),
+                "webhooksGaveUp": .int(webhooks.gaveUp),
+            ]),
+            "predictions": .object(predictions),
+            "createsByInput": .array(byInput),
         ])
     }
 }

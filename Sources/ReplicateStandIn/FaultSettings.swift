@@ -1,3 +1,5 @@
+import FunctionRuntime
+
 /// The armed fault switches: counters that the next N matching calls consume.
 ///
 /// Set through `POST /_standin/faults` (fields merge into the current settings; absent fields
@@ -117,15 +119,15 @@ struct FaultSettings: Sendable, Equatable {
     /// The settings as reported by `GET /_standin/faults` and after a POST.
     var json: JSONValue {
         .object([
-            ("create429", .int(create429)), ("retryAfterSeconds", .int(retryAfterSeconds)),
-            ("create500", .int(create500)), ("create401", .int(create401)), ("get500", .int(get500)), ("hangMs", .int(hangMs)),
-            ("hangCount", .int(hangCount)), ("failPrediction", .int(failPrediction)),
-            ("invalidInput", .int(invalidInput)), ("dropAfterCreate", .int(dropAfterCreate)),
-            ("delayMs", delayMs.map(JSONValue.int) ?? .null),
-            ("delayJitterMs", delayJitterMs.map(JSONValue.int) ?? .null),
-            ("webhookDrop", .int(webhookDrop)), ("webhookDuplicate", .int(webhookDuplicate)),
-            ("webhookDelayMs", .int(webhookDelayMs)), ("webhookDelayCount", .int(webhookDelayCount)),
-            ("webhookForge", .int(webhookForge)), ("webhookFail", .int(webhookFail)),
+            "create429": .int(create429), "retryAfterSeconds": .int(retryAfterSeconds),
+            "create500": .int(create500), "create401": .int(create401), "get500": .int(get500), "hangMs": .int(hangMs),
+            "hangCount": .int(hangCount), "failPrediction": .int(failPrediction),
+            "invalidInput": .int(invalidInput), "dropAfterCreate": .int(dropAfterCreate),
+            "delayMs": delayMs.map(JSONValue.int) ?? .null,
+            "delayJitterMs": delayJitterMs.map(JSONValue.int) ?? .null,
+            "webhookDrop": .int(webhookDrop), "webhookDuplicate": .int(webhookDuplicate),
+            "webhookDelayMs": .int(webhookDelayMs), "webhookDelayCount": .int(webhookDelayCount),
+            "webhookForge": .int(webhookForge), "webhookFail": .int(webhookFail),
         ])
     }
 }
@@ -147,7 +149,7 @@ struct PredictionFaults: Sendable, Equatable {
     static func parse(_ input: JSONValue) -> (faults: PredictionFaults, error: String?) {
         var faults = PredictionFaults()
         guard let raw = input["__fault"] else { return (faults, nil) }
-        let object: JSONValue = raw.stringValue.map { .object([($0, .int(1))]) } ?? raw
+        let object: JSONValue = raw.stringValue.map { .object([$0: .int(1)]) } ?? raw
         let error = faults.settings.merge(object)
         // Per prediction, hangMs alone means "hold this create"; GET hangs need an explicit hangCount.
         if object["hangCount"] == nil { faults.settings.hangCount = 0 }

@@ -1,3 +1,5 @@
+import FunctionRuntime
+
 /// One HTTP response: status, extra headers and a body, serialized with `Content-Type` and
 /// `Content-Length` always present (every stand-in answer carries both, errors included).
 struct HTTPResponse: Sendable {
@@ -18,22 +20,22 @@ struct HTTPResponse: Sendable {
 
     /// A JSON response.
     static func json(_ status: Int, _ value: JSONValue, headers: [(name: String, value: String)] = []) -> HTTPResponse {
-        HTTPResponse(status: status, headers: headers, body: value.bytes)
+        HTTPResponse(status: status, headers: headers, body: value.encodedBytes(sortedKeys: false))
     }
 
     /// An RFC 7807 problem-details response, shaped like Replicate's errors:
     /// `{"type", "title", "status", "detail", "instance"?}`.
     static func problem(_ status: Int, detail: String, instance: String? = nil,
                         headers: [(name: String, value: String)] = []) -> HTTPResponse {
-        var members: [(String, JSONValue)] = [
-            ("type", .string("https://replicate.com/docs/reference/http#\(status)")),
-            ("title", .string(reasonPhrase(status))),
-            ("status", .int(status)),
-            ("detail", .string(detail)),
+        var members: JSONObject = [
+            "type": .string("https://replicate.com/docs/reference/http#\(status)"),
+            "title": .string(reasonPhrase(status)),
+            "status": .int(status),
+            "detail": .string(detail),
         ]
-        if let instance { members.append(("instance", .string(instance))) }
+        if let instance { members["instance"] = .string(instance) }
         return HTTPResponse(status: status, contentType: "application/problem+json", headers: headers,
-                            body: JSONValue.object(members).bytes)
+                            body: JSONValue.object(members).encodedBytes(sortedKeys: false))
     }
 
     /// The wire bytes: status line, headers, blank line and (unless `omitBody`, for HEAD) the body.

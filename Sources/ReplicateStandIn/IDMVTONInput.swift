@@ -1,3 +1,5 @@
+import FunctionRuntime
+
 /// The validated input of one `cuuupid/idm-vton` prediction.
 ///
 /// Mirrors the model's schema (replicate-api.md §10) as far as the worker depends on it:

@@ -1,3 +1,5 @@
+import FunctionRuntime
+
 /// The OpenAPI description of `cuuupid/idm-vton`'s inputs and output, as a Cog model publishes it
 /// in a version's `openapi_schema`.
 ///
@@ -12,7 +14,7 @@ enum IDMVTONSchema {
     static let cogVersion = "0.9.6"
 
     /// The schema as a JSON value, parsed once from ``text``.
-    static let value: JSONValue = (try? JSONParser.parse(text)) ?? .object([])
+    static let value: JSONValue = (try? JSONValue.parse(text, options: .standIn)) ?? .object([:])
 
     /// The schema's source. Kept as JSON text so it reads like the document Replicate serves;
     /// a unit test checks that it parses.

@@ -1,3 +1,4 @@
+import FunctionRuntime
 import ReplicateModel
 
 /// The one model the stand-in serves, `cuuupid/idm-vton`, as Replicate's model and version
@@ -33,10 +34,10 @@ enum ModelCatalog {
     /// The version object: `id`, `created_at`, `cog_version`, `openapi_schema`.
     static func version(id: String) -> JSONValue {
         .object([
-            ("id", .string(id.lowercased())),
-            ("created_at", .string(versionCreatedAt)),
-            ("cog_version", .string(IDMVTONSchema.cogVersion)),
-            ("openapi_schema", IDMVTONSchema.value),
+            "id": .string(id.lowercased()),
+            "created_at": .string(versionCreatedAt),
+            "cog_version": .string(IDMVTONSchema.cogVersion),
+            "openapi_schema": IDMVTONSchema.value,
         ])
     }
 
@@ -47,18 +48,18 @@ enum ModelCatalog {
     ///   - runCount: predictions this stand-in has created for the model so far.
     static func model(baseURL: String, runCount: Int) -> JSONValue {
         .object([
-            ("url", .string("\(baseURL)/\(fullName)")),
-            ("owner", .string(owner)),
-            ("name", .string(name)),
-            ("description", .string("Virtual try-on (IDM-VTON), answered offline by fnhost's Replicate stand-in.")),
-            ("visibility", .string("public")),
-            ("github_url", .string("https://github.com/yisol/IDM-VTON")),
-            ("paper_url", .string("https://arxiv.org/abs/2403.05139")),
-            ("license_url", .string("https://creativecommons.org/licenses/by-nc-sa/4.0/")),
-            ("run_count", .int(runCount)),
-            ("cover_image_url", .null),
-            ("default_example", .null),
-            ("latest_version", version(id: latestVersion)),
+            "url": .string("\(baseURL)/\(fullName)"),
+            "owner": .string(owner),
+            "name": .string(name),
+            "description": .string("Virtual try-on (IDM-VTON), answered offline by fnhost's Replicate stand-in."),
+            "visibility": .string("public"),
+            "github_url": .string("https://github.com/yisol/IDM-VTON"),
+            "paper_url": .string("https://arxiv.org/abs/2403.05139"),
+            "license_url": .string("https://creativecommons.org/licenses/by-nc-sa/4.0/"),
+            "run_count": .int(runCount),
+            "cover_image_url": .null,
+            "default_example": .null,
+            "latest_version": version(id: latestVersion),
         ])
     }
 }

@@ -14,7 +14,7 @@ extension PredictionRecord {
         let getURL = "\(baseURL)/v1/predictions/\(id)"
         var output: JSONValue = .null
         var error: JSONValue = .null
-        var metrics: [(String, JSONValue)] = []
+        var metrics: JSONObject = [:]
         var logs = ""
         if snapshot.startedOffsetMs != nil {
             logs += "Using seed: 42\nRunning idm-vton (stand-in), step \(step)...\n"
@@ -31,36 +31,36 @@ extension PredictionRecord {
         }
         if let completed = snapshot.completedOffsetMs {
             let started = snapshot.startedOffsetMs ?? completed
-            metrics.append(("predict_time", .number(Double(completed - started) / 1000)))
-            metrics.append(("total_time", .number(Double(completed) / 1000)))
+            metrics["predict_time"] = .number(Double(completed - started) / 1000)
+            metrics["total_time"] = .number(Double(completed) / 1000)
         }
         func stamp(_ offset: Int?) -> JSONValue {
             offset.map { .string(WallClock.iso8601(createdAtMs + Int64($0))) } ?? .null
         }
-        var members: [(String, JSONValue)] = [
-            ("id", .string(id)),
-            ("model", .string(model)),
-            ("version", .string(version)),
-            ("status", .string(snapshot.status)),
-            ("input", input),
-            ("output", output),
-            ("error", error),
-            ("logs", .string(logs)),
-            ("metrics", .object(metrics)),
-            ("created_at", .string(WallClock.iso8601(createdAtMs))),
-            ("started_at", stamp(snapshot.startedOffsetMs)),
-            ("completed_at", stamp(snapshot.completedOffsetMs)),
-            ("source", .string("api")),
-            ("data_removed", .bool(false)),
-            ("urls", .object([
-                ("get", .string(getURL)),
-                ("cancel", .string("\(getURL)/cancel")),
-                ("web", .string("\(baseURL)/p/\(id)")),
-            ])),
+        var members: JSONObject = [
+            "id": .string(id),
+            "model": .string(model),
+            "version": .string(version),
+            "status": .string(snapshot.status),
+            "input": input,
+            "output": output,
+            "error": error,
+            "logs": .string(logs),
+            "metrics": .object(metrics),
+            "created_at": .string(WallClock.iso8601(createdAtMs)),
+            "started_at": stamp(snapshot.startedOffsetMs),
+            "completed_at": stamp(snapshot.completedOffsetMs),
+            "source": .string("api"),
+            "data_removed": .bool(false),
+            "urls": .object([
+                "get": .string(getURL),
+                "cancel": .string("\(getURL)/cancel"),
+                "web": .string("\(baseURL)/p/\(id)"),
+            ]),
         ]
         if let webhook {
-            members.append(("webhook", .string(webhook.url)))
-            if let filter = webhook.filter { members.append(("webhook_events_filter", .array(filter.map(JSONValue.string)))) }
+            members["webhook"] = .string(webhook.url)
+            if let filter = webhook.filter { members["webhook_events_filter"] = .array(filter.map(JSONValue.string)) }
         }
         return .object(members)
     }

@@ -1,3 +1,5 @@
+import FunctionRuntime
+
 /// One prediction the stand-in created, and its scripted timeline.
 ///
 /// Nothing runs in the background: the status is a pure function of the time elapsed since the

@@ -1,3 +1,5 @@
+import FunctionRuntime
+
 extension ReplicateStandInService {
     /// The `/_standin/…` control plane (no auth):
     /// - `GET /_standin/health` → `{"ok": true}`
@@ -10,13 +12,13 @@ extension ReplicateStandInService {
     func admin(_ method: String, _ segments: [String], _ request: HTTPRequest) -> HTTPResponse {
         switch (segments.first ?? "", segments.count) {
         case ("health", 1):
-            return method == "GET" ? .json(200, .object([("ok", .bool(true))])) : methodNotAllowed("GET")
+            return method == "GET" ? .json(200, .object(["ok": .bool(true)])) : methodNotAllowed("GET")
         case ("faults", 1):
             switch method {
             case "GET":
                 return .json(200, state.withLock { $0.faults.json })
             case "POST":
-                guard let body = try? JSONParser.parse(request.body) else {
+                guard let body = try? JSONValue.parse(request.body, options: .standIn) else {
                     return .problem(400, detail: "The request body is not valid JSON.")
                 }
                 return state.withLock { state in
@@ -36,13 +38,13 @@ extension ReplicateStandInService {
         case ("calls", 1):
             switch method {
             case "GET":
-                return .json(200, state.withLock { .object([("calls", .array($0.calls.map(\.json)))]) })
+                return .json(200, state.withLock { .object(["calls": .array($0.calls.map(\.json))]) })
             case "DELETE":
                 let cleared = state.withLock { state in
                     defer { state.calls.removeAll() }
                     return state.calls.count
                 }
-                return .json(200, .object([("cleared", .int(cleared))]))
+                return .json(200, .object(["cleared": .int(cleared)]))
             default:
                 return methodNotAllowed("GET, DELETE")
             }

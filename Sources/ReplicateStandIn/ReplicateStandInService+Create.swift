@@ -1,3 +1,5 @@
+import FunctionRuntime
+
 extension ReplicateStandInService {
     /// `POST /v1/predictions` (model nil; body names a `version`) or
     /// `POST /v1/models/{owner}/{name}/predictions` (model given; the pinned version is reported).
@@ -19,7 +21,7 @@ extension ReplicateStandInService {
     func create(_ request: HTTPRequest, model: String?, base: String) -> HTTPResponse? {
         var call = CallRecord(request, kind: .create, status: 0)
         if let denied = authorized(request) { return finish(&call, denied) }
-        guard let body = try? JSONParser.parse(request.body), body.objectValue != nil else {
+        guard let body = try? JSONValue.parse(request.body, options: .standIn), body.objectValue != nil else {
             return finish(&call, .problem(400, detail: "The request body is not a JSON object."))
         }
         let input = body["input"]

@@ -1,3 +1,5 @@
+import FunctionRuntime
+
 extension ReplicateStandInService {
     /// `GET /v1/predictions/{id}`: the prediction as of now (404 when unknown).
     ///

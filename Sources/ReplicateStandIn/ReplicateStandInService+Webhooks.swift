@@ -72,7 +72,7 @@ extension ReplicateStandInService {
         }
         guard let plan = found, let subscription = plan.record.webhook else { return }
         if plan.snapshot.status == "succeeded", plan.record.outputPNG == nil { _ = outputPNG(id: id) }
-        let body = publicJSON(plan.record, plan.snapshot, base: plan.record.baseURL).bytes
+        let body = publicJSON(plan.record, plan.snapshot, base: plan.record.baseURL).encodedBytes(sortedKeys: false)
         var delivery = WebhookDelivery(
             predictionID: id, event: event, url: subscription.url, body: body, webhookID: WebhookDelivery.newWebhookID(),
             signingSecret: plan.forge ? WebhookDelivery.newSecret() : webhookSecret)

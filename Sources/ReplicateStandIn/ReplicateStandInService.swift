@@ -88,7 +88,7 @@ final class ReplicateStandInService: Sendable {
             return cancel(id: rest[1], request: request, base: base)
         }
         if rest == ["webhooks", "default", "secret"], method == "GET" {
-            return authorized(request) ?? .json(200, .object([("key", .string(webhookSecret))]))
+            return authorized(request) ?? .json(200, .object(["key": .string(webhookSecret)]))
         }
         return noRoute(request)
     }

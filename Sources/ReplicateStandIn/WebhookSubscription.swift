@@ -1,3 +1,5 @@
+import FunctionRuntime
+
 /// What a create asked for with `webhook` and `webhook_events_filter`.
 ///
 /// `webhook` must be an absolute `http://` or `https://` URL with a host (no spaces or control
@@ -43,7 +45,7 @@ struct WebhookSubscription: Sendable, Equatable {
                 guard let name = entry.stringValue, Event(rawValue: name) != nil else {
                     let known = Event.allCases.map(\.rawValue).joined(separator: ", ")
                     return .failure(.init(field: "webhook_events_filter",
-                                          detail: "webhook_events_filter: unknown event \(entry.serialized); known: \(known)"))
+                                          detail: "webhook_events_filter: unknown event \(entry.encoded(sortedKeys: false)); known: \(known)"))
                 }
                 names.append(name)
             }

@@ -32,7 +32,7 @@ func jsonText(_ value: some Encodable) throws -> String {
 }
 
 /// Parses text that must be a JSON object.
-func jsonObject(_ text: String) throws -> [String: JSONValue] {
+func jsonObject(_ text: String) throws -> JSONObject {
     let value = try JSONValue.parse(text)
     return try #require(value.objectValue, "not a JSON object: \(text)")
 }

@@ -118,7 +118,7 @@ final class HostStack {
     }
 
     /// The JSON log lines of one kind (`"event": "invocation"`, ...).
-    func logEvents(_ event: String) -> [[String: JSONValue]] {
+    func logEvents(_ event: String) -> [JSONObject] {
         log().split(separator: "\n").compactMap { line in
             guard line.hasPrefix("{"), let value = try? JSONValue.parse(String(line)), value["event"]?.stringValue == event
             else { return nil }

@@ -70,8 +70,8 @@ struct HostileCorpusRun {
     func summary(crashes: Int, databaseChanged: Bool) -> JSONValue {
         .object([
             "inputs": .number(Double(tried)),
-            "by_status": .object(Dictionary(uniqueKeysWithValues: byStatus.map { (String($0.key), .number(Double($0.value))) })),
-            "by_category": .object(Dictionary(uniqueKeysWithValues: byCategory.map { ($0.key, .number(Double($0.value))) })),
+            "by_status": .object(JSONObject(byStatus.map { (String($0.key), JSONValue.number(Double($0.value))) })),
+            "by_category": .object(JSONObject(byCategory.map { ($0.key, JSONValue.number(Double($0.value))) })),
             "server_errors": .number(Double(serverErrors)),
             "rule_violations": .number(Double(violations.count)),
             "crashes": .number(Double(crashes)),

@@ -23,7 +23,7 @@ import Testing
         let corpus = HostileCorpus(userId: Self.owner, taskId: taskId, workerToken: workerToken)
         let masterPid = stack.host.process.processIdentifier
 
-        var summary: [String: JSONValue] = [:]
+        var summary: JSONObject = [:]
         var allViolations: [String] = []
         var totalInputs = 0
         for (function, requests) in [

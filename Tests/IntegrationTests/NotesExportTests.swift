@@ -33,7 +33,7 @@ import Testing
         #expect(response.status == 200)
         let requestId = try #require(response.header("X-Request-Id"))
         #expect(response.json?["requestId"] == .string(String(requestId.prefix(8))), "the answer is the handler's own")
-        var lines: [[String: JSONValue]] = []
+        var lines: [JSONObject] = []
         #expect(eventually(within: 5) {
             lines = stack.host.logEvents("function_output").filter { $0["requestId"] == .string(requestId) }
             return lines.count == 3

@@ -75,7 +75,7 @@ import Testing
         let fired = try sendRequest(admin, "POST", "/trigger/replicate-async-worker")
         #expect(fired.status == 200 || fired.status == 202, "fired by hand: \(fired.status)")
         let deadline = Date().addingTimeInterval(20)
-        var finished: [String: JSONValue]?
+        var finished: JSONObject?
         while finished == nil, Date() < deadline {
             finished = stack.host.logEvents("timer_finished").first { $0["function"] == "replicate-async-worker" }
             if finished == nil { Thread.sleep(forTimeInterval: 0.05) }

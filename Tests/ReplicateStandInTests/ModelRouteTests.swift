@@ -1,3 +1,4 @@
+import FunctionRuntime
 import Testing
 @testable import ReplicateStandIn
 
@@ -98,7 +99,7 @@ struct ModelRouteTests {
 
     @Test("the schema text parses into an OpenAPI document")
     func schemaParses() throws {
-        let schema = try JSONParser.parse(IDMVTONSchema.text)
+        let schema = try JSONValue.parse(IDMVTONSchema.text)
         #expect(schema["openapi"]?.stringValue == "3.0.2")
         #expect(IDMVTONSchema.value == schema)
     }

@@ -19,7 +19,7 @@ struct PredictionTimelineTests {
         #expect(json["output"] == .null)
         #expect(json["error"] == .null)
         #expect(json["logs"]?.stringValue == "")
-        #expect(json["metrics"] == .object([]))
+        #expect(json["metrics"] == .object([:]))
         #expect(json["created_at"]?.stringValue?.hasSuffix("Z") == true)
         #expect(json["started_at"] == .null)
         #expect(json["completed_at"] == .null)

@@ -1,3 +1,4 @@
+import FunctionRuntime
 @testable import ReplicateStandIn
 
 /// Starts a stand-in on an ephemeral port for one test and offers shortcuts for its API.

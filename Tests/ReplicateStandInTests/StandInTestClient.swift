@@ -1,3 +1,4 @@
+import FunctionRuntime
 import Glibc
 @testable import ReplicateStandIn
 
@@ -157,6 +158,6 @@ struct TestResponse {
 
     /// The body parsed as JSON (throws when it is not JSON).
     func json() throws -> JSONValue {
-        try JSONParser.parse(body)
+        try JSONValue.parse(body)
     }
 }

@@ -1,3 +1,4 @@
+import FunctionRuntime
 import Glibc
 import Synchronization
 @testable import ReplicateStandIn
@@ -28,7 +29,7 @@ final class WebhookReceiver: Sendable {
         }
 
         /// The body parsed as JSON (`.null` when it is not JSON).
-        var json: JSONValue { (try? JSONParser.parse(body)) ?? .null }
+        var json: JSONValue { (try? JSONValue.parse(body)) ?? .null }
         var webhookID: String? { header("webhook-id") }
 
         /// The verdict of the official scheme with `secret`, at the receiver's current clock.
@@ -143,7 +144,7 @@ final class WebhookReceiver: Sendable {
                 return status
             }
             if holdMs > 0 { ThreadLauncher.sleep(milliseconds: holdMs) { [self] in state.withLock { $0.stopped } } }
-            let response = HTTPResponse.json(status, .object([("ok", .bool(status < 300))]))
+            let response = HTTPResponse.json(status, .object(["ok": .bool(status < 300)]))
             guard (try? POSIXSocket.writeAll(fd, response.serialized(close: false))) != nil else { break }
         }
         finish(fd)

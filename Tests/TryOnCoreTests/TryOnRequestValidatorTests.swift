@@ -51,6 +51,11 @@ struct TryOnRequestValidatorTests {
         ("{\"a\":\"x\ty\"}", "The request body is not valid JSON: a broken string at byte 5"),
         ("{\"a\":1}{}", "The request body is not valid JSON: more data after the document at byte 7"),
         ("{\u{0}\"a\":1}", "The request body is not valid JSON: a key that is not a string at byte 1"),
+        ("{\"a\" 1}", "The request body is not valid JSON: a missing colon at byte 5"),
+        ("{\"a\":tru}", "The request body is not valid JSON: an unexpected character at byte 5"),
+        ("{\"a\":1e400}", "The request body is not valid JSON: a number out of range at byte 5"),
+        ("{\"a\":\"\\ud800\"}", "The request body is not valid JSON: a broken string at byte 5"),
+        ("\u{FEFF}{}", "The request body is not valid JSON: an unexpected character at byte 0"),
         (String(repeating: "[", count: 33) + String(repeating: "]", count: 33), "The request body nests more than 32 levels deep"),
         ("[" + Array(repeating: "1", count: 10_001).joined(separator: ",") + "]", "The request body has more than 10000 values"),
         ("[1, 2]", "The request body must be a JSON object"),
@@ -60,6 +65,15 @@ struct TryOnRequestValidatorTests {
     ])
     func bodyShape(body: String, message: String) {
         #expect(rejection(body) == message)
+    }
+
+    @Test func theNestingAndSizeLimitsAreTheValidatorsKnobs() {
+        var tight = TryOnRequestValidator()
+        tight.maxDepth = 2
+        tight.maxValues = 5
+        #expect(rejection(#"{"a":[[1]]}"#, validator: tight) == "The request body nests more than 2 levels deep")
+        #expect(rejection(#"{"a":[1,2,3,4,5]}"#, validator: tight) == "The request body has more than 5 values")
+        #expect(rejection(#"{"a":[1,2,3]}"#, validator: tight) == "person_image is required")
     }
 
     // MARK: - person_image
@@ -384,6 +398,8 @@ struct TryOnRequestValidatorHostileTests {
         (#"{"person_image":"https://a.test/p.jpg","garments":[{"image":"https://a.test/g.jpg","image":"https://a.test/h.jpg"}]}"#, "image"),
         (#"{"person_image":"https://a.test/p.jpg","person\u005fimage":"x","garments":["https://a.test/g.jpg"]}"#, "person_image"),
         (#"{"person_image":"https://a.test/p.jpg","garments":["https://a.test/g.jpg"],"x":{"k":1,"k":2}}"#, "k"),
+        (#" {"a\"b":1,"a\u0022b":2}"#, #"a"b"#),
+        ("{\"" + String(repeating: "k", count: 50) + "\":1,\"" + String(repeating: "k", count: 50) + "\":2}", String(repeating: "k", count: 40) + "..."),
     ])
     func repeatedKeysAreRefused(body: String, key: String) {
         do {
@@ -398,8 +414,5 @@ struct TryOnRequestValidatorHostileTests {
         let body = #"{"person_image":"https://a.test/p.jpg","garments":[{"image":"https://a.test/g.jpg","category":"dresses"},{"image":"https://a.test/h.jpg"}],"prompt_hints":"person_image, \"garments\": {\"image\"}"}"#
         let request = try TryOnRequestValidator().validate(body: body)
         #expect(request.garments.count == 2)
-        #expect(StrictJSON().problem(in: #"[{"a":1},{"a":2},{"b":{"a":3}}]"#) == nil)
-        #expect(StrictJSON().problem(in: #" {"a\"b":1,"a\u0022b":2}"#) == "The request body repeats the key \"a\"b\"; each key may appear once")
-        #expect(StrictJSON().problem(in: #"[-0.5e+3, 0, 1E2, true, false, null, "\u00e9\n", {}, []]"#) == nil)
     }
 }

@@ -42,7 +42,7 @@ public final class ReplicateClient {
     ) throws(ReplicateFailure) -> Prediction {
         var body = JSONText(capacity: 640)
         body.add("version", version)
-        body.add("input", raw: input.encoded())
+        body.add("input", input, sortedKeys: true)
         if let webhook {
             body.add("webhook", webhook)
             body.add("webhook_events_filter", raw: #"["start","completed"]"#)

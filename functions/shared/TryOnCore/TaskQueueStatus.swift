@@ -14,7 +14,7 @@ public enum TaskQueueStatus {
                 if box == nil { box = TaskStoreBox(store: try TaskStore(statementTimeoutMilliseconds: 2000)) }
                 guard let current = box else { return ["error": "no store"] }
                 let summary = try current.store.queueSummary()
-                var counts: [String: JSONValue] = [:]
+                var counts: JSONObject = [:]
                 for status in TaskStatus.allCases { counts[status.rawValue] = .number(Double(summary.counts[status] ?? 0)) }
                 return .object([
                     "replicate_tasks": .object(counts),

@@ -5,9 +5,11 @@ import FunctionRuntime
 ///
 /// Body: `{"person_image": URL, "garments": [{"image": URL, "category": ...} | URL, ...], "prompt_hints": "..."}`.
 /// Images are `http(s)` URLs or `data:image/<type>;base64,<data>` URIs; a bare garment string is an
-/// `upper_body` garment. Refused besides: bodies that are not strict JSON (`StrictJSON`: no
-/// trailing commas, bounded nesting and size, no repeated keys), and URLs whose host is local or on
-/// a private network (`PrivateNetworkHost`).
+/// `upper_body` garment. Refused besides: bodies that are not strict JSON (RFC 8259's grammar, with
+/// the byte offset of a syntax error named; nesting and size bounded; no repeated key, compared
+/// after unescaping, since parsers disagree on which of its values wins and a proxy or the page
+/// could read such a body differently from us), and URLs whose host is local or on a private
+/// network (`PrivateNetworkHost`).
 public struct TryOnRequestValidator: Sendable {
     /// Most garments per task (a chain of one prediction each). Default 5.
     public var maxGarments = 5
@@ -17,13 +19,21 @@ public struct TryOnRequestValidator: Sendable {
     public var maxURLLength = 2048
     /// Largest data URI, in bytes (the event limit is 3.5 MB for everything). Default 3 MB.
     public var maxDataURIBytes = 3_000_000
+    /// Deepest nesting of arrays and objects in the body. Default 32 (a start body needs 3).
+    public var maxDepth = 32
+    /// Most values (scalars, arrays and objects) in the body. Default 10,000 (a start body needs about 20).
+    public var maxValues = 10_000
 
     public init() {}
 
     public func validate(body: String) throws(TryOnError) -> TryOnRequest {
         guard !body.isEmpty else { throw invalid("The request body is empty; send a JSON object") }
-        if let problem = StrictJSON().problem(in: body) { throw invalid(problem) }
-        guard let value = try? JSONValue.parse(body) else { throw invalid("The request body is not valid JSON") }
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(body, options: .strict(maxDepth: maxDepth, maxValues: maxValues))
+        } catch {
+            throw invalid(Self.problem(error))
+        }
         guard case .object(let members) = value else { throw invalid("The request body must be a JSON object") }
 
         guard let personValue = members["person_image"], personValue != .null else {
@@ -121,6 +131,16 @@ public struct TryOnRequestValidator: Sendable {
         }
         guard !PrivateNetworkHost.isPrivate(authority: String(decoding: host, as: UTF8.self)) else {
             throw invalid("\(field) points to a local or private network address, which the model cannot fetch")
+        }
+    }
+
+    /// The message for a body the strict parse refused.
+    static func problem(_ error: JSONParseError) -> String {
+        switch error.kind {
+        case .tooDeep(let limit): "The request body nests more than \(limit) levels deep"
+        case .tooManyValues(let limit): "The request body has more than \(limit) values"
+        case .repeatedKey(let key): "The request body repeats the key \"\(clip(key))\"; each key may appear once"
+        default: "The request body is not valid JSON: \(error.kind.summary) at byte \(error.offset)"
         }
     }
 
