@@ -107,6 +107,27 @@ enum ChildDescriptors {
         return internetSockets()[inode]
     }
 
+    /// Among inherited descriptors (number to link target), the one pair of IPv4 UDP sockets on
+    /// 127.0.0.1 that are connected to each other (each one's local address is the other's peer):
+    /// Foundation's CFSocket wake-up pair. Empty when there is no such pair.
+    static func foundationWakeupPair(in descriptors: [Int32: String]) -> [(Int32, Int32)] {
+        let loopback = "0100007F:"
+        var ends: [(fd: Int32, local: String, remote: String)] = []
+        for (fd, target) in descriptors {
+            guard let entry = internetSocket(target: target) else { continue }
+            let fields = entry.split(separator: " ")
+            // udp LOCAL -> REMOTE st NN
+            guard fields.count == 6, fields[0] == "udp", fields[1].hasPrefix(loopback), fields[3].hasPrefix(loopback) else { continue }
+            ends.append((fd, String(fields[1]), String(fields[3])))
+        }
+        for first in ends {
+            if let second = ends.first(where: { $0.fd != first.fd && $0.local == first.remote && $0.remote == first.local }) {
+                return [(first.fd, second.fd)]
+            }
+        }
+        return []
+    }
+
     /// Every TCP and UDP socket (IPv4 and IPv6) in this network namespace, by inode.
     static func internetSockets() -> [String: String] {
         var sockets: [String: String] = [:]
