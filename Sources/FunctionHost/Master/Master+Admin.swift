@@ -84,7 +84,8 @@ extension Master {
 
     /// The numbers of every pool now.
     func statusReport() -> StatusReport {
-        let pools = pools.enumerated().filter { !$0.element.removed }.map { index, pool -> StatusReport.Pool in
+        let reports = pools.poolIndices.filter { !pools[$0].removed }.map { index -> StatusReport.Pool in
+            let pool = pools[index]
             let live = pool.workers.compactMap { $0.isAlive ? $0.scoreboard : nil }
             let completed = pool.statistics.completedByGoneWorkers + live.reduce(0) { $0 + Int($1.served) }
             let timers = scheduler.entries.filter { $0.pool == index }.map { entry in
@@ -104,7 +105,7 @@ extension Master {
                 reloadedWorkers: pool.statistics.reloaded, acceptPauses: pool.statistics.acceptPauses)
         }
         var report = StatusReport(
-            uptimeSeconds: Double(Clock.monotonicNanoseconds() - startedAt) / 1e9, pools: pools,
+            uptimeSeconds: Double(Clock.monotonicNanoseconds() - startedAt) / 1e9, pools: reports,
             extras: statusCollector.snapshot)
         report.adminAcceptPauses = adminAcceptPauses
         return report

@@ -7,7 +7,7 @@ import FunctionRuntime
 /// Worker lifecycle: spawning, their messages, their deaths, timeouts; and the companion (nginx).
 extension Master {
     /// Starts a worker: its control socket at descriptor 3, its scoreboard slot at descriptor 4.
-    func spawnWorker(pool index: Int, now: UInt64) -> WorkerSlot {
+    func spawnWorker(pool index: PoolIndex, now: UInt64) -> WorkerRecord {
         let name = pools[index].spec.name
         var ends: [Int32] = [-1, -1]
         guard let scoreboard = ScoreboardSlot.create(),
@@ -24,7 +24,7 @@ extension Master {
                 blockedSignals: WorkerMain.drainSignals)
             _ = fcntl(ends[0], F_SETFL, fcntl(ends[0], F_GETFL) | O_NONBLOCK)
             log.event("worker_started", ["function": .string(name), "pid": .number(Double(pid))])
-            return WorkerSlot(
+            return WorkerRecord(
                 pid: pid, control: ends[0], scoreboard: scoreboard, respawnAt: nil, ownedConnection: nil,
                 generation: pools[index].generation)
         } catch {
@@ -36,25 +36,25 @@ extension Master {
     }
 
     /// Reads every message waiting on a worker's control socket.
-    func readControl(pool index: Int, descriptor: Int32) {
+    func readControl(pool index: PoolIndex, descriptor: Int32) {
         var buffer = [UInt8](repeating: 0, count: ControlMessage.capacity)
-        while let slot = pools[index].slot(forControl: descriptor) {
+        while let worker = pools[index].worker(forControl: descriptor) {
             var passed: Int32 = -1
             let got = buffer.withUnsafeMutableBytes { fh_receive_with_fd(descriptor, $0.baseAddress, $0.count, &passed) }
             if passed >= 0 { close(passed) }  // workers never send descriptors
             guard got > 0 else { return }  // 0: the worker is gone; its SIGCHLD will be reaped
             switch ControlMessage.decode(buffer[0..<got]) {
             case .closed(let connection)?:
-                if pools[index].workers[slot].ownedConnection == connection {
-                    pools[index].workers[slot].ownedConnection = nil
+                if pools[index].workers[worker].ownedConnection == connection {
+                    pools[index].workers[worker].ownedConnection = nil
                     closeConnection(connection)
                 }
             case .released(let connection)?:
-                if pools[index].workers[slot].ownedConnection == connection {
-                    pools[index].workers[slot].ownedConnection = nil
+                if pools[index].workers[worker].ownedConnection == connection {
+                    pools[index].workers[worker].ownedConnection = nil
                 }
                 // Unless it was handed on since (a dispatch gave this worker another), it is the master's again.
-                if connections[connection]?.owner == slot { watch(connection) }
+                if connections[connection]?.owner == worker { watch(connection) }
             case .free?, .dispatch?, .timer?, nil:
                 break  // `free` only wakes the loop, which dispatches next
             }
@@ -87,9 +87,9 @@ extension Master {
                 preparationExited(pid: pid, status: status)
                 continue
             }
-            for index in pools.indices {
-                guard let slot = pools[index].slot(forPid: pid) else { continue }
-                workerExited(pool: index, slot: slot, status: status)
+            for index in pools.poolIndices {
+                guard let worker = pools[index].worker(forPid: pid) else { continue }
+                workerExited(pool: index, worker: worker, status: status)
                 break
             }
         }
@@ -97,10 +97,10 @@ extension Master {
 
     /// A worker died on its own: recycled (exit 0), or crashed. What its scoreboard says decides
     /// what happens to its connection.
-    private func workerExited(pool index: Int, slot: Int, status: Int32) {
-        let worker = pools[index].workers[slot]
+    private func workerExited(pool index: PoolIndex, worker place: WorkerIndex, status: Int32) {
+        let worker = pools[index].workers[place]
         if worker.control >= 0 { readControl(pool: index, descriptor: worker.control) }
-        let owned = pools[index].workers[slot].ownedConnection
+        let owned = pools[index].workers[place].ownedConnection
         let stage = worker.scoreboard?.stage ?? .idle
         let now = Clock.monotonicNanoseconds()
         let name = pools[index].spec.name
@@ -151,21 +151,21 @@ extension Master {
             pools[index].statistics.crashes += 1
             respawnAt = pools[index].recordDeath(now: now, policy: options.policy)
         }
-        if worker.control >= 0 { close(worker.control) }  // the slot is replaced below: one close
+        if worker.control >= 0 { close(worker.control) }  // the record is replaced below: one close
         if let scoreboard = worker.scoreboard { retire(scoreboard, pool: index) }
-        let wanted = slot < pools[index].desiredWorkers
-        pools[index].workers[slot] = .dead(respawnAt: draining || !wanted ? .max : respawnAt)
+        let wanted = place.rawValue < pools[index].desiredWorkers
+        pools[index].workers[place] = .dead(respawnAt: draining || !wanted ? .max : respawnAt)
     }
 
     /// An invocation ran past its timeout. The master takes its answer with a compare-and-swap on
-    /// the worker's slot (busy, this very invocation -> timed out), so it answers 504 only for an
+    /// the worker's scoreboard slot (busy, this very invocation -> timed out), so it answers 504 only for an
     /// invocation whose worker had not begun answering, and never for the next one on a kept-alive
     /// connection; then kills the process and starts a new one. Nothing waits for the process: it is
     /// reaped with the other children (SIGCHLD) as a retiring worker. A worker that won the race but
     /// is still writing its answer long after the timeout is only killed (its reaping closes the
     /// connection).
-    func handleTimeout(pool index: Int, slot: Int, state: UInt32, verdict: TimeoutVerdict) {
-        let worker = pools[index].workers[slot]
+    func handleTimeout(pool index: PoolIndex, worker place: WorkerIndex, state: UInt32, verdict: TimeoutVerdict) {
+        let worker = pools[index].workers[place]
         guard let scoreboard = worker.scoreboard else { return }
         switch verdict {
         case .none:
@@ -188,19 +188,19 @@ extension Master {
         log.invocation(
             requestId: scoreboard.requestId, function: name, method: scoreboard.method, status: error.httpStatus,
             durationMilliseconds: Double(Clock.monotonicNanoseconds() &- scoreboard.startedAt) / 1e6, outcome: .timeout)
-        if let owned = pools[index].workers[slot].ownedConnection, owned != scoreboard.connection { watch(owned) }
-        if worker.control >= 0 { close(worker.control) }  // the slot is replaced below: one close
+        if let owned = pools[index].workers[place].ownedConnection, owned != scoreboard.connection { watch(owned) }
+        if worker.control >= 0 { close(worker.control) }  // the record is replaced below: one close
         retiring[worker.pid] = RetiringWorker(pool: index, scoreboard: scoreboard)
         if draining {
-            pools[index].workers[slot] = .dead(respawnAt: .max)
+            pools[index].workers[place] = .dead(respawnAt: .max)
         } else {
-            pools[index].workers[slot] = spawnWorker(pool: index, now: Clock.monotonicNanoseconds())
+            pools[index].workers[place] = spawnWorker(pool: index, now: Clock.monotonicNanoseconds())
             pools[index].statistics.respawns += 1
         }
     }
 
-    /// Keeps a gone worker's counts for the status page, then frees its slot.
-    private func retire(_ scoreboard: ScoreboardSlot, pool index: Int) {
+    /// Keeps a gone worker's counts for the status page, then frees its scoreboard slot.
+    private func retire(_ scoreboard: ScoreboardSlot, pool index: PoolIndex) {
         pools[index].statistics.completedByGoneWorkers += Int(scoreboard.served)
         pools[index].statistics.failedByGoneWorkers += Int(scoreboard.failed)
         pools[index].statistics.slowByGoneWorkers += Int(scoreboard.slow)

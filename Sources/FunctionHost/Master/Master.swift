@@ -55,15 +55,15 @@ public final class Master {
     /// files changed again while preparing, and replaced workers still exiting.
     var watcher: FileWatcher?
     var debouncer = ChangeDebouncer()
-    var preparing: [pid_t: Int] = [:]
-    var pendingPreparations: Set<Int> = []
+    var preparing: [pid_t: PoolIndex] = [:]
+    var pendingPreparations: Set<PoolIndex> = []
     var retiring: [pid_t: RetiringWorker] = [:]
 
     struct Connection {
         var descriptor: Int32
-        var pool: Int
+        var pool: PoolIndex
         /// The worker serving or holding it; nil while the master watches or queues it.
-        var owner: Int?
+        var owner: WorkerIndex?
         /// A timer invocation the master made itself: dispatched with `ControlMessage.timer`.
         var isTimer = false
     }
@@ -82,7 +82,7 @@ public final class Master {
         statusCollector = StatusCollector(providers: options.statusProviders)
         let timersOn = options.timers
         scheduler = TriggerScheduler(
-            triggers: pools.indices.map { index in
+            triggers: pools.poolIndices.map { index in
                 (index, pools[index].spec.configuration.triggers.map { trigger in
                     var scheduled = trigger
                     scheduled.enabled = trigger.enabled && timersOn
@@ -113,7 +113,7 @@ public final class Master {
         defer { close(signals) }
 
         let now = Clock.monotonicNanoseconds()
-        for index in pools.indices {
+        for index in pools.poolIndices {
             for _ in 0..<pools[index].spec.configuration.concurrency {
                 pools[index].workers.append(spawnWorker(pool: index, now: now))
             }
@@ -167,7 +167,7 @@ public final class Master {
     }
 
     private func pollOnce(timeoutMilliseconds: Int32) throws(SystemCallError) {
-        enum Source { case signals, listener(Int), control(Int), connection(Int32), triggerClient(Int32), adminListener, admin(Int32), watcher }
+        enum Source { case signals, listener(PoolIndex), control(PoolIndex), connection(Int32), triggerClient(Int32), adminListener, admin(Int32), watcher }
         var descriptors: [pollfd] = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0)]
         var sources: [Source] = [.signals]
         if let watcher, !draining {
@@ -176,7 +176,8 @@ public final class Master {
         }
         descriptors.reserveCapacity(8 + watched.count)
         let now = Clock.monotonicNanoseconds()
-        for (index, pool) in pools.enumerated() {
+        for index in pools.poolIndices {
+            let pool = pools[index]
             if !draining || !companions.isEmpty, pool.acceptGate.isOpen(now: now), let listener = pool.listener {
                 descriptors.append(pollfd(fd: listener.descriptor, events: Int16(POLLIN), revents: 0))
                 sources.append(.listener(index))
@@ -223,17 +224,17 @@ public final class Master {
     }
 
     private func serviceTimers(now: UInt64) {
-        for index in pools.indices {
+        for index in pools.poolIndices {
             for pending in pools[index].expiredQueue(now: now, policy: options.policy) {
                 refuse(pending, pool: index)
             }
-            for (slot, state, verdict) in pools[index].timedOut(now: now, policy: options.policy) {
-                handleTimeout(pool: index, slot: slot, state: state, verdict: verdict)
+            for (worker, state, verdict) in pools[index].timedOut(now: now, policy: options.policy) {
+                handleTimeout(pool: index, worker: worker, state: state, verdict: verdict)
             }
             pools[index].statistics.maxActive = max(pools[index].statistics.maxActive, pools[index].busyCount)
-            for slot in pools[index].workers.indices where slot < pools[index].desiredWorkers {
-                if let respawnAt = pools[index].workers[slot].respawnAt, respawnAt <= now, !draining {
-                    pools[index].workers[slot] = spawnWorker(pool: index, now: now)
+            for worker in pools[index].workers.workerIndices where worker.rawValue < pools[index].desiredWorkers {
+                if let respawnAt = pools[index].workers[worker].respawnAt, respawnAt <= now, !draining {
+                    pools[index].workers[worker] = spawnWorker(pool: index, now: now)
                     pools[index].statistics.respawns += 1
                 }
             }
@@ -243,23 +244,23 @@ public final class Master {
     /// Hands waiting requests to workers; while some must still wait, asks the pool's workers to
     /// say when they become free.
     private func dispatchAll() {
-        for index in pools.indices {
-            while let (slot, previous, pending) = pools[index].reserveForNext() {
-                if previous == .holding, let held = pools[index].workers[slot].ownedConnection {
+        for index in pools.poolIndices {
+            while let (worker, previous, pending) = pools[index].reserveForNext() {
+                if previous == .holding, let held = pools[index].workers[worker].ownedConnection {
                     watch(held)  // the worker lets it go; its next request comes through the master
                 }
                 let isTimer = connections[pending.id]?.isTimer ?? false
                 let message = (isTimer ? ControlMessage.timer(connection: pending.id) : .dispatch(connection: pending.id)).encoded()
-                let control = pools[index].workers[slot].control
+                let control = pools[index].workers[worker].control
                 let sent = message.withUnsafeBytes { fh_send_with_fd(control, $0.baseAddress, $0.count, pending.descriptor) }
                 guard sent >= 0 else {
                     // The worker is gone (its SIGCHLD is on the way): the request goes back first in line.
                     pools[index].queue.insert(pending, at: 0)
-                    pools[index].workers[slot].ownedConnection = nil
+                    pools[index].workers[worker].ownedConnection = nil
                     break
                 }
-                pools[index].workers[slot].ownedConnection = pending.id
-                connections[pending.id]?.owner = slot
+                pools[index].workers[worker].ownedConnection = pending.id
+                connections[pending.id]?.owner = worker
             }
             pools[index].setNotify(!pools[index].queue.isEmpty)
             pools[index].statistics.maxActive = max(pools[index].statistics.maxActive, pools[index].busyCount)
@@ -268,7 +269,7 @@ public final class Master {
 
     // MARK: - Connections
 
-    private func acceptConnections(pool index: Int) {
+    private func acceptConnections(pool index: PoolIndex) {
         guard let listener = pools[index].listener else { return }
         while true {
             let descriptor: Int32?
@@ -345,7 +346,7 @@ public final class Master {
     }
 
     /// Answers 429 on a connection no worker took in time.
-    private func refuse(_ pending: PendingConnection, pool index: Int) {
+    private func refuse(_ pending: PendingConnection, pool index: PoolIndex) {
         let spec = pools[index].spec
         let error = RuntimeError(
             .throttled, "Function \(spec.name) is at its concurrency limit (\(spec.configuration.concurrency)); try again later")
@@ -439,14 +440,14 @@ public final class Master {
         adminListener?.close()
         for descriptor in triggerRuns.keys { close(descriptor) }
         for descriptor in adminConnections.keys { close(descriptor) }
-        for index in pools.indices {
+        for index in pools.poolIndices {
             for pending in pools[index].queue {
                 answer(pending.id, error: RuntimeError(.unavailable, "The host is shutting down"), fastCGIRequestId: pending.request.fastCGIRequestId)
             }
             pools[index].queue.removeAll()
-            for slot in pools[index].workers.indices where pools[index].workers[slot].control >= 0 {
-                close(pools[index].workers[slot].control)
-                pools[index].workers[slot].control = -1
+            for worker in pools[index].workers.workerIndices where pools[index].workers[worker].control >= 0 {
+                close(pools[index].workers[worker].control)
+                pools[index].workers[worker].control = -1
             }
         }
         for id in Array(connections.keys) { closeConnection(id) }

@@ -10,7 +10,7 @@ import FunctionRuntime
 extension Master {
     /// An invocation the master started itself, awaiting its answer on `client`.
     struct TriggerRun {
-        var pool: Int
+        var pool: PoolIndex
         var trigger: String
         /// The scheduler entry, nil for a hand-fired trigger of a function without one declared.
         var entry: Int?
@@ -44,7 +44,7 @@ extension Master {
     /// Fires `function`'s trigger `name` (nil: its first) now, outside its schedule. Returns the
     /// request id, or an error text.
     func fireByHand(function: String, name: String?) -> Result<String, TriggerFireError> {
-        guard let pool = pools.firstIndex(where: { $0.spec.name == function || $0.spec.uuid == function.lowercased() }) else {
+        guard let pool = pools.firstPoolIndex(where: { $0.spec.name == function || $0.spec.uuid == function.lowercased() }) else {
             return .failure(TriggerFireError(status: 404, message: "No function \(function)"))
         }
         guard let entry = scheduler.entry(pool: pool, name: name) else {
@@ -62,7 +62,7 @@ extension Master {
 
     /// Starts one trigger invocation; returns its request id, or nil when the pool refused it.
     @discardableResult
-    func startTrigger(pool: Int, trigger: TriggerConfiguration, entry: Int?) -> String? {
+    func startTrigger(pool: PoolIndex, trigger: TriggerConfiguration, entry: Int?) -> String? {
         let requestId = TraceID.make()
         let event = Event.timer(
             triggerId: trigger.name, payload: trigger.payload, epochMilliseconds: Clock.epochMilliseconds(), eventId: requestId)
