@@ -47,7 +47,7 @@ extension Master {
             case .closed(let connection)?:
                 if pools[index].workers[worker].ownedConnection == connection {
                     pools[index].workers[worker].ownedConnection = nil
-                    closeConnection(connection)
+                    connections.close(connection)
                 }
             case .released(let connection)?:
                 if pools[index].workers[worker].ownedConnection == connection {
@@ -112,7 +112,9 @@ extension Master {
             if let scoreboard = worker.scoreboard {
                 let error = RuntimeError(.processCrashed, "The function's process died during the invocation: \(cause)")
                 let requestId = scoreboard.requestId
-                answer(scoreboard.connection, error: error, fastCGIRequestId: scoreboard.fastCGIRequestId, requestId: requestId)
+                connections.answer(
+                    scoreboard.connection, error: error,
+                    request: RequestSummary(fastCGIRequestId: scoreboard.fastCGIRequestId, requestId: requestId), now: now)
                 log.event("worker_crashed", level: "error", [
                     "function": .string(name), "pid": .number(Double(worker.pid)), "cause": .string(cause),
                     "requestId": .string(requestId),
@@ -123,7 +125,7 @@ extension Master {
             }
         case .responding:
             // It died writing its answer: what nginx got is cut off; the connection cannot be reused.
-            if let connection = worker.scoreboard?.connection { closeConnection(connection) }
+            if let connection = worker.scoreboard?.connection { connections.close(connection) }
             log.event("worker_crashed", level: "error", [
                 "function": .string(name), "pid": .number(Double(worker.pid)), "cause": .string(cause),
             ])
@@ -183,7 +185,10 @@ extension Master {
         let timeout = pools[index].spec.configuration.timeoutSeconds
         let error = RuntimeError(
             .timeout, "Exceeded maximum function execution time before timeout (\(Self.format(timeout)) s)")
-        answer(scoreboard.connection, error: error, fastCGIRequestId: scoreboard.fastCGIRequestId, requestId: scoreboard.requestId)
+        connections.answer(
+            scoreboard.connection, error: error,
+            request: RequestSummary(fastCGIRequestId: scoreboard.fastCGIRequestId, requestId: scoreboard.requestId),
+            now: Clock.monotonicNanoseconds())
         pools[index].statistics.timeouts += 1
         log.invocation(
             requestId: scoreboard.requestId, function: name, method: scoreboard.method, status: error.httpStatus,

@@ -22,19 +22,14 @@ public final class Master {
     var pools: [FunctionPool]
     let options: HostOptions
     let log: InvocationLog
-    /// Every open nginx connection by the master's id: its descriptor, pool and owning worker.
-    var connections: [UInt64: Connection] = [:]
-    /// Connections the master watches for their next request: descriptor -> id.
-    var watched: [Int32: UInt64] = [:]
-    var nextConnectionId: UInt64 = 1
+    /// Every open nginx connection (and timer invocation), and the answers the master writes itself.
+    var connections = ConnectionTable()
     var companions: [(process: CompanionProcess, pid: pid_t, startedAt: UInt64)] = []
     /// Whether the drain has asked the `stopsWhenIdle` companions to stop.
     var idleCompanionsStopped = false
     var signals: Int32 = -1
     var draining = false
     var drainDeadline: UInt64 = .max
-    /// Scratch space for peeking at request starts (BEGIN_REQUEST and PARAMS fit in 8 KiB).
-    var peekBuffer = [UInt8](repeating: 0, count: 8192)
     /// How often the master checks invocations against their timeouts, ms. 100.
     let tickMilliseconds: Int32 = 100
     /// Timer triggers' schedules.
@@ -58,15 +53,6 @@ public final class Master {
     var preparing: [pid_t: PoolIndex] = [:]
     var pendingPreparations: Set<PoolIndex> = []
     var retiring: [pid_t: RetiringWorker] = [:]
-
-    struct Connection {
-        var descriptor: Int32
-        var pool: PoolIndex
-        /// The worker serving or holding it; nil while the master watches or queues it.
-        var owner: WorkerIndex?
-        /// A timer invocation the master made itself: dispatched with `ControlMessage.timer`.
-        var isTimer = false
-    }
 
     public init(catalog: FunctionCatalog, options: HostOptions, companions: [CompanionProcess] = [], log: InvocationLog = InvocationLog()) throws(SystemCallError) {
         self.options = options
@@ -154,6 +140,7 @@ public final class Master {
         var earliest = draining ? drainDeadline : UInt64.max
         if let reload = reloadWakeUp { earliest = min(earliest, reload) }
         if let resume = adminAcceptGate.resumeAt { earliest = min(earliest, resume) }
+        if let answerDeadline = connections.outbox.nextDeadline { earliest = min(earliest, answerDeadline) }
         for pool in pools {
             if let wake = pool.nextWakeUp(policy: options.policy) { earliest = min(earliest, wake) }
         }
@@ -167,14 +154,17 @@ public final class Master {
     }
 
     private func pollOnce(timeoutMilliseconds: Int32) throws(SystemCallError) {
-        enum Source { case signals, listener(PoolIndex), control(PoolIndex), connection(Int32), triggerClient(Int32), adminListener, admin(Int32), watcher }
+        enum Source {
+            case signals, listener(PoolIndex), control(PoolIndex), connection(Int32), answering(Int32), triggerClient(Int32), adminListener,
+                admin(Int32), watcher
+        }
         var descriptors: [pollfd] = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0)]
         var sources: [Source] = [.signals]
         if let watcher, !draining {
             descriptors.append(pollfd(fd: watcher.descriptor, events: Int16(POLLIN), revents: 0))
             sources.append(.watcher)
         }
-        descriptors.reserveCapacity(8 + watched.count)
+        descriptors.reserveCapacity(8 + connections.watched.count)
         let now = Clock.monotonicNanoseconds()
         for index in pools.poolIndices {
             let pool = pools[index]
@@ -187,9 +177,13 @@ public final class Master {
                 sources.append(.control(index))
             }
         }
-        for descriptor in watched.keys {
+        for descriptor in connections.watched.keys {
             descriptors.append(pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0))
             sources.append(.connection(descriptor))
+        }
+        for descriptor in connections.outbox.descriptors {
+            descriptors.append(pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0))
+            sources.append(.answering(descriptor))
         }
         for descriptor in triggerRuns.keys {
             descriptors.append(pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0))
@@ -215,6 +209,7 @@ public final class Master {
             case .listener(let pool): acceptConnections(pool: pool)
             case .control(let pool): readControl(pool: pool, descriptor: descriptor.fd)
             case .connection(let connection): connectionReadable(connection)
+            case .answering(let descriptor): connections.outbox.writable(descriptor)
             case .triggerClient(let descriptor): triggerClientReadable(descriptor)
             case .adminListener: acceptAdmin()
             case .admin(let descriptor): adminReadable(descriptor)
@@ -224,6 +219,10 @@ public final class Master {
     }
 
     private func serviceTimers(now: UInt64) {
+        let dropped = connections.outbox.expire(now: now)
+        if dropped > 0 {
+            log.event("answers_dropped", level: "warning", ["count": .number(Double(dropped)), "reason": "the peer read nothing in time"])
+        }
         for index in pools.poolIndices {
             for pending in pools[index].expiredQueue(now: now, policy: options.policy) {
                 refuse(pending, pool: index)
@@ -260,7 +259,7 @@ public final class Master {
                     break
                 }
                 pools[index].workers[worker].ownedConnection = pending.id
-                connections[pending.id]?.owner = worker
+                connections.setOwner(worker, of: pending.id)
             }
             pools[index].setNotify(!pools[index].queue.isEmpty)
             pools[index].statistics.maxActive = max(pools[index].statistics.maxActive, pools[index].busyCount)
@@ -289,59 +288,29 @@ public final class Master {
             }
             pools[index].acceptGate.succeeded()
             guard let descriptor else { return }
-            let id = nextConnectionId
-            nextConnectionId += 1
-            connections[id] = Connection(descriptor: descriptor, pool: index, owner: nil)
-            watched[descriptor] = id
+            connections.register(descriptor: descriptor, pool: index)
         }
     }
 
-    /// Watches a connection for its next request (it has no owner).
+    /// Watches a connection for its next request (it has no owner); closes it instead while the
+    /// host drains.
     func watch(_ id: UInt64) {
-        guard var connection = connections[id] else { return }
-        connection.owner = nil
-        connections[id] = connection
         if draining {
-            closeConnection(id)
+            connections.close(id)
         } else {
-            watched[connection.descriptor] = id
+            connections.watch(id)
         }
     }
 
-    func closeConnection(_ id: UInt64) {
-        guard let connection = connections.removeValue(forKey: id) else { return }
-        watched[connection.descriptor] = nil
-        close(connection.descriptor)
-    }
-
-    /// A watched connection became readable: a request arrived (queue it, with what a peek at its
-    /// start tells), or nginx closed it.
+    /// A watched connection became readable: a request arrived (queue it), or nginx closed it.
     private func connectionReadable(_ descriptor: Int32) {
-        guard let id = watched.removeValue(forKey: descriptor), let connection = connections[id] else { return }
-        let peeked = peekBuffer.withUnsafeMutableBytes {
-            recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
-        }
         // While draining too: nginx may already have written a request on a kept-alive connection
         // (one of its clients' requests in flight); closing it with those bytes unread would reset
         // it and nginx would answer 502. Such a request is served; nginx sends no new ones.
-        guard peeked > 0 else {
-            if peeked < 0, errno == EAGAIN || errno == EINTR {
-                watched[descriptor] = id
-            } else {
-                closeConnection(id)
-            }
-            return
-        }
-        var pending = PendingConnection(id: id, descriptor: descriptor, arrivedAt: Clock.monotonicNanoseconds())
-        if let preview = FastCGIRequestPreview.scan(Array(peekBuffer[0..<peeked]), parameters: ["FNHOST_REQUEST_ID", "REQUEST_METHOD"]) {
-            pending.request = RequestSummary(
-                fastCGIRequestId: preview.requestId,
-                requestId: preview.parameters["FNHOST_REQUEST_ID"].flatMap(RequestID.fromNginx) ?? "",
-                method: preview.parameters["REQUEST_METHOD"] ?? "")
-        }
-        if !pools[connection.pool].enqueue(pending, policy: options.policy) {
-            pools[connection.pool].statistics.throttled += 1
-            refuse(pending, pool: connection.pool)
+        guard case .request(let pending, let pool) = connections.readable(descriptor, now: Clock.monotonicNanoseconds()) else { return }
+        if !pools[pool].enqueue(pending, policy: options.policy) {
+            pools[pool].statistics.throttled += 1
+            refuse(pending, pool: pool)
         }
     }
 
@@ -350,61 +319,12 @@ public final class Master {
         let spec = pools[index].spec
         let error = RuntimeError(
             .throttled, "Function \(spec.name) is at its concurrency limit (\(spec.configuration.concurrency)); try again later")
-        drainRequest(pending.descriptor)
-        answer(pending.id, error: error, fastCGIRequestId: pending.request.fastCGIRequestId, requestId: pending.request.requestId)
+        let now = Clock.monotonicNanoseconds()
+        connections.answer(pending.id, error: error, request: pending.request, discardingRequest: true, now: now)
         log.invocation(
             requestId: pending.request.requestId, function: spec.name, method: pending.request.method,
-            status: error.httpStatus, durationMilliseconds: Double(Clock.monotonicNanoseconds() - pending.arrivedAt) / 1e6,
+            status: error.httpStatus, durationMilliseconds: Double(now - pending.arrivedAt) / 1e6,
             outcome: .throttled)
-    }
-
-    /// Reads what has arrived of a request the master answers itself (never blocks).
-    private func drainRequest(_ descriptor: Int32) {
-        var total = 0
-        while total < 4_000_000 {
-            let got = peekBuffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            if got < 0, errno == EINTR { continue }
-            guard got > 0 else { return }
-            total += got
-        }
-    }
-
-    /// Appends what has arrived on `descriptor` to `received`, without blocking and up to `limit`
-    /// bytes in all. Returns true when the peer closed the connection (or it failed).
-    func receiveAvailable(_ descriptor: Int32, into received: inout [UInt8], limit: Int) -> Bool {
-        while received.count < limit {
-            let got = peekBuffer.withUnsafeMutableBytes {
-                recv(descriptor, $0.baseAddress, min($0.count, limit - received.count), Int32(MSG_DONTWAIT))
-            }
-            if got > 0 {
-                received.append(contentsOf: peekBuffer[0..<got])
-                continue
-            }
-            if got < 0, errno == EINTR { continue }
-            return got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)
-        }
-        return false
-    }
-
-    /// Writes a complete error response on a connection and closes it.
-    func answer(_ id: UInt64, error: RuntimeError, fastCGIRequestId: UInt16, requestId: String = "") {
-        guard let connection = connections[id] else { return }
-        var parts = error.httpResponse
-        if !requestId.isEmpty { parts.headers.append(("X-Request-Id", requestId)) }
-        let bytes = FastCGIRecord.response(
-            requestId: fastCGIRequestId, status: parts.status, reason: HTTPStatus.reason(parts.status),
-            headers: parts.headers, body: parts.body)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes {
-                send(connection.descriptor, $0.baseAddress.map { $0 + offset }, bytes.count - offset, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
-            }
-            if written < 0, errno == EINTR { continue }
-            guard written > 0 else { break }
-            offset += written
-        }
-        shutdown(connection.descriptor, Int32(SHUT_WR))
-        closeConnection(id)
     }
 
     // MARK: - Draining
@@ -442,7 +362,9 @@ public final class Master {
         for descriptor in adminConnections.keys { close(descriptor) }
         for index in pools.poolIndices {
             for pending in pools[index].queue {
-                answer(pending.id, error: RuntimeError(.unavailable, "The host is shutting down"), fastCGIRequestId: pending.request.fastCGIRequestId)
+                connections.answer(
+                    pending.id, error: RuntimeError(.unavailable, "The host is shutting down"),
+                    request: RequestSummary(fastCGIRequestId: pending.request.fastCGIRequestId), now: Clock.monotonicNanoseconds())
             }
             pools[index].queue.removeAll()
             for worker in pools[index].workers.workerIndices where pools[index].workers[worker].control >= 0 {
@@ -450,7 +372,8 @@ public final class Master {
                 pools[index].workers[worker].control = -1
             }
         }
-        for id in Array(connections.keys) { closeConnection(id) }
+        connections.closeAll()
+        connections.outbox.flush(until: Clock.monotonicNanoseconds() + 1_000_000_000)
         // Workers exit when their control socket closes; give them a moment, then make sure.
         let deadline = Clock.monotonicNanoseconds() + 2_000_000_000
         var alive = pools.flatMap { $0.workers.map(\.pid) }.filter { $0 > 0 } + companions.map(\.pid).filter { $0 > 0 }

@@ -217,9 +217,9 @@ extension Master {
         }
         if pools[index].removed, pools[index].busyCount == 0 {
             for pending in pools[index].queue {
-                answer(
+                connections.answer(
                     pending.id, error: RuntimeError(.functionNotFound, "Function \(pools[index].spec.name) was removed"),
-                    fastCGIRequestId: pending.request.fastCGIRequestId, requestId: pending.request.requestId)
+                    request: pending.request, now: now)
             }
             pools[index].queue.removeAll()
         }

@@ -83,15 +83,13 @@ extension Master {
             return nil
         }
         _ = fcntl(ends[0], F_SETFL, fcntl(ends[0], F_GETFL) | O_NONBLOCK)
-        let id = nextConnectionId
-        nextConnectionId += 1
-        connections[id] = Connection(descriptor: ends[1], pool: pool, owner: nil, isTimer: true)
+        let id = connections.register(descriptor: ends[1], pool: pool, isTimer: true)
         let now = Clock.monotonicNanoseconds()
         let pending = PendingConnection(
             id: id, descriptor: ends[1], arrivedAt: now,
             request: RequestSummary(fastCGIRequestId: 1, requestId: requestId, method: "TIMER"))
         guard pools[pool].enqueue(pending, policy: options.policy) else {
-            closeConnection(id)
+            connections.close(id)
             close(ends[0])
             return nil
         }
@@ -103,7 +101,7 @@ extension Master {
     func triggerClientReadable(_ descriptor: Int32) {
         guard var run = triggerRuns[descriptor] else { return }
         // A response is capped at 3.5 MB by the worker; past that, stop reading and take what came.
-        let ended = receiveAvailable(descriptor, into: &run.received, limit: 4_000_000) || run.received.count >= 4_000_000
+        let ended = connections.receiveAvailable(descriptor, into: &run.received, limit: 4_000_000) || run.received.count >= 4_000_000
         let answer = FastCGIRecord.parseResponse(run.received)
         guard answer != nil || ended else {
             triggerRuns[descriptor] = run
