@@ -4,7 +4,8 @@ import Glibc
 import CHostSupport
 import FunctionRuntime
 
-/// Worker lifecycle: spawning, their messages, their deaths, timeouts; and the companion (nginx).
+/// Workers: spawning them, their control messages, reaping children, and carrying out what a
+/// pool decided about a worker's death or timeout.
 extension Master {
     /// Starts a worker: its control socket at descriptor 3, its scoreboard slot at descriptor 4.
     func spawnWorker(pool index: PoolIndex, now: UInt64) -> WorkerRecord {
@@ -79,204 +80,90 @@ extension Master {
             let pid = waitpid(-1, &status, WNOHANG)
             guard pid > 0 else { return }
             if let companion = companions.firstIndex(where: { $0.pid == pid }) {
-                companionExited(companion, status: status)
+                companionExited(companion, status: ExitStatus(status))
                 continue
             }
-            if retiredWorkerExited(pid: pid) { continue }
+            var retired = false
+            for index in pools.poolIndices where !retired { retired = pools[index].retiredWorkerExited(pid: pid) }
+            if retired { continue }
             if preparing[pid] != nil {
-                preparationExited(pid: pid, status: status)
+                preparationExited(pid: pid, status: ExitStatus(status))
                 continue
             }
             for index in pools.poolIndices {
                 guard let worker = pools[index].worker(forPid: pid) else { continue }
-                workerExited(pool: index, worker: worker, status: status)
+                let control = pools[index].workers[worker].control
+                if control >= 0 { readControl(pool: index, descriptor: control) }
+                let actions = pools[index].workerExited(
+                    worker, status: ExitStatus(status), now: Clock.monotonicNanoseconds(), respawning: !draining,
+                    policy: options.policy)
+                perform(actions, pool: index)
                 break
             }
         }
     }
 
-    /// A worker died on its own: recycled (exit 0), or crashed. What its scoreboard says decides
-    /// what happens to its connection.
-    private func workerExited(pool index: PoolIndex, worker place: WorkerIndex, status: Int32) {
-        let worker = pools[index].workers[place]
-        if worker.control >= 0 { readControl(pool: index, descriptor: worker.control) }
-        let owned = pools[index].workers[place].ownedConnection
-        let stage = worker.scoreboard?.stage ?? .idle
+    /// Acts on the invocations past their timeout in every pool (the pool decides: see
+    /// `FunctionPool.timeOut`).
+    func serviceTimeouts(pool index: PoolIndex, now: UInt64) {
+        for (worker, state, verdict) in pools[index].timedOut(now: now, policy: options.policy) {
+            // Its messages sent before this invocation (a connection closed or let go) come first.
+            let control = pools[index].workers[worker].control
+            if verdict == .answerTimeout, control >= 0 { readControl(pool: index, descriptor: control) }
+            perform(pools[index].timeOut(worker, state: state, verdict: verdict, respawning: !draining), pool: index)
+        }
+    }
+
+    /// Carries out what a pool decided about one of its workers, in order.
+    func perform(_ actions: [WorkerAction], pool index: PoolIndex) {
+        let name = pools[index].spec.name
+        for action in actions {
+            switch action {
+            case .answerFailed(let failed):
+                answer(failed, function: name)
+            case .closeConnection(let id):
+                connections.close(id)
+            case .requeue(let id):
+                guard let connection = connections[id] else { continue }
+                pools[index].queue.insert(
+                    PendingConnection(id: id, descriptor: connection.descriptor, arrivedAt: Clock.monotonicNanoseconds()), at: 0)
+            case .watch(let id):
+                watch(id)
+            case .kill(let pid):
+                kill(pid, SIGKILL)
+            case .closeControl(let descriptor):
+                close(descriptor)
+            case .spawn(let worker):
+                pools[index].workers[worker] = spawnWorker(pool: index, now: Clock.monotonicNanoseconds())
+            case .logCrash(let pid, let cause, let requestId):
+                var fields: [String: JSONValue] = ["function": .string(name), "pid": .number(Double(pid)), "cause": .string(cause)]
+                if let requestId { fields["requestId"] = .string(requestId) }
+                log.event("worker_crashed", level: "error", fields)
+            }
+        }
+    }
+
+    /// Answers an invocation in its worker's stead (502 after a crash, 504 after a timeout) and
+    /// logs it.
+    private func answer(_ failed: FailedInvocation, function: String) {
+        let error: RuntimeError
+        let outcome: InvocationOutcome
+        let failure: String?
+        switch failed.reason {
+        case .crashed(let cause):
+            error = RuntimeError(.processCrashed, "The function's process died during the invocation: \(cause)")
+            outcome = .crash
+            failure = cause
+        case .timedOut(let seconds):
+            error = RuntimeError(.timeout, "Exceeded maximum function execution time before timeout (\(Self.format(seconds)) s)")
+            outcome = .timeout
+            failure = nil
+        }
         let now = Clock.monotonicNanoseconds()
-        let name = pools[index].spec.name
-        let cause = Self.describe(status)
-        let recycled = status == 0
-        var respawnAt = now
-        switch stage {
-        case .busy:
-            if let scoreboard = worker.scoreboard {
-                let error = RuntimeError(.processCrashed, "The function's process died during the invocation: \(cause)")
-                let requestId = scoreboard.requestId
-                connections.answer(
-                    scoreboard.connection, error: error,
-                    request: RequestSummary(fastCGIRequestId: scoreboard.fastCGIRequestId, requestId: requestId), now: now)
-                log.event("worker_crashed", level: "error", [
-                    "function": .string(name), "pid": .number(Double(worker.pid)), "cause": .string(cause),
-                    "requestId": .string(requestId),
-                ])
-                log.invocation(
-                    requestId: requestId, function: name, method: scoreboard.method, status: error.httpStatus,
-                    durationMilliseconds: Double(now &- scoreboard.startedAt) / 1e6, outcome: .crash, failure: cause)
-            }
-        case .responding:
-            // It died writing its answer: what nginx got is cut off; the connection cannot be reused.
-            if let connection = worker.scoreboard?.connection { connections.close(connection) }
-            log.event("worker_crashed", level: "error", [
-                "function": .string(name), "pid": .number(Double(worker.pid)), "cause": .string(cause),
-            ])
-        case .timedOut:
-            break  // answered 504 by the master already
-        case .reserved:
-            // Dispatched but never started: the request is untouched; it goes back first in line.
-            if let owned, let connection = connections[owned] {
-                pools[index].queue.insert(PendingConnection(id: owned, descriptor: connection.descriptor, arrivedAt: now), at: 0)
-            }
-        case .idle, .holding, .claiming:
-            if let owned { watch(owned) }
-            if !recycled {
-                log.event("worker_crashed", level: "error", [
-                    "function": .string(name), "pid": .number(Double(worker.pid)), "cause": .string(cause),
-                ])
-            }
-        }
-        let reloaded = worker.generation < pools[index].generation
-        if recycled, reloaded {
-            pools[index].statistics.reloaded += 1
-        } else if recycled {
-            pools[index].statistics.recycled += 1
-        } else {
-            pools[index].statistics.crashes += 1
-            respawnAt = pools[index].recordDeath(now: now, policy: options.policy)
-        }
-        if worker.control >= 0 { close(worker.control) }  // the record is replaced below: one close
-        if let scoreboard = worker.scoreboard { retire(scoreboard, pool: index) }
-        let wanted = place.rawValue < pools[index].desiredWorkers
-        pools[index].workers[place] = .dead(respawnAt: draining || !wanted ? .max : respawnAt)
-    }
-
-    /// An invocation ran past its timeout. The master takes its answer with a compare-and-swap on
-    /// the worker's scoreboard slot (busy, this very invocation -> timed out), so it answers 504 only for an
-    /// invocation whose worker had not begun answering, and never for the next one on a kept-alive
-    /// connection; then kills the process and starts a new one. Nothing waits for the process: it is
-    /// reaped with the other children (SIGCHLD) as a retiring worker. A worker that won the race but
-    /// is still writing its answer long after the timeout is only killed (its reaping closes the
-    /// connection).
-    func handleTimeout(pool index: PoolIndex, worker place: WorkerIndex, state: UInt32, verdict: TimeoutVerdict) {
-        let worker = pools[index].workers[place]
-        guard let scoreboard = worker.scoreboard else { return }
-        switch verdict {
-        case .none:
-            return
-        case .killUnanswered:
-            kill(worker.pid, SIGKILL)  // not reaped yet, so the pid is still this worker's
-            return
-        case .answerTimeout:
-            guard scoreboard.tryTimeOut(expected: state) else { return }  // it answered first
-        }
-        kill(worker.pid, SIGKILL)
-        if worker.control >= 0 { readControl(pool: index, descriptor: worker.control) }
-        // The slot's fields are this invocation's and stay so: the worker can no longer change them.
-        let name = pools[index].spec.name
-        let timeout = pools[index].spec.configuration.timeoutSeconds
-        let error = RuntimeError(
-            .timeout, "Exceeded maximum function execution time before timeout (\(Self.format(timeout)) s)")
-        connections.answer(
-            scoreboard.connection, error: error,
-            request: RequestSummary(fastCGIRequestId: scoreboard.fastCGIRequestId, requestId: scoreboard.requestId),
-            now: Clock.monotonicNanoseconds())
-        pools[index].statistics.timeouts += 1
+        connections.answer(failed.connection, error: error, request: failed.request, now: now)
         log.invocation(
-            requestId: scoreboard.requestId, function: name, method: scoreboard.method, status: error.httpStatus,
-            durationMilliseconds: Double(Clock.monotonicNanoseconds() &- scoreboard.startedAt) / 1e6, outcome: .timeout)
-        if let owned = pools[index].workers[place].ownedConnection, owned != scoreboard.connection { watch(owned) }
-        if worker.control >= 0 { close(worker.control) }  // the record is replaced below: one close
-        retiring[worker.pid] = RetiringWorker(pool: index, scoreboard: scoreboard)
-        if draining {
-            pools[index].workers[place] = .dead(respawnAt: .max)
-        } else {
-            pools[index].workers[place] = spawnWorker(pool: index, now: Clock.monotonicNanoseconds())
-            pools[index].statistics.respawns += 1
-        }
-    }
-
-    /// Keeps a gone worker's counts for the status page, then frees its scoreboard slot.
-    private func retire(_ scoreboard: ScoreboardSlot, pool index: PoolIndex) {
-        pools[index].statistics.completedByGoneWorkers += Int(scoreboard.served)
-        pools[index].statistics.failedByGoneWorkers += Int(scoreboard.failed)
-        pools[index].statistics.slowByGoneWorkers += Int(scoreboard.slow)
-        scoreboard.release()
-    }
-
-    func startCompanion(_ index: Int) {
-        do {
-            // Its own process group: when it dies, whatever it left behind can be cleared (see companionExited).
-            companions[index].pid = try ProcessSpawner.spawn(
-                Self.dyingWithMaster(companions[index].process), ownProcessGroup: true)
-            companions[index].startedAt = Clock.monotonicNanoseconds()
-            recordCompanions()
-            log.event("companion_started", [
-                "name": .string(companions[index].process.name), "pid": .number(Double(companions[index].pid)),
-            ])
-        } catch {
-            log.event("companion_failed", level: "error", [
-                "name": .string(companions[index].process.name), "error": .string(error.description),
-            ])
-            companions[index].pid = 0
-            beginDrain(signal: 0)
-        }
-    }
-
-    /// A companion's command line, run through setpriv(1) so that the kernel sends it its stop
-    /// signal when the master dies (PR_SET_PDEATHSIG survives exec): a SIGKILLed master's nginx
-    /// stops gracefully and lets the port go. Unchanged where setpriv is missing.
-    static func dyingWithMaster(_ companion: CompanionProcess) -> [String] {
-        let names: [Int32: String] = [SIGQUIT: "QUIT", SIGTERM: "TERM", SIGINT: "INT", SIGKILL: "KILL"]
-        guard let name = names[companion.stopSignal], access("/usr/bin/setpriv", X_OK) == 0 else { return companion.arguments }
-        return ["/usr/bin/setpriv", "--pdeathsig", name, "--"] + companion.arguments
-    }
-
-    /// Writes which companions run now (see `CompanionRecord`).
-    func recordCompanions() {
-        guard let path = options.companionRecordPath, let host = ProcessIdentity.current(pid: getpid()) else { return }
-        let entries = companions.compactMap { companion -> CompanionRecord.Entry? in
-            guard companion.pid > 0, let identity = ProcessIdentity.current(pid: companion.pid) else { return nil }
-            return CompanionRecord.Entry(name: companion.process.name, identity: identity)
-        }
-        CompanionRecordFile.write(CompanionRecord(host: host, companions: entries), path: path)
-    }
-
-    private func companionExited(_ index: Int, status: Int32) {
-        let name = companions[index].process.name
-        let livedNanoseconds = Clock.monotonicNanoseconds() - companions[index].startedAt
-        // A companion killed outright (nginx's master by SIGKILL) leaves its own children running:
-        // nginx's workers keep the listening sockets, so a restarted nginx could not bind and the
-        // orphans would serve on with no master. They share its process group: clear it.
-        if companions[index].pid > 0 { kill(-companions[index].pid, SIGKILL) }
-        companions[index].pid = 0
-        if draining {
-            log.event("companion_stopped", ["name": .string(name)])
-            return
-        }
-        log.event("companion_died", level: "error", ["name": .string(name), "cause": .string(Self.describe(status))])
-        if livedNanoseconds < 2_000_000_000 {
-            // It died at once (bad configuration, port taken): restarting would spin. Stop instead.
-            log.event("stopping", level: "error", ["reason": .string("\(name) exited right after starting; see its messages above")])
-            beginDrain(signal: 0)
-            return
-        }
-        startCompanion(index)
-    }
-
-    static func describe(_ status: Int32) -> String {
-        let signal = status & 0x7f
-        if signal == 0 { return "exited with status \((status >> 8) & 0xff)" }
-        let name = strsignal(signal).map { String(cString: $0) } ?? "signal"
-        return "killed by signal \(signal) (\(name))"
+            requestId: failed.request.requestId, function: function, method: failed.request.method, status: error.httpStatus,
+            durationMilliseconds: Double(now &- failed.startedAt) / 1e6, outcome: outcome, failure: failure)
     }
 
     static func format(_ seconds: Double) -> String {

@@ -46,13 +46,12 @@ public final class Master {
     let statusCollector: StatusCollector
     let startedAt = Clock.monotonicNanoseconds()
     /// Hot reload (see `Master+Reload.swift`): the functions folder's watcher, the changes gathered
-    /// until they settle, running preparations (environment builds) by pid -> pool, pools whose
-    /// files changed again while preparing, and replaced workers still exiting.
+    /// until they settle, running preparations (environment builds) by pid -> pool, and pools whose
+    /// files changed again while preparing.
     var watcher: FileWatcher?
     var debouncer = ChangeDebouncer()
     var preparing: [pid_t: PoolIndex] = [:]
     var pendingPreparations: Set<PoolIndex> = []
-    var retiring: [pid_t: RetiringWorker] = [:]
 
     public init(catalog: FunctionCatalog, options: HostOptions, companions: [CompanionProcess] = [], log: InvocationLog = InvocationLog()) throws(SystemCallError) {
         self.options = options
@@ -227,15 +226,10 @@ public final class Master {
             for pending in pools[index].expiredQueue(now: now, policy: options.policy) {
                 refuse(pending, pool: index)
             }
-            for (worker, state, verdict) in pools[index].timedOut(now: now, policy: options.policy) {
-                handleTimeout(pool: index, worker: worker, state: state, verdict: verdict)
-            }
+            serviceTimeouts(pool: index, now: now)
             pools[index].statistics.maxActive = max(pools[index].statistics.maxActive, pools[index].busyCount)
-            for worker in pools[index].workers.workerIndices where worker.rawValue < pools[index].desiredWorkers {
-                if let respawnAt = pools[index].workers[worker].respawnAt, respawnAt <= now, !draining {
-                    pools[index].workers[worker] = spawnWorker(pool: index, now: now)
-                    pools[index].statistics.respawns += 1
-                }
+            for worker in pools[index].dueRespawns(now: now, respawning: !draining) {
+                pools[index].workers[worker] = spawnWorker(pool: index, now: now)
             }
         }
     }
@@ -376,8 +370,8 @@ public final class Master {
         connections.outbox.flush(until: Clock.monotonicNanoseconds() + 1_000_000_000)
         // Workers exit when their control socket closes; give them a moment, then make sure.
         let deadline = Clock.monotonicNanoseconds() + 2_000_000_000
-        var alive = pools.flatMap { $0.workers.map(\.pid) }.filter { $0 > 0 } + companions.map(\.pid).filter { $0 > 0 }
-            + Array(retiring.keys) + Array(preparing.keys)
+        let workers: [pid_t] = pools.flatMap { $0.workers.map(\.pid) + Array($0.retiring.keys) }
+        var alive: [pid_t] = (workers + companions.map(\.pid)).filter { $0 > 0 } + Array(preparing.keys)
         while !alive.isEmpty, Clock.monotonicNanoseconds() < deadline {
             alive = alive.filter { waitpid($0, nil, WNOHANG) == 0 }
             if !alive.isEmpty { usleep(10_000) }

@@ -1,8 +1,9 @@
 import FunctionRuntime
 
 /// One function's workers and the requests waiting for them. The master performs every system call
-/// and tells the pool what happened; the decisions (admission, which worker, what has timed out)
-/// are plain functions of the pool's state and the workers' scoreboard stages.
+/// and tells the pool what happened; the decisions (admission, which worker, what has timed out,
+/// what a worker's death or timeout means: see `FunctionPool+Supervision.swift`) are plain
+/// functions of the pool's state and the workers' scoreboard stages.
 struct FunctionPool {
     var spec: FunctionSpec
     var listener: UnixListener?
@@ -19,6 +20,9 @@ struct FunctionPool {
     var acceptGate = AcceptGate()
     /// Unexpected deaths (monotonic ns) within the policy's crash window.
     var recentDeaths: [UInt64] = []
+    /// Workers taken out of service (timed out, replaced by a reload) and not reaped yet, by pid:
+    /// their scoreboard slots, whose counts join the pool's when they are.
+    var retiring: [Int32: ScoreboardSlot] = [:]
 
     init(spec: FunctionSpec, listener: UnixListener?) {
         self.spec = spec

@@ -15,12 +15,6 @@ import FunctionRuntime
 /// and the pool rolls when that has finished. `func2url.json` and `function.json` changes re-read
 /// the configuration: functions are added, removed or reconfigured, and nginx reloads.
 extension Master {
-    /// A worker the master replaced, still exiting.
-    struct RetiringWorker {
-        var pool: PoolIndex
-        var scoreboard: ScoreboardSlot
-    }
-
     /// Starts watching the functions folder when `options.watch` is on.
     func startWatching() {
         guard options.watch else { return }
@@ -167,9 +161,9 @@ extension Master {
 
     /// A preparation process ended: its pool rolls (a failed build makes the new workers answer
     /// 502 naming the failing requirement, which is what the user must see).
-    func preparationExited(pid: pid_t, status: Int32) {
+    func preparationExited(pid: pid_t, status: ExitStatus) {
         guard let index = preparing.removeValue(forKey: pid) else { return }
-        log.event("prepared", ["function": .string(pools[index].spec.name), "status": .string(Self.describe(status))])
+        log.event("prepared", ["function": .string(pools[index].spec.name), "status": .string(status.description)])
         if pendingPreparations.remove(index) != nil {
             prepareThenRoll(pool: index, reason: "files changed while preparing")
         } else {
@@ -200,10 +194,9 @@ extension Master {
             // copy (held it, or closed it on its way out after a retiring invocation): nginx may
             // send the next request on it.
             if let owned = worker.ownedConnection { watch(owned) }
-            if worker.control >= 0 { close(worker.control) }  // it exits when its control socket closes
-            retiring[worker.pid] = RetiringWorker(pool: index, scoreboard: scoreboard)
-            pools[index].statistics.reloaded += 1
-            pools[index].workers[place] = place.rawValue < desired ? spawnWorker(pool: index, now: now) : .dead(respawnAt: .max)
+            let control = pools[index].retireWorker(place, scoreboard: scoreboard)
+            if control >= 0 { close(control) }  // it exits when its control socket closes
+            if place.rawValue < desired { pools[index].workers[place] = spawnWorker(pool: index, now: now) }
         }
         // Places beyond the desired size stop respawning; missing ones start.
         for place in pools[index].workers.workerIndices where place.rawValue >= desired && !pools[index].workers[place].isAlive {
@@ -223,16 +216,6 @@ extension Master {
             }
             pools[index].queue.removeAll()
         }
-    }
-
-    /// A worker the master replaced has exited: its slot's counts join the pool's.
-    func retiredWorkerExited(pid: pid_t) -> Bool {
-        guard let worker = retiring.removeValue(forKey: pid) else { return false }
-        pools[worker.pool].statistics.completedByGoneWorkers += Int(worker.scoreboard.served)
-        pools[worker.pool].statistics.failedByGoneWorkers += Int(worker.scoreboard.failed)
-        pools[worker.pool].statistics.slowByGoneWorkers += Int(worker.scoreboard.slow)
-        worker.scoreboard.release()
-        return true
     }
 
     /// The timer schedule again, for the current pools (in-flight trigger runs keep running but no
