@@ -22,7 +22,7 @@ extension Master {
                 "name": .string(companions[index].process.name), "error": .string(error.description),
             ])
             companions[index].pid = 0
-            beginDrain(signal: 0)
+            requestStop(signal: 0)
         }
     }
 
@@ -53,7 +53,7 @@ extension Master {
         // orphans would serve on with no master. They share its process group: clear it.
         if companions[index].pid > 0 { kill(-companions[index].pid, SIGKILL) }
         companions[index].pid = 0
-        if draining {
+        if lifecycle.isWindingDown {
             log.event("companion_stopped", ["name": .string(name)])
             return
         }
@@ -61,7 +61,7 @@ extension Master {
         if livedNanoseconds < 2_000_000_000 {
             // It died at once (bad configuration, port taken): restarting would spin. Stop instead.
             log.event("stopping", level: "error", ["reason": .string("\(name) exited right after starting; see its messages above")])
-            beginDrain(signal: 0)
+            requestStop(signal: 0)
             return
         }
         startCompanion(index)

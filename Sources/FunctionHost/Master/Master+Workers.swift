@@ -62,19 +62,8 @@ extension Master {
         }
     }
 
-    func handleSignals() {
-        while true {
-            let signal = fh_signalfd_read(signals)
-            guard signal > 0 else { return }
-            switch signal {
-            case SIGCHLD: reapChildren()
-            case SIGHUP: if !draining { reloadOnSignal() }
-            default: beginDrain(signal: signal)
-            }
-        }
-    }
-
-    private func reapChildren() {
+    /// Reaps every child that exited: a companion, a retired worker, a preparation or a worker.
+    func reapChildren() {
         while true {
             var status: Int32 = 0
             let pid = waitpid(-1, &status, WNOHANG)
@@ -95,7 +84,7 @@ extension Master {
                 let control = pools[index].workers[worker].control
                 if control >= 0 { readControl(pool: index, descriptor: control) }
                 let actions = pools[index].workerExited(
-                    worker, status: ExitStatus(status), now: Clock.monotonicNanoseconds(), respawning: !draining,
+                    worker, status: ExitStatus(status), now: Clock.monotonicNanoseconds(), respawning: !lifecycle.isWindingDown,
                     policy: options.policy)
                 perform(actions, pool: index)
                 break
@@ -110,7 +99,7 @@ extension Master {
             // Its messages sent before this invocation (a connection closed or let go) come first.
             let control = pools[index].workers[worker].control
             if verdict == .answerTimeout, control >= 0 { readControl(pool: index, descriptor: control) }
-            perform(pools[index].timeOut(worker, state: state, verdict: verdict, respawning: !draining), pool: index)
+            perform(pools[index].timeOut(worker, state: state, verdict: verdict, respawning: !lifecycle.isWindingDown), pool: index)
         }
     }
 

@@ -28,8 +28,8 @@ public final class Master {
     /// Whether the drain has asked the `stopsWhenIdle` companions to stop.
     var idleCompanionsStopped = false
     var signals: Int32 = -1
-    var draining = false
-    var drainDeadline: UInt64 = .max
+    /// Starting, serving, draining until a deadline, stopping (see `HostLifecycle`).
+    var lifecycle = HostLifecycle()
     /// How often the master checks invocations against their timeouts, ms. 100.
     let tickMilliseconds: Int32 = 100
     /// Timer triggers' schedules.
@@ -78,7 +78,9 @@ public final class Master {
     }
 
     /// Runs until SIGTERM, SIGINT or SIGQUIT, then drains: running invocations finish (up to the
-    /// longest timeout plus the policy's grace), nginx is stopped gracefully, workers exit.
+    /// longest timeout plus the policy's grace), nginx is stopped gracefully, workers exit. Each
+    /// turn of the loop services the deadlines (queue, invocation and answer timeouts, respawns),
+    /// reloads, timers and dispatches, then polls every descriptor the master watches.
     public func run() throws(SystemCallError) {
         // Swift's crash backtracer would print pages into the JSON log and delay the respawn; the
         // crash line names the signal. SWIFT_BACKTRACE set by the user wins.
@@ -120,13 +122,15 @@ public final class Master {
             "workers": .number(Double(pools.reduce(0) { $0 + $1.workers.count })),
         ])
 
+        _ = lifecycle.handle(.started)
         while true {
             let now = Clock.monotonicNanoseconds()
             serviceTimers(now: now)
             serviceReload(now: now)
             serviceTriggers()
             dispatchAll()
-            if draining, finishedDraining() || now >= drainDeadline { break }
+            let drained = lifecycle.drainDeadline != nil && finishedDraining()
+            if lifecycle.handle(.tick(now: now, drained: drained)) == .shutDown { break }
             log.flush()
             try pollOnce(timeoutMilliseconds: pollTimeout(now: now))
         }
@@ -136,7 +140,7 @@ public final class Master {
     // MARK: - Loop steps
 
     private func pollTimeout(now: UInt64) -> Int32 {
-        var earliest = draining ? drainDeadline : UInt64.max
+        var earliest = lifecycle.drainDeadline ?? .max
         if let reload = reloadWakeUp { earliest = min(earliest, reload) }
         if let resume = adminAcceptGate.resumeAt { earliest = min(earliest, resume) }
         if let answerDeadline = connections.outbox.nextDeadline { earliest = min(earliest, answerDeadline) }
@@ -159,7 +163,7 @@ public final class Master {
         }
         var descriptors: [pollfd] = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0)]
         var sources: [Source] = [.signals]
-        if let watcher, !draining {
+        if let watcher, !lifecycle.isWindingDown {
             descriptors.append(pollfd(fd: watcher.descriptor, events: Int16(POLLIN), revents: 0))
             sources.append(.watcher)
         }
@@ -167,7 +171,7 @@ public final class Master {
         let now = Clock.monotonicNanoseconds()
         for index in pools.poolIndices {
             let pool = pools[index]
-            if !draining || !companions.isEmpty, pool.acceptGate.isOpen(now: now), let listener = pool.listener {
+            if !lifecycle.isWindingDown || !companions.isEmpty, pool.acceptGate.isOpen(now: now), let listener = pool.listener {
                 descriptors.append(pollfd(fd: listener.descriptor, events: Int16(POLLIN), revents: 0))
                 sources.append(.listener(index))
             }
@@ -188,7 +192,7 @@ public final class Master {
             descriptors.append(pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0))
             sources.append(.triggerClient(descriptor))
         }
-        if let adminListener, !draining, adminAcceptGate.isOpen(now: now) {
+        if let adminListener, !lifecycle.isWindingDown, adminAcceptGate.isOpen(now: now) {
             descriptors.append(pollfd(fd: adminListener.descriptor, events: Int16(POLLIN), revents: 0))
             sources.append(.adminListener)
         }
@@ -228,166 +232,9 @@ public final class Master {
             }
             serviceTimeouts(pool: index, now: now)
             pools[index].statistics.maxActive = max(pools[index].statistics.maxActive, pools[index].busyCount)
-            for worker in pools[index].dueRespawns(now: now, respawning: !draining) {
+            for worker in pools[index].dueRespawns(now: now, respawning: !lifecycle.isWindingDown) {
                 pools[index].workers[worker] = spawnWorker(pool: index, now: now)
             }
         }
-    }
-
-    /// Hands waiting requests to workers; while some must still wait, asks the pool's workers to
-    /// say when they become free.
-    private func dispatchAll() {
-        for index in pools.poolIndices {
-            while let (worker, previous, pending) = pools[index].reserveForNext() {
-                if previous == .holding, let held = pools[index].workers[worker].ownedConnection {
-                    watch(held)  // the worker lets it go; its next request comes through the master
-                }
-                let isTimer = connections[pending.id]?.isTimer ?? false
-                let message = (isTimer ? ControlMessage.timer(connection: pending.id) : .dispatch(connection: pending.id)).encoded()
-                let control = pools[index].workers[worker].control
-                let sent = message.withUnsafeBytes { fh_send_with_fd(control, $0.baseAddress, $0.count, pending.descriptor) }
-                guard sent >= 0 else {
-                    // The worker is gone (its SIGCHLD is on the way): the request goes back first in line.
-                    pools[index].queue.insert(pending, at: 0)
-                    pools[index].workers[worker].ownedConnection = nil
-                    break
-                }
-                pools[index].workers[worker].ownedConnection = pending.id
-                connections.setOwner(worker, of: pending.id)
-            }
-            pools[index].setNotify(!pools[index].queue.isEmpty)
-            pools[index].statistics.maxActive = max(pools[index].statistics.maxActive, pools[index].busyCount)
-        }
-    }
-
-    // MARK: - Connections
-
-    private func acceptConnections(pool index: PoolIndex) {
-        guard let listener = pools[index].listener else { return }
-        while true {
-            let descriptor: Int32?
-            do {
-                descriptor = try listener.accept()
-            } catch {
-                // Out of descriptors (EMFILE, ENFILE) or memory: the connection stays queued in the
-                // kernel and the listener readable. Stop polling it for a while instead of spinning.
-                let now = Clock.monotonicNanoseconds()
-                let resume = pools[index].acceptGate.failed(now: now, policy: options.policy)
-                pools[index].statistics.acceptPauses += 1
-                log.event("accept_paused", level: "error", [
-                    "function": .string(pools[index].spec.name), "error": .string(error.description),
-                    "pauseMs": .number(Double((resume - now) / 1_000_000)),
-                ])
-                return
-            }
-            pools[index].acceptGate.succeeded()
-            guard let descriptor else { return }
-            connections.register(descriptor: descriptor, pool: index)
-        }
-    }
-
-    /// Watches a connection for its next request (it has no owner); closes it instead while the
-    /// host drains.
-    func watch(_ id: UInt64) {
-        if draining {
-            connections.close(id)
-        } else {
-            connections.watch(id)
-        }
-    }
-
-    /// A watched connection became readable: a request arrived (queue it), or nginx closed it.
-    private func connectionReadable(_ descriptor: Int32) {
-        // While draining too: nginx may already have written a request on a kept-alive connection
-        // (one of its clients' requests in flight); closing it with those bytes unread would reset
-        // it and nginx would answer 502. Such a request is served; nginx sends no new ones.
-        guard case .request(let pending, let pool) = connections.readable(descriptor, now: Clock.monotonicNanoseconds()) else { return }
-        if !pools[pool].enqueue(pending, policy: options.policy) {
-            pools[pool].statistics.throttled += 1
-            refuse(pending, pool: pool)
-        }
-    }
-
-    /// Answers 429 on a connection no worker took in time.
-    private func refuse(_ pending: PendingConnection, pool index: PoolIndex) {
-        let spec = pools[index].spec
-        let error = RuntimeError(
-            .throttled, "Function \(spec.name) is at its concurrency limit (\(spec.configuration.concurrency)); try again later")
-        let now = Clock.monotonicNanoseconds()
-        connections.answer(pending.id, error: error, request: pending.request, discardingRequest: true, now: now)
-        log.invocation(
-            requestId: pending.request.requestId, function: spec.name, method: pending.request.method,
-            status: error.httpStatus, durationMilliseconds: Double(now - pending.arrivedAt) / 1e6,
-            outcome: .throttled)
-    }
-
-    // MARK: - Draining
-
-    func beginDrain(signal: Int32) {
-        guard !draining else { return }
-        draining = true
-        let longest = pools.map { $0.spec.configuration.timeoutSeconds }.max() ?? 0
-        drainDeadline = Clock.monotonicNanoseconds() + UInt64(longest * 1e9) + options.policy.drainGraceNanoseconds
-        log.event("draining", ["signal": .number(Double(signal))])
-        // Kept-alive connections stay open: a request nginx already wrote on one is still served,
-        // and nginx closes them as it stops (SIGQUIT: it finishes its requests first).
-        for companion in companions where companion.pid > 0 && !companion.process.stopsWhenIdle {
-            kill(companion.pid, companion.process.stopSignal)
-        }
-    }
-
-    /// Whether the drain is over; once no invocation runs or waits, also stops the companions the
-    /// invocations may have needed until then (each asked once: its pid is reaped to 0 after).
-    private func finishedDraining() -> Bool {
-        let idle = pools.allSatisfy { $0.busyCount == 0 && $0.queue.isEmpty }
-        if idle, !idleCompanionsStopped {
-            idleCompanionsStopped = true
-            for companion in companions where companion.pid > 0 && companion.process.stopsWhenIdle {
-                kill(companion.pid, companion.process.stopSignal)
-            }
-        }
-        return idle && companions.allSatisfy { $0.pid == 0 }
-    }
-
-    private func shutDown() {
-        for pool in pools { pool.listener?.close() }
-        adminListener?.close()
-        for descriptor in triggerRuns.keys { close(descriptor) }
-        for descriptor in adminConnections.keys { close(descriptor) }
-        for index in pools.poolIndices {
-            for pending in pools[index].queue {
-                connections.answer(
-                    pending.id, error: RuntimeError(.unavailable, "The host is shutting down"),
-                    request: RequestSummary(fastCGIRequestId: pending.request.fastCGIRequestId), now: Clock.monotonicNanoseconds())
-            }
-            pools[index].queue.removeAll()
-            for worker in pools[index].workers.workerIndices where pools[index].workers[worker].control >= 0 {
-                close(pools[index].workers[worker].control)
-                pools[index].workers[worker].control = -1
-            }
-        }
-        connections.closeAll()
-        connections.outbox.flush(until: Clock.monotonicNanoseconds() + 1_000_000_000)
-        // Workers exit when their control socket closes; give them a moment, then make sure.
-        let deadline = Clock.monotonicNanoseconds() + 2_000_000_000
-        let workers: [pid_t] = pools.flatMap { $0.workers.map(\.pid) + Array($0.retiring.keys) }
-        var alive: [pid_t] = (workers + companions.map(\.pid)).filter { $0 > 0 } + Array(preparing.keys)
-        while !alive.isEmpty, Clock.monotonicNanoseconds() < deadline {
-            alive = alive.filter { waitpid($0, nil, WNOHANG) == 0 }
-            if !alive.isEmpty { usleep(10_000) }
-        }
-        // SIGKILL the rest and reap them, still without blocking: a process stuck in the kernel
-        // (uninterruptible sleep) is left to init rather than holding the master's exit.
-        for pid in alive { kill(pid, SIGKILL) }
-        let reapDeadline = Clock.monotonicNanoseconds() + 1_000_000_000
-        while !alive.isEmpty, Clock.monotonicNanoseconds() < reapDeadline {
-            alive = alive.filter { waitpid($0, nil, WNOHANG) == 0 }
-            if !alive.isEmpty { usleep(10_000) }
-        }
-        // Reaped here rather than in companionExited: clear each companion's process group too, so
-        // no nginx worker still closing its connections outlives the host and keeps the port.
-        for companion in companions where companion.pid > 0 { kill(-companion.pid, SIGKILL) }
-        if let path = options.companionRecordPath { unlink(path) }
-        log.event("host_stopped")
     }
 }

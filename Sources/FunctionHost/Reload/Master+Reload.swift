@@ -36,11 +36,11 @@ extension Master {
     /// Acts on a batch of changes once it is due, and replaces workers of old generations.
     func serviceReload(now: UInt64) {
         let batch = debouncer.take(now: now)
-        if !batch.isEmpty, !draining {
+        if !batch.isEmpty, !lifecycle.isWindingDown {
             let plan = ChangeClassifier(directory: options.functionsDirectory, functions: liveSpecs).plan(batch)
             if !plan.isEmpty { apply(plan) }
         }
-        guard !draining else { return }
+        guard !lifecycle.isWindingDown else { return }
         for index in pools.poolIndices { replaceOldWorkers(pool: index, now: now) }
     }
 
@@ -173,7 +173,7 @@ extension Master {
 
     /// Starts a new generation of the pool's workers.
     func roll(pool index: PoolIndex, reason: String) {
-        guard !draining else { return }
+        guard !lifecycle.isWindingDown else { return }
         pools[index].roll()
         pools[index].statistics.reloads += 1
         log.event("function_reloaded", [

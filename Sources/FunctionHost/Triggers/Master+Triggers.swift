@@ -21,7 +21,7 @@ extension Master {
 
     /// Fires the triggers due now and skips (and counts) those that cannot run.
     func serviceTriggers() {
-        guard !draining else { return }
+        guard !lifecycle.isWindingDown else { return }
         let now = Clock.epochMilliseconds() / 1000
         let decisions = scheduler.due(now: now) { pools[$0].availableCount > 0 }
         for decision in decisions {
