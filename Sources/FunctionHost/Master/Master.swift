@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import CHostSupport
-import FastCGI
 import FunctionRuntime
 
 /// The master process of `fnhost serve` (php-fpm's model, with Lambda semantics).
@@ -12,12 +11,15 @@ import FunctionRuntime
 /// function over the worker's control socket (the descriptor travels with SCM_RIGHTS). A worker
 /// keeps a kept-alive connection after its response and serves the next requests on it directly,
 /// recording each in its scoreboard slot (shared memory) without involving the master; when the
-/// master needs that worker for another request it reserves the slot atomically and the worker
-/// lets the connection go back to the master.
+/// master needs that worker for another request it reserves its scoreboard slot atomically and the
+/// worker lets the connection go back to the master.
 ///
-/// Because the master keeps its own descriptor of every connection, it can answer for a worker
-/// that died (502) or ran past its timeout (504), answer 429 when no worker frees up within the
-/// queue timeout, and never strands a kept-alive connection on a busy worker.
+/// Because the master keeps its own descriptor of every connection (`ConnectionTable`), it can
+/// answer for a worker that died (502) or ran past its timeout (504), answer 429 when no worker
+/// frees up within the queue timeout, and never strands a kept-alive connection on a busy worker.
+/// Its own answers go through `AnswerOutbox`, so a slow reader never blocks the loop. The pools
+/// decide what a worker's death or timeout means (`FunctionPool+Supervision.swift`), and
+/// `HostLifecycle` what a signal does; the master carries the decisions out.
 public final class Master {
     var pools: [FunctionPool]
     let options: HostOptions
