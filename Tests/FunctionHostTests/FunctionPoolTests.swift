@@ -15,7 +15,7 @@ func poolSpec(timeout: Double = 30, queueTimeout: Double = 5, maxQueue: Int = 2)
 
 /// A live worker record with a real scoreboard slot (shared memory in this process) in `stage`.
 func worker(_ pid: Int32, control: Int32 = -1, stage: ScoreboardSlot.Stage, startedAt: UInt64 = 0, connection: UInt64 = 0)
-    throws -> WorkerSlot
+    throws -> WorkerRecord
 {
     let slot = try #require(ScoreboardSlot.create())
     switch stage {
@@ -35,7 +35,7 @@ func worker(_ pid: Int32, control: Int32 = -1, stage: ScoreboardSlot.Stage, star
     case .claiming:
         Issue.record("claiming lasts only inside fh_slot_try_claim_held")
     }
-    return WorkerSlot(pid: pid, control: control, scoreboard: slot, respawnAt: nil, ownedConnection: connection == 0 ? nil : connection)
+    return WorkerRecord(pid: pid, control: control, scoreboard: slot, respawnAt: nil, ownedConnection: connection == 0 ? nil : connection)
 }
 
 func pending(_ id: UInt64, at arrival: UInt64, requestId: String = "") -> PendingConnection {
@@ -57,10 +57,10 @@ func pending(_ id: UInt64, at arrival: UInt64, requestId: String = "") -> Pendin
         ]
         #expect(pool.availableCount == 2)
         #expect(pool.busyCount == 2)
-        #expect(pool.slot(forControl: 5) == 2)
-        #expect(pool.slot(forControl: 99) == nil)
-        #expect(pool.slot(forPid: 14) == 4)
-        #expect(pool.slot(forPid: 0) == nil, "dead workers have no pid")
+        #expect(pool.worker(forControl: 5) == 2)
+        #expect(pool.worker(forControl: 99) == nil)
+        #expect(pool.worker(forPid: 14) == 4)
+        #expect(pool.worker(forPid: 0) == nil, "dead workers have no pid")
     }
 
     @Test func dispatchPrefersIdleWorkersOverOnesHoldingAConnection() {
@@ -80,10 +80,10 @@ func pending(_ id: UInt64, at arrival: UInt64, requestId: String = "") -> Pendin
 
         let firstReservation = pool.reserveForNext()
         let first = try #require(firstReservation)
-        #expect(first.slot == 2 && first.previous == .idle && first.connection.id == 20)
+        #expect(first.worker == 2 && first.previous == .idle && first.connection.id == 20)
         let secondReservation = pool.reserveForNext()
         let second = try #require(secondReservation)
-        #expect(second.slot == 0 && second.previous == .holding && second.connection.id == 21)
+        #expect(second.worker == 0 && second.previous == .holding && second.connection.id == 21)
         let third = pool.reserveForNext()
         #expect(third == nil, "the busy worker is not taken")
         #expect(pool.queue.map(\.id) == [22])
@@ -149,9 +149,9 @@ func pending(_ id: UInt64, at arrival: UInt64, requestId: String = "") -> Pendin
             try worker(12, stage: .holding, startedAt: 0, connection: 5), try worker(13, stage: .idle),
         ]
         #expect(pool.timedOut(now: 2_999_999_999, policy: policy).isEmpty)
-        #expect(pool.timedOut(now: 3_000_000_000, policy: policy).map(\.slot) == [0])
+        #expect(pool.timedOut(now: 3_000_000_000, policy: policy).map(\.worker) == [0])
         let later = pool.timedOut(now: 5_000_000_000, policy: policy)
-        #expect(later.map(\.slot) == [0, 1], "holding and idle workers never time out")
+        #expect(later.map(\.worker) == [0, 1], "holding and idle workers never time out")
         #expect(later.allSatisfy { $0.verdict == .answerTimeout })
         #expect(later.first?.state == pool.workers[0].scoreboard?.state, "the state the master's compare-and-swap names")
     }

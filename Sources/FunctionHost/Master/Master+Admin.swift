@@ -7,7 +7,7 @@ import FunctionRuntime
 /// The master's own endpoints, on the admin socket that nginx exposes on a loopback-only port:
 /// `GET /status` (JSON; `?format=prometheus` or `GET /metrics` for Prometheus text) and
 /// `POST /trigger/<function>[/<trigger>]` (fire a timer now). The requests are tiny; the master
-/// reads them without blocking and answers at once.
+/// reads them without blocking and answers through the outbox, like every answer it writes itself.
 extension Master {
     func acceptAdmin() {
         guard let listener = adminListener else { return }
@@ -30,7 +30,7 @@ extension Master {
 
     func adminReadable(_ descriptor: Int32) {
         guard var received = adminConnections[descriptor] else { return }
-        let ended = receiveAvailable(descriptor, into: &received, limit: 65_536)
+        let ended = connections.receiveAvailable(descriptor, into: &received, limit: 65_536)
         guard Self.requestComplete(received) || ended || received.count >= 65_536 else {
             adminConnections[descriptor] = received
             return
@@ -40,12 +40,11 @@ extension Master {
         let (status, contentType, body) = adminAnswer(
             method: preview?.parameters["REQUEST_METHOD"] ?? "", path: preview?.parameters["DOCUMENT_URI"] ?? "",
             query: preview?.parameters["QUERY_STRING"] ?? "")
-        let bytes = FastCGIRecord.response(
-            requestId: preview?.requestId ?? 1, status: status, reason: HTTPStatus.reason(status),
-            headers: [("Content-Type", contentType), ("Cache-Control", "no-store")], body: Array(body.utf8))
-        _ = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT)) }
-        shutdown(descriptor, Int32(SHUT_WR))
-        close(descriptor)
+        connections.outbox.answer(
+            on: descriptor, fastCGIRequestId: preview?.requestId ?? 1,
+            response: HTTPResponseParts(
+                status: status, headers: [("Content-Type", contentType), ("Cache-Control", "no-store")], body: Array(body.utf8)),
+            now: Clock.monotonicNanoseconds())
     }
 
     /// Routes one admin request: (status, content type, body).
@@ -84,7 +83,8 @@ extension Master {
 
     /// The numbers of every pool now.
     func statusReport() -> StatusReport {
-        let pools = pools.enumerated().filter { !$0.element.removed }.map { index, pool -> StatusReport.Pool in
+        let reports = pools.poolIndices.filter { !pools[$0].removed }.map { index -> StatusReport.Pool in
+            let pool = pools[index]
             let live = pool.workers.compactMap { $0.isAlive ? $0.scoreboard : nil }
             let completed = pool.statistics.completedByGoneWorkers + live.reduce(0) { $0 + Int($1.served) }
             let timers = scheduler.entries.filter { $0.pool == index }.map { entry in
@@ -104,7 +104,7 @@ extension Master {
                 reloadedWorkers: pool.statistics.reloaded, acceptPauses: pool.statistics.acceptPauses)
         }
         var report = StatusReport(
-            uptimeSeconds: Double(Clock.monotonicNanoseconds() - startedAt) / 1e9, pools: pools,
+            uptimeSeconds: Double(Clock.monotonicNanoseconds() - startedAt) / 1e9, pools: reports,
             extras: statusCollector.snapshot)
         report.adminAcceptPauses = adminAcceptPauses
         return report

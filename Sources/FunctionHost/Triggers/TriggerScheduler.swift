@@ -9,7 +9,7 @@ import FunctionRuntime
 struct TriggerScheduler {
     struct Entry {
         /// The pool of the function the trigger invokes.
-        var pool: Int
+        var pool: PoolIndex
         var trigger: TriggerConfiguration
         /// The next scheduled fire time (Unix seconds), nil when the schedule has none or the
         /// trigger is disabled.
@@ -30,7 +30,7 @@ struct TriggerScheduler {
     private(set) var entries: [Entry] = []
 
     /// `triggers`: for each pool, its function's triggers. Schedules start after `now`.
-    init(triggers: [(pool: Int, triggers: [TriggerConfiguration])], now: Int64) {
+    init(triggers: [(pool: PoolIndex, triggers: [TriggerConfiguration])], now: Int64) {
         for (pool, list) in triggers {
             for trigger in list {
                 entries.append(Entry(pool: pool, trigger: trigger, nextFire: trigger.enabled ? trigger.schedule.nextFire(after: now) : nil))
@@ -40,7 +40,7 @@ struct TriggerScheduler {
 
     /// What to do with every trigger due at `now`. `hasCapacity(pool)` tells whether the pool has a
     /// worker that could take an invocation now. Fired entries are marked running.
-    mutating func due(now: Int64, hasCapacity: (Int) -> Bool) -> [Decision] {
+    mutating func due(now: Int64, hasCapacity: (PoolIndex) -> Bool) -> [Decision] {
         var decisions: [Decision] = []
         for index in entries.indices {
             guard let next = entries[index].nextFire, next <= now else { continue }
@@ -76,7 +76,7 @@ struct TriggerScheduler {
     }
 
     /// The entry of `function`'s trigger named `name` (nil: its first trigger).
-    func entry(pool: Int, name: String?) -> Int? {
+    func entry(pool: PoolIndex, name: String?) -> Int? {
         entries.indices.first { entries[$0].pool == pool && (name == nil || entries[$0].trigger.name == name) }
     }
 

@@ -15,12 +15,6 @@ import FunctionRuntime
 /// and the pool rolls when that has finished. `func2url.json` and `function.json` changes re-read
 /// the configuration: functions are added, removed or reconfigured, and nginx reloads.
 extension Master {
-    /// A worker the master replaced, still exiting.
-    struct RetiringWorker {
-        var pool: Int
-        var scoreboard: ScoreboardSlot
-    }
-
     /// Starts watching the functions folder when `options.watch` is on.
     func startWatching() {
         guard options.watch else { return }
@@ -42,12 +36,12 @@ extension Master {
     /// Acts on a batch of changes once it is due, and replaces workers of old generations.
     func serviceReload(now: UInt64) {
         let batch = debouncer.take(now: now)
-        if !batch.isEmpty, !draining {
+        if !batch.isEmpty, !lifecycle.isWindingDown {
             let plan = ChangeClassifier(directory: options.functionsDirectory, functions: liveSpecs).plan(batch)
             if !plan.isEmpty { apply(plan) }
         }
-        guard !draining else { return }
-        for index in pools.indices { replaceOldWorkers(pool: index, now: now) }
+        guard !lifecycle.isWindingDown else { return }
+        for index in pools.poolIndices { replaceOldWorkers(pool: index, now: now) }
     }
 
     /// When the pending batch of changes falls due (monotonic ns), for the poll timeout.
@@ -56,13 +50,18 @@ extension Master {
     func apply(_ plan: ReloadPlan) {
         if plan.reloadConfiguration { reloadConfiguration(rollAll: false) }
         for name in plan.rebuild.sorted() {
-            if let index = pools.firstIndex(where: { $0.spec.name == name && !$0.removed }) { prepareThenRoll(pool: index, reason: "requirements.txt changed") }
+            if let index = poolIndex(named: name) { prepareThenRoll(pool: index, reason: "requirements.txt changed") }
         }
         for name in plan.roll.sorted() {
-            if let index = pools.firstIndex(where: { $0.spec.name == name && !$0.removed }), !preparing.values.contains(index) {
+            if let index = poolIndex(named: name), !preparing.values.contains(index) {
                 roll(pool: index, reason: "files changed")
             }
         }
+    }
+
+    /// The pool of the function `name` being served (not removed).
+    func poolIndex(named name: String) -> PoolIndex? {
+        pools.firstPoolIndex { $0.spec.name == name && !$0.removed }
     }
 
     /// The specs of the functions being served.
@@ -78,7 +77,7 @@ extension Master {
     /// configuration is logged and the one being served stays.
     func reloadConfiguration(rollAll: Bool) {
         guard let hooks = options.reload else {
-            if rollAll { for index in pools.indices where !pools[index].removed { roll(pool: index, reason: "SIGHUP") } }
+            if rollAll { for index in pools.poolIndices where !pools[index].removed { roll(pool: index, reason: "SIGHUP") } }
             return
         }
         let catalog: FunctionCatalog
@@ -89,9 +88,9 @@ extension Master {
             return
         }
         let diff = CatalogDiff(old: liveSpecs, new: catalog.functions)
-        var rolled: Set<Int> = []
+        var rolled: Set<PoolIndex> = []
         for spec in diff.changed {
-            guard let index = pools.firstIndex(where: { $0.spec.name == spec.name && !$0.removed }) else { continue }
+            guard let index = poolIndex(named: spec.name) else { continue }
             pools[index].spec = spec
             prepareThenRoll(pool: index, reason: "configuration changed")
             rolled.insert(index)
@@ -100,7 +99,7 @@ extension Master {
             do {
                 let listener = try UnixListener(path: options.socketPath(for: spec.name), group: options.socketGroup)
                 pools.append(FunctionPool(spec: spec, listener: listener))
-                let index = pools.count - 1
+                let index = PoolIndex(pools.count - 1)
                 prepareThenRoll(pool: index, reason: "function added")
                 rolled.insert(index)
             } catch {
@@ -108,13 +107,13 @@ extension Master {
             }
         }
         for name in diff.removed {
-            guard let index = pools.firstIndex(where: { $0.spec.name == name && !$0.removed }) else { continue }
+            guard let index = poolIndex(named: name) else { continue }
             pools[index].removed = true
             roll(pool: index, reason: "function removed")
             rolled.insert(index)
         }
         if rollAll {
-            for index in pools.indices where !pools[index].removed && !rolled.contains(index) {
+            for index in pools.poolIndices where !pools[index].removed && !rolled.contains(index) {
                 prepareThenRoll(pool: index, reason: "SIGHUP")
             }
         }
@@ -128,7 +127,7 @@ extension Master {
             }
         }
         // After nginx stopped routing to them, removed functions stop listening.
-        for index in pools.indices where pools[index].removed {
+        for index in pools.poolIndices where pools[index].removed {
             pools[index].listener?.close()
             pools[index].listener = nil
         }
@@ -141,7 +140,7 @@ extension Master {
 
     /// Rolls a pool after its preparation (building its environment) has run, or at once when it
     /// needs none.
-    func prepareThenRoll(pool index: Int, reason: String) {
+    func prepareThenRoll(pool index: PoolIndex, reason: String) {
         guard let command = options.reload?.preparation(pools[index].spec) else {
             roll(pool: index, reason: reason)
             return
@@ -162,9 +161,9 @@ extension Master {
 
     /// A preparation process ended: its pool rolls (a failed build makes the new workers answer
     /// 502 naming the failing requirement, which is what the user must see).
-    func preparationExited(pid: pid_t, status: Int32) {
+    func preparationExited(pid: pid_t, status: ExitStatus) {
         guard let index = preparing.removeValue(forKey: pid) else { return }
-        log.event("prepared", ["function": .string(pools[index].spec.name), "status": .string(Self.describe(status))])
+        log.event("prepared", ["function": .string(pools[index].spec.name), "status": .string(status.description)])
         if pendingPreparations.remove(index) != nil {
             prepareThenRoll(pool: index, reason: "files changed while preparing")
         } else {
@@ -173,8 +172,8 @@ extension Master {
     }
 
     /// Starts a new generation of the pool's workers.
-    func roll(pool index: Int, reason: String) {
-        guard !draining else { return }
+    func roll(pool index: PoolIndex, reason: String) {
+        guard !lifecycle.isWindingDown else { return }
         pools[index].roll()
         pools[index].statistics.reloads += 1
         log.event("function_reloaded", [
@@ -186,48 +185,37 @@ extension Master {
 
     /// Replaces old-generation workers that are not running an invocation, and brings the pool to
     /// its desired size (a new concurrency, a removed function).
-    func replaceOldWorkers(pool index: Int, now: UInt64) {
+    func replaceOldWorkers(pool index: PoolIndex, now: UInt64) {
         let desired = pools[index].desiredWorkers
-        for slot in pools[index].replaceableWorkers {
-            let worker = pools[index].workers[slot]
+        for place in pools[index].replaceableWorkers {
+            let worker = pools[index].workers[place]
             guard let scoreboard = worker.scoreboard, scoreboard.tryReserve() != nil else { continue }
             // Its last connection comes back to the master whatever the worker did with its own
             // copy (held it, or closed it on its way out after a retiring invocation): nginx may
             // send the next request on it.
             if let owned = worker.ownedConnection { watch(owned) }
-            if worker.control >= 0 { close(worker.control) }  // it exits when its control socket closes
-            retiring[worker.pid] = RetiringWorker(pool: index, scoreboard: scoreboard)
-            pools[index].statistics.reloaded += 1
-            pools[index].workers[slot] = slot < desired ? spawnWorker(pool: index, now: now) : .dead(respawnAt: .max)
+            let control = pools[index].retireWorker(place, scoreboard: scoreboard)
+            if control >= 0 { close(control) }  // it exits when its control socket closes
+            if place.rawValue < desired { pools[index].workers[place] = spawnWorker(pool: index, now: now) }
         }
-        // Slots beyond the desired size stop respawning; missing ones start.
-        for slot in pools[index].workers.indices where slot >= desired && !pools[index].workers[slot].isAlive {
-            pools[index].workers[slot].respawnAt = .max
+        // Places beyond the desired size stop respawning; missing ones start.
+        for place in pools[index].workers.workerIndices where place.rawValue >= desired && !pools[index].workers[place].isAlive {
+            pools[index].workers[place].respawnAt = .max
         }
-        for slot in pools[index].workers.indices where slot < desired && pools[index].workers[slot].respawnAt == .max {
-            pools[index].workers[slot] = spawnWorker(pool: index, now: now)
+        for place in pools[index].workers.workerIndices where place.rawValue < desired && pools[index].workers[place].respawnAt == .max {
+            pools[index].workers[place] = spawnWorker(pool: index, now: now)
         }
         while pools[index].workers.count < desired {
             pools[index].workers.append(spawnWorker(pool: index, now: now))
         }
         if pools[index].removed, pools[index].busyCount == 0 {
             for pending in pools[index].queue {
-                answer(
+                connections.answer(
                     pending.id, error: RuntimeError(.functionNotFound, "Function \(pools[index].spec.name) was removed"),
-                    fastCGIRequestId: pending.request.fastCGIRequestId, requestId: pending.request.requestId)
+                    request: pending.request, now: now)
             }
             pools[index].queue.removeAll()
         }
-    }
-
-    /// A worker the master replaced has exited: its slot's counts join the pool's.
-    func retiredWorkerExited(pid: pid_t) -> Bool {
-        guard let worker = retiring.removeValue(forKey: pid) else { return false }
-        pools[worker.pool].statistics.completedByGoneWorkers += Int(worker.scoreboard.served)
-        pools[worker.pool].statistics.failedByGoneWorkers += Int(worker.scoreboard.failed)
-        pools[worker.pool].statistics.slowByGoneWorkers += Int(worker.scoreboard.slow)
-        worker.scoreboard.release()
-        return true
     }
 
     /// The timer schedule again, for the current pools (in-flight trigger runs keep running but no
@@ -235,7 +223,7 @@ extension Master {
     func rebuildScheduler() {
         let timersOn = options.timers
         scheduler = TriggerScheduler(
-            triggers: pools.indices.filter { !pools[$0].removed }.map { index in
+            triggers: pools.poolIndices.filter { !pools[$0].removed }.map { index in
                 (index, pools[index].spec.configuration.triggers.map { trigger in
                     var scheduled = trigger
                     scheduled.enabled = trigger.enabled && timersOn

@@ -37,22 +37,26 @@ public struct WorkerMain {
     var served = 0
 
     /// A worker of a compiled Swift function.
-    public init(spec: FunctionSpec, factory: @escaping FunctionRegistry.Factory, edge: EdgeOptions) throws(FastCGIError) {
+    public init(spec: FunctionSpec, factory: @escaping FunctionRegistry.Factory, edge: EdgeOptions) throws(WorkerStartError) {
         try self.init(invoker: FunctionInvoker(spec: spec, factory: factory, edge: edge))
     }
 
     /// A worker around any invoker (a Python worker passes one that runs its embedded interpreter).
     /// The function's `function.json` environment is set before the function starts.
-    public init(invoker: FunctionInvoker) throws(FastCGIError) {
+    public init(invoker: FunctionInvoker) throws(WorkerStartError) {
         _ = fh_die_with_parent()
         Self.ignoreDrainSignals()
         for (name, value) in invoker.spec.configuration.environment { setenv(name, value, 1) }
         guard let scoreboard = ScoreboardSlot.map(descriptor: Self.scoreboardDescriptor) else {
-            throw FastCGIError(.initializationFailed, "no scoreboard slot at descriptor 4 (start workers with fnhost serve)")
+            throw .missingScoreboard(descriptor: Self.scoreboardDescriptor)
         }
         self.scoreboard = scoreboard
         self.invoker = invoker
-        responder = try FastCGIResponder()
+        do {
+            responder = try FastCGIResponder()
+        } catch {
+            throw .fastCGI(error)
+        }
         // FCGX_Init installs a SIGTERM handler that only sets a flag: restore the default so that a
         // worker can always be stopped.
         signal(SIGTERM, SIG_DFL)

@@ -46,6 +46,12 @@ public struct SupervisionPolicy: Sendable, Equatable {
         return deadline + responseGraceNanoseconds <= now ? .killUnanswered : .none
     }
 
+    /// When a drain that began at `start` ends at the latest: the longest function timeout
+    /// (`longestTimeoutSeconds`) plus `drainGraceNanoseconds`.
+    public func drainDeadline(start: UInt64, longestTimeoutSeconds: Double) -> UInt64 {
+        start + UInt64(longestTimeoutSeconds * 1e9) + drainGraceNanoseconds
+    }
+
     /// When a request that arrived at `arrival` stops waiting for a worker and gets 429.
     public func queueDeadline(arrival: UInt64, queueTimeoutSeconds: Double) -> UInt64 {
         arrival + UInt64(queueTimeoutSeconds * 1_000_000_000)

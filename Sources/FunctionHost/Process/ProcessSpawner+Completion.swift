@@ -14,7 +14,7 @@ extension ProcessSpawner {
         var succeeded: Bool { status & 0x7f == 0 && (status >> 8) & 0xff == 0 }
 
         /// "exited with status 1", "killed by signal 9 (Killed)".
-        var outcome: String { Master.describe(status) }
+        var outcome: String { ExitStatus(status).description }
     }
 
     /// Runs `arguments` (the first an absolute path) to its end: standard input from /dev/null,

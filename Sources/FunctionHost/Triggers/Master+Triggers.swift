@@ -10,7 +10,7 @@ import FunctionRuntime
 extension Master {
     /// An invocation the master started itself, awaiting its answer on `client`.
     struct TriggerRun {
-        var pool: Int
+        var pool: PoolIndex
         var trigger: String
         /// The scheduler entry, nil for a hand-fired trigger of a function without one declared.
         var entry: Int?
@@ -21,7 +21,7 @@ extension Master {
 
     /// Fires the triggers due now and skips (and counts) those that cannot run.
     func serviceTriggers() {
-        guard !draining else { return }
+        guard !lifecycle.isWindingDown else { return }
         let now = Clock.epochMilliseconds() / 1000
         let decisions = scheduler.due(now: now) { pools[$0].availableCount > 0 }
         for decision in decisions {
@@ -44,7 +44,7 @@ extension Master {
     /// Fires `function`'s trigger `name` (nil: its first) now, outside its schedule. Returns the
     /// request id, or an error text.
     func fireByHand(function: String, name: String?) -> Result<String, TriggerFireError> {
-        guard let pool = pools.firstIndex(where: { $0.spec.name == function || $0.spec.uuid == function.lowercased() }) else {
+        guard let pool = pools.firstPoolIndex(where: { $0.spec.name == function || $0.spec.uuid == function.lowercased() }) else {
             return .failure(TriggerFireError(status: 404, message: "No function \(function)"))
         }
         guard let entry = scheduler.entry(pool: pool, name: name) else {
@@ -62,7 +62,7 @@ extension Master {
 
     /// Starts one trigger invocation; returns its request id, or nil when the pool refused it.
     @discardableResult
-    func startTrigger(pool: Int, trigger: TriggerConfiguration, entry: Int?) -> String? {
+    func startTrigger(pool: PoolIndex, trigger: TriggerConfiguration, entry: Int?) -> String? {
         let requestId = TraceID.make()
         let event = Event.timer(
             triggerId: trigger.name, payload: trigger.payload, epochMilliseconds: Clock.epochMilliseconds(), eventId: requestId)
@@ -83,15 +83,13 @@ extension Master {
             return nil
         }
         _ = fcntl(ends[0], F_SETFL, fcntl(ends[0], F_GETFL) | O_NONBLOCK)
-        let id = nextConnectionId
-        nextConnectionId += 1
-        connections[id] = Connection(descriptor: ends[1], pool: pool, owner: nil, isTimer: true)
+        let id = connections.register(descriptor: ends[1], pool: pool, isTimer: true)
         let now = Clock.monotonicNanoseconds()
         let pending = PendingConnection(
             id: id, descriptor: ends[1], arrivedAt: now,
             request: RequestSummary(fastCGIRequestId: 1, requestId: requestId, method: "TIMER"))
         guard pools[pool].enqueue(pending, policy: options.policy) else {
-            closeConnection(id)
+            connections.close(id)
             close(ends[0])
             return nil
         }
@@ -103,7 +101,7 @@ extension Master {
     func triggerClientReadable(_ descriptor: Int32) {
         guard var run = triggerRuns[descriptor] else { return }
         // A response is capped at 3.5 MB by the worker; past that, stop reading and take what came.
-        let ended = receiveAvailable(descriptor, into: &run.received, limit: 4_000_000) || run.received.count >= 4_000_000
+        let ended = connections.receiveAvailable(descriptor, into: &run.received, limit: 4_000_000) || run.received.count >= 4_000_000
         let answer = FastCGIRecord.parseResponse(run.received)
         guard answer != nil || ended else {
             triggerRuns[descriptor] = run

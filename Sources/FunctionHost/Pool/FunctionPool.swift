@@ -1,12 +1,13 @@
 import FunctionRuntime
 
 /// One function's workers and the requests waiting for them. The master performs every system call
-/// and tells the pool what happened; the decisions (admission, which worker, what has timed out)
-/// are plain functions of the pool's state and the workers' scoreboard stages.
+/// and tells the pool what happened; the decisions (admission, which worker, what has timed out,
+/// what a worker's death or timeout means: see `FunctionPool+Supervision.swift`) are plain
+/// functions of the pool's state and the workers' scoreboard stages.
 struct FunctionPool {
     var spec: FunctionSpec
     var listener: UnixListener?
-    var workers: [WorkerSlot] = []
+    var workers: [WorkerRecord] = []
     /// Bumped by every reload of the function: workers of an older generation run the old code or
     /// configuration and are replaced as soon as they are not running an invocation.
     var generation = 0
@@ -19,6 +20,9 @@ struct FunctionPool {
     var acceptGate = AcceptGate()
     /// Unexpected deaths (monotonic ns) within the policy's crash window.
     var recentDeaths: [UInt64] = []
+    /// Workers taken out of service (timed out, replaced by a reload) and not reaped yet, by pid:
+    /// their scoreboard slots, whose counts join the pool's when they are.
+    var retiring: [Int32: ScoreboardSlot] = [:]
 
     init(spec: FunctionSpec, listener: UnixListener?) {
         self.spec = spec
@@ -36,19 +40,21 @@ struct FunctionPool {
     }
 
     /// Live workers of an older generation that are not running an invocation: safe to replace now.
-    var replaceableWorkers: [Int] {
-        workers.indices.filter { index in
+    var replaceableWorkers: [WorkerIndex] {
+        workers.workerIndices.filter { index in
             let worker = workers[index]
             return worker.isAlive && worker.generation < generation && (worker.stage == .idle || worker.stage == .holding)
         }
     }
 
-    func slot(forControl descriptor: Int32) -> Int? {
-        workers.firstIndex { $0.control == descriptor }
+    /// The worker whose control socket is `descriptor` (the master's end).
+    func worker(forControl descriptor: Int32) -> WorkerIndex? {
+        workers.firstIndex { $0.control == descriptor }.map { WorkerIndex($0) }
     }
 
-    func slot(forPid pid: Int32) -> Int? {
-        workers.firstIndex { $0.pid == pid && $0.isAlive }
+    /// The live worker whose process is `pid`.
+    func worker(forPid pid: Int32) -> WorkerIndex? {
+        workers.firstIndex { $0.pid == pid && $0.isAlive }.map { WorkerIndex($0) }
     }
 
     /// Workers that could take a dispatch now (idle, or holding an idle connection).
@@ -82,16 +88,16 @@ struct FunctionPool {
 
     /// The order in which to try workers for a dispatch: idle ones first (no connection to give
     /// back), then those holding an idle connection. Pure.
-    static func dispatchOrder(_ stages: [ScoreboardSlot.Stage?]) -> [Int] {
+    static func dispatchOrder(_ stages: [ScoreboardSlot.Stage?]) -> [WorkerIndex] {
         let idle = stages.indices.filter { stages[$0] == .idle }
         let holding = stages.indices.filter { stages[$0] == .holding }
-        return idle + holding
+        return (idle + holding).map { WorkerIndex($0) }
     }
 
     /// Reserves a worker for the oldest waiting request (an atomic claim on its scoreboard slot, so
     /// a worker about to serve its held connection is never taken twice) and removes the request
     /// from the queue. Returns the worker and the stage it was in.
-    mutating func reserveForNext() -> (slot: Int, previous: ScoreboardSlot.Stage, connection: PendingConnection)? {
+    mutating func reserveForNext() -> (worker: WorkerIndex, previous: ScoreboardSlot.Stage, connection: PendingConnection)? {
         guard !queue.isEmpty else { return nil }
         // Workers of an older generation (a reload is under way) take no new requests.
         for index in Self.dispatchOrder(workers.map { $0.generation == generation ? $0.stage : nil }) {
@@ -114,8 +120,8 @@ struct FunctionPool {
 
     /// Workers whose running invocation is past the function's timeout, with the state word read
     /// (the master's compare-and-swap names it) and what to do.
-    func timedOut(now: UInt64, policy: SupervisionPolicy) -> [(slot: Int, state: UInt32, verdict: TimeoutVerdict)] {
-        workers.indices.compactMap { index in
+    func timedOut(now: UInt64, policy: SupervisionPolicy) -> [(worker: WorkerIndex, state: UInt32, verdict: TimeoutVerdict)] {
+        workers.workerIndices.compactMap { index in
             guard workers[index].isAlive, let scoreboard = workers[index].scoreboard else { return nil }
             let state = scoreboard.state
             let stage = ScoreboardSlot.Stage(rawValue: Int32(state & 0xff))
@@ -151,7 +157,7 @@ struct FunctionPool {
     /// Asks this pool's workers to say when they become free (while requests wait), or stops asking.
     func setNotify(_ notify: Bool) {
         for worker in workers where worker.isAlive {
-            if let slot = worker.scoreboard, slot.notify != notify { slot.notify = notify }
+            if let scoreboard = worker.scoreboard, scoreboard.notify != notify { scoreboard.notify = notify }
         }
     }
 }
