@@ -36,24 +36,10 @@ enum ProjectEnvironment {
             throw ProjectError(.environmentFileUnreadable, "--env-file \(file) cannot be read")
         }
         let parsed = try EnvironmentFile(parsing: String(decoding: bytes, as: UTF8.self), file: file)
-        let current = processEnvironment()
+        let current = ProcessEnvironment.current
         let assignments = parsed.assignments(over: current)
         for (name, value) in assignments { setenv(name, value, 0) }
         return Loaded(file: file, applied: assignments.map(\.name), keptFromShell: parsed.names.filter { current[$0] != nil })
-    }
-
-    /// This process's environment as a dictionary.
-    static func processEnvironment() -> [String: String] {
-        var result: [String: String] = [:]
-        var pointer = environ
-        while let entry = pointer.pointee {
-            let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") {
-                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            pointer += 1
-        }
-        return result
     }
 
     /// Every environment variable read of the catalog's Python functions, by function.
