@@ -83,6 +83,9 @@ import Testing
         for _ in 0..<3 { _ = try stack.send("/echo") }
         #expect(try pool("echo")["accepted"]?.numberValue == (before["accepted"]?.numberValue ?? 0) + 3)
 
+        // A warm worker first: on a loaded machine a cold one may not take a request within the
+        // 0.5 s queue timeout, and then all five are refused and none is slow.
+        #expect(try stack.send("/sleep?ms=1").status == 200)
         let base = stack.baseURL
         let statuses = inParallel(5) { _ in (try? sendRequest(base, "/sleep?ms=800"))?.status ?? -1 }
         #expect(statuses.contains(429))
@@ -92,7 +95,7 @@ import Testing
         #expect(sleep["timeouts"] == 1)
         #expect((sleep["respawns"]?.numberValue ?? 0) >= 1)
         #expect((sleep["max_active"]?.numberValue ?? 0) >= 1)
-        #expect((sleep["slow"]?.numberValue ?? 0) >= 1, "0.8 s invocations pass the 0.5 s threshold (half the timeout)")
+        #expect((sleep["slow"]?.numberValue ?? 0) >= 1, "0.8 s invocations pass the 0.5 s threshold (half the timeout): \(statuses)")
         #expect(stack.logEvents("slow_invocation").contains { $0["function"] == "sleep" })
 
         let metrics = try sendRequest(admin, "/metrics")
