@@ -16,14 +16,6 @@ public func inParallel<T: Sendable>(_ count: Int, _ job: @escaping @Sendable (In
     return results.values
 }
 
-/// A value another thread sets, read once it has.
-public final class Holder<T: Sendable>: Sendable {
-    private let storage = Mutex<T?>(nil)
-    public init() {}
-    public func set(_ value: T?) { storage.withLock { $0 = value } }
-    public var value: T? { storage.withLock { $0 } }
-}
-
 private final class ResultBox<T: Sendable>: Sendable {
     private let storage: Mutex<[T?]>
     init(count: Int) { storage = Mutex(Array(repeating: nil, count: count)) }
