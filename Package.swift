@@ -113,27 +113,36 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        .testTarget(name: "FunctionRuntimeTests", dependencies: ["FunctionRuntime", "Hashing"], swiftSettings: strict),
+        // What the test targets share (Hummingbird's HummingbirdTesting is the model): the package root, the
+        // test database, loopback sockets and raw HTTP, test servers, the real stacks (host, try-on, Python)
+        // and one `poll(within:until:)` every wait goes through. Only test targets depend on it.
+        .target(
+            name: "FnhostTestSupport", dependencies: ["FunctionRuntime", "HTTPClient", "FastCGI", "Postgres", "CHostSupport"],
+            path: "Tests/FnhostTestSupport", swiftSettings: strict),
+
+        .testTarget(name: "FunctionRuntimeTests", dependencies: ["FunctionRuntime", "Hashing", "FnhostTestSupport"], swiftSettings: strict),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"], swiftSettings: strict),
-        .testTarget(name: "FunctionHostTests", dependencies: ["FunctionHost"], swiftSettings: strict),
+        .testTarget(name: "FunctionHostTests", dependencies: ["FunctionHost", "FnhostTestSupport"], swiftSettings: strict),
         .testTarget(name: "FixtureRunnerTests", dependencies: ["FixtureRunner"], swiftSettings: strict),
-        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "CHostSupport"], swiftSettings: strict),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Hashing"], swiftSettings: strict),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "CHostSupport", "FnhostTestSupport"], swiftSettings: strict),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Hashing", "FnhostTestSupport"], swiftSettings: strict),
         .testTarget(name: "HashingTests", dependencies: ["Hashing"], swiftSettings: strict),
         .testTarget(
             name: "ReplicateStandInTests",
-            dependencies: ["ReplicateStandIn", "WebhookSignature", "Hashing", "HTTPClient", "Postgres", "CHostSupport"],
+            dependencies: ["ReplicateStandIn", "WebhookSignature", "Hashing", "HTTPClient", "Postgres", "CHostSupport", "FnhostTestSupport"],
             swiftSettings: strict),
-        .testTarget(name: "WebhookSignatureTests", dependencies: ["WebhookSignature", "Hashing", "CHostSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "WebhookSignatureTests", dependencies: ["WebhookSignature", "Hashing", "CHostSupport", "FnhostTestSupport"],
+            swiftSettings: strict),
         .testTarget(name: "PythonToolingTests", dependencies: ["PythonTooling"], swiftSettings: strict),
         .testTarget(name: "FnhostProjectTests", dependencies: ["FnhostProject"], swiftSettings: strict),
         .testTarget(
-            name: "TryOnCoreTests", dependencies: ["TryOnCore", "FunctionRuntime", "Postgres"],
+            name: "TryOnCoreTests", dependencies: ["TryOnCore", "FunctionRuntime", "Postgres", "FnhostTestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["FunctionRuntime", "HTTPClient", "FunctionHost", "FastCGI", "Postgres", "FnhostProject", "PythonTooling",
-                           "WebhookSignature", "Hashing", "CHostSupport"],
+                           "WebhookSignature", "Hashing", "CHostSupport", "FnhostTestSupport"],
             swiftSettings: strict
         ),
     ]

@@ -9,8 +9,9 @@ import os
 import subprocess
 import time
 
-from harness import Result
-from stack import ROOT
+from tools.fnhoststack import ROOT
+
+from .harness import Result
 
 
 def _has_hostile_test():

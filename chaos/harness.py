@@ -8,7 +8,7 @@ import os
 import subprocess
 import time
 
-from stack import ROOT, Host, StandIn
+from tools.fnhoststack import ROOT, Host, StandIn
 
 # Variables of the parent that must not leak into a host (serve sets them from its own options).
 LEAKY = ("FNHOST_BASE_URL", "FNHOST_RUN_DIR", "STORAGE_DIR", "STORAGE_PUBLIC_URL", "WORKER_URL", "MAIN_DB_SCHEMA",

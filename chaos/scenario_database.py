@@ -11,9 +11,10 @@ import random
 import threading
 import time
 
-from harness import Result
-from tasks import STATUS, ClientCounts, TaskSet, attempts_text, audit, wait_terminal
-from stack import http
+from tools.fnhoststack import http
+
+from .harness import Result
+from .tasks import STATUS, ClientCounts, TaskSet, attempts_text, audit, wait_terminal
 import os
 
 OUTAGE_S = 4.0

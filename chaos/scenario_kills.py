@@ -23,9 +23,10 @@ import os
 import threading
 import time
 
-from harness import Result
-from tasks import GARMENT_URL, WORKER, ClientCounts, TaskSet, attempts_text, audit, wait_terminal
-from stack import http
+from tools.fnhoststack import http
+
+from .harness import Result
+from .tasks import GARMENT_URL, WORKER, ClientCounts, TaskSet, attempts_text, audit, wait_terminal
 
 FUNCTION = "replicate-async-worker"
 # A kill this close to a create (seconds before/after the stand-in logged it) can explain an

@@ -28,8 +28,8 @@ import concurrent.futures
 import os
 import time
 
-from harness import Result
-from tasks import GARMENT_URL, TaskSet, attempts_text, audit, rows, wait_terminal
+from .harness import Result
+from .tasks import GARMENT_URL, TaskSet, attempts_text, audit, rows, wait_terminal
 
 HANG_MS = 16_000  # past the worker's 15 s client timeout
 PREDICTION_FAILED = "The model could not process the images: "

@@ -12,9 +12,10 @@ import signal
 import threading
 import time
 
-from harness import Result
-from tasks import STATUS, TERMINAL, TaskSet, audit, rows, wait_terminal
-from stack import children, http
+from tools.fnhoststack import children, http
+
+from .harness import Result
+from .tasks import STATUS, TERMINAL, TaskSet, audit, rows, wait_terminal
 
 # Longest run of failed polls one client may see, seconds.
 MAX_ERROR_WINDOW_S = 15.0

@@ -41,11 +41,12 @@ import threading
 import time
 import uuid
 
-import fcgi
-from harness import Result
-from scenario_restarts import living
-from stack import ROOT, Host, children, http
-from tasks import WORKER, ClientCounts, TaskSet, audit, rows, wait_terminal
+from tools.fnhoststack import ROOT, Host, children, http
+
+from . import fcgi
+from .harness import Result
+from .scenario_restarts import living
+from .tasks import WORKER, ClientCounts, TaskSet, audit, rows, wait_terminal
 
 RESTART_LIMIT_S = 10.0
 # Found by phase B (about one run in two, one request each time, before the fix): a request nginx

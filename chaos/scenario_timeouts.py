@@ -8,8 +8,9 @@ succeed (the host replaced the stuck process).
 import os
 import time
 
-from harness import Result
-from stack import ROOT, Host, http
+from tools.fnhoststack import ROOT, Host, http
+
+from .harness import Result
 
 FOLLOWING = 100
 

@@ -13,7 +13,7 @@ import secrets
 import threading
 import time
 
-from stack import http
+from tools.fnhoststack import http
 
 START = "/replicate-async-start"
 STATUS = "/replicate-async-status"

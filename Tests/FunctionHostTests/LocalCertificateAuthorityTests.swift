@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import Foundation
 import FunctionRuntime
 import Testing
@@ -135,11 +136,10 @@ import Testing
         let scratch = try Scratch()
         let authority = scratch.authority()
         try authority.prepare()
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let template = try #require(FileBytes.read(root.appendingPathComponent("nginx/nginx.conf.template").path))
+        let template = try #require(FileBytes.read(PackageRoot.appending("nginx/nginx.conf.template").path))
         for resolvers in [["127.0.0.53"], []] {
             var configuration = NginxConfiguration(
-                listen: "127.0.0.1:1", fastCGIParamsPath: root.appendingPathComponent("nginx/fastcgi_params").path,
+                listen: "127.0.0.1:1", fastCGIParamsPath: PackageRoot.appending("nginx/fastcgi_params").path,
                 user: NginxSetup.workerUser)
             configuration.adminListen = "127.0.0.1:2"
             configuration.platformServer = NginxPlatformServer(

@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import Foundation
 import FunctionRuntime
 import Testing
@@ -168,8 +169,7 @@ extension String {
     }
 
     @Test func theShippedTemplateHasNoPlaceholderLeft() throws {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("nginx/nginx.conf.template").path
+        let path = PackageRoot.appending("nginx/nginx.conf.template").path
         let template = try #require(FileBytes.read(path).map { String(decoding: $0, as: UTF8.self) })
         let text = render(standard, template: template)
         #expect(!text.contains("@WORKER_PROCESSES@") && !text.contains("@UPSTREAMS@") && !text.contains("@LOCATIONS@"))

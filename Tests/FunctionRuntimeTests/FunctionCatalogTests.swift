@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import Foundation
 import Testing
 
@@ -151,9 +152,7 @@ let uuidB = "7d1c9e4f-5a6b-4c3d-8e2f-1a0b9c8d7e6f"
     }
 
     @Test func theRepositoryFixturesLoad() throws {
-        // Tests/FunctionRuntimeTests/<this file> -> Tests/Fixtures/functions
-        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/functions").path
+        let fixtures = PackageRoot.appending("Tests/Fixtures/functions").path
         let catalog = try loadCatalog(fixtures).get()
         #expect(catalog.function(named: "echo") != nil)
         #expect(catalog.functions.allSatisfy { UUIDText.isValid($0.uuid) })

@@ -54,13 +54,27 @@ func configurationError(_ text: String, file: String = "functions/demo/function.
         #expect(configuration == expected)
     }
 
+    /// The defaults with one knob changed.
+    static func defaults(_ change: (inout FunctionConfiguration) -> Void) -> FunctionConfiguration {
+        var configuration = FunctionConfiguration()
+        change(&configuration)
+        return configuration
+    }
+
     @Test(arguments: [
-        #"{"timeout": 0.1}"#, #"{"timeout": 600}"#, #"{"timeout": 3600}"#, #"{"concurrency": 1}"#, #"{"concurrency": 64}"#,
-        #"{"memory": 16}"#, #"{"memory": 4096}"#, #"{"queueTimeout": 0}"#, #"{"queueTimeout": 600}"#,
-        #"{"maxQueue": 100000}"#, #"{"maxRequests": 1000000000}"#, #"{"concurrency": 4.0}"#,
+        (#"{"timeout": 0.1}"#, defaults { $0.timeoutSeconds = 0.1 }), (#"{"timeout": 600}"#, defaults { $0.timeoutSeconds = 600 }),
+        (#"{"timeout": 3600}"#, defaults { $0.timeoutSeconds = 3600 }), (#"{"concurrency": 1}"#, defaults { $0.concurrency = 1 }),
+        (#"{"concurrency": 64}"#, defaults { $0.concurrency = 64 }), (#"{"memory": 16}"#, defaults { $0.memoryMB = 16 }),
+        (#"{"memory": 4096}"#, defaults { $0.memoryMB = 4096 }), (#"{"queueTimeout": 0}"#, defaults { $0.queueTimeoutSeconds = 0 }),
+        (#"{"queueTimeout": 600}"#, defaults { $0.queueTimeoutSeconds = 600 }),
+        (#"{"maxQueue": 100000}"#, defaults { $0.maxQueue = 100_000 }),
+        (#"{"maxRequests": 1000000000}"#, defaults { $0.maxRequests = 1_000_000_000 }),
+        (#"{"concurrency": 4.0}"#, defaults { $0.concurrency = 4 }),
     ])
-    func boundariesAreAccepted(text: String) throws {
-        _ = try parseConfiguration(text).get()
+    func boundariesAreAcceptedAsTheyAre(text: String, expected: FunctionConfiguration) throws {
+        let configuration = try parseConfiguration(text).get()
+        #expect(configuration == expected, "\(text) decoded as \(configuration)")
+        #expect(configuration != FunctionConfiguration(), "\(text) changed its knob from the default")
     }
 
     @Test(arguments: [

@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import HTTPClient
 import Testing
 
@@ -19,7 +20,7 @@ import Testing
     }
 
     @Test func refusedConnectionIsCouldNotConnect() throws {
-        let port = try TestHTTPServer.refusedPort()
+        let port = try LoopbackSocket.freePort()
         let client = try HTTPClient()
 
         let error = client.failure(of: HTTPClientRequest(url: "http://127.0.0.1:\(port)/"))
@@ -110,7 +111,7 @@ import Testing
     }
 
     @Test func descriptionCarriesCodeMessageAndCurlCode() throws {
-        let port = try TestHTTPServer.refusedPort()
+        let port = try LoopbackSocket.freePort()
         let client = try HTTPClient()
         let error = try #require(client.failure(of: HTTPClientRequest(url: "http://127.0.0.1:\(port)/")))
         #expect(error.description.hasPrefix("HTTPClientError.couldNotConnect: curl_easy_perform: "))

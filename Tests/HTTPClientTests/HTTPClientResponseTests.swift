@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import HTTPClient
 import Testing
 

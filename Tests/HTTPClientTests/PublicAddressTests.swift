@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import Glibc
 import HTTPClient
 import Testing

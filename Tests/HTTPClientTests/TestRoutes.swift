@@ -1,25 +1,6 @@
+import FnhostTestSupport
 import Foundation
 import HTTPClient
-
-/// What the test server sends back for one request.
-struct TestReply {
-    /// Raw bytes written to the socket (status line, headers, body), exactly as given.
-    var bytes: [UInt8]
-    /// Wait this long (milliseconds) before writing.
-    var delayMilliseconds = 0
-    /// Close the connection after writing (or at once, if `bytes` is empty).
-    var closeAfter = false
-
-    /// A well-formed response with `Content-Length`; `head` leaves the body out (HEAD).
-    static func response(
-        status: Int, reason: String = "OK", headers: [(String, String)] = [], body: [UInt8] = [], head: Bool = false
-    ) -> TestReply {
-        var text = "HTTP/1.1 \(status) \(reason)\r\n"
-        for (name, value) in headers { text += "\(name): \(value)\r\n" }
-        text += "Content-Length: \(body.count)\r\n\r\n"
-        return TestReply(bytes: Array(text.utf8) + (head ? [] : body))
-    }
-}
 
 /// What `/echo` answers: the request as the server received it.
 struct EchoReply: Codable {
@@ -53,7 +34,7 @@ struct EchoReply: Codable {
 /// | `/hangup` | closes the connection without answering |
 /// | `/truncated` | announces 100 bytes, sends 10, closes |
 enum TestRoutes {
-    static func reply(to request: TestRequest) -> TestReply {
+    static func reply(to request: TestHTTPRequest) -> TestHTTPReply {
         let isHead = request.method == "HEAD"
         switch request.path {
         case "/echo":
@@ -73,10 +54,10 @@ enum TestRoutes {
         case "/interim":
             let text = "HTTP/1.1 103 Early Hints\r\nLink: </style.css>\r\nX-Interim: yes\r\n\r\n"
                 + "HTTP/1.1 200 OK\r\nX-Final: yes\r\nContent-Length: 5\r\n\r\nfinal"
-            return TestReply(bytes: Array(text.utf8))
+            return TestHTTPReply(bytes: Array(text.utf8))
         case "/folded":
             let text = "HTTP/1.1 200 OK\r\nX-Folded: first\r\n  second\r\nContent-Length: 0\r\n\r\n"
-            return TestReply(bytes: Array(text.utf8))
+            return TestHTTPReply(bytes: Array(text.utf8))
         case "/bytes":
             return .response(status: 200, body: pattern(count: request.query("n") ?? 0), head: isHead)
         case "/chunked":
@@ -89,19 +70,19 @@ enum TestRoutes {
                 offset = end
             }
             bytes += Array("0\r\n\r\n".utf8)
-            return TestReply(bytes: bytes)
+            return TestHTTPReply(bytes: bytes)
         case "/slow":
-            var reply = TestReply.response(status: 200, body: Array("late".utf8))
+            var reply = TestHTTPReply.response(status: 200, body: Array("late".utf8))
             reply.delayMilliseconds = request.query("ms") ?? 1000
             return reply
         case "/status":
             let code = request.query("code") ?? 500
             return .response(status: code, reason: "Scripted", body: Array("status \(code)".utf8), head: isHead)
         case "/hangup":
-            return TestReply(bytes: [], closeAfter: true)
+            return TestHTTPReply(bytes: [], closeAfter: true)
         case "/truncated":
             let text = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789"
-            return TestReply(bytes: Array(text.utf8), closeAfter: true)
+            return TestHTTPReply(bytes: Array(text.utf8), closeAfter: true)
         default:
             return .response(status: 404, reason: "Not Found", body: Array("no route".utf8), head: isHead)
         }
@@ -110,6 +91,13 @@ enum TestRoutes {
     /// Deterministic body bytes: byte i is `i % 251` (a prime, so chunk edges never align).
     static func pattern(count: Int) -> [UInt8] {
         (0..<count).map { UInt8($0 % 251) }
+    }
+}
+
+extension TestHTTPServer {
+    /// A server answering with ``TestRoutes``.
+    convenience init() throws {
+        try self.init(TestRoutes.reply(to:))
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import FastCGI
+import FnhostTestSupport
 import FunctionRuntime
 import Testing
 
@@ -24,8 +25,7 @@ import Testing
             try client.send(DirectFastCGIClient.request(query: "waiting=\(index)"))
             return client
         }
-        let deadline = Date().addingTimeInterval(15)
-        while stack.logEvents("accept_paused").isEmpty, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        poll(within: 15) { !stack.logEvents("accept_paused").isEmpty }
         #expect(!stack.logEvents("accept_paused").isEmpty, "accept failed and paused: \(stack.log().suffix(1000))")
         // Descriptors free again: the waiting connections are accepted and answered.
         for client in idle { client.close() }

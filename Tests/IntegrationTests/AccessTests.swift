@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import Foundation
 import FunctionRuntime
 import HTTPClient
@@ -28,7 +29,7 @@ import Testing
     @Test func thePublicPortServesOnlyFunctionsThePageAndResults() throws {
         let marker = "PROBE-SECRET-" + UUID().uuidString
         let page = FileManager.default.temporaryDirectory.appendingPathComponent("fnhost-page-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.copyItem(at: HostStack.packageRoot.appendingPathComponent("web"), to: page)
+        try FileManager.default.copyItem(at: PackageRoot.url.appendingPathComponent("web"), to: page)
         defer { try? FileManager.default.removeItem(at: page) }
         try FileManager.default.createDirectory(at: page.appendingPathComponent(".git"), withIntermediateDirectories: true)
         for name in [".env", ".probe-secret", ".hidden.html", "index.html~", "app.js.bak", "index.html.swp", ".git/config", ".git/HEAD"] {
@@ -54,14 +55,14 @@ import Testing
         }
         #expect(try Self.get(stack.host.port, "/replicate-async-status?task_id=x").status == 404, "the function routes answer")
 
-        let revealing = [marker, stack.host.runDirectory.path, HostStack.packageRoot.path, "root:x:0:0", "nginx/", "swift-tools-version", "<html"]
+        let revealing = [marker, stack.host.runDirectory.path, PackageRoot.url.path, "root:x:0:0", "nginx/", "swift-tools-version", "<html"]
         for path in Self.probes {
             let answer = try Self.get(stack.host.port, path)
-            #expect([400, 403, 404].contains(answer.status), "\(path): answered \(answer.status): \(answer.bodyText.prefix(200))")
+            #expect([400, 403, 404].contains(answer.status), "\(path): answered \(answer.status): \(answer.text.prefix(200))")
             #expect(answer.header("Content-Type")?.hasPrefix("application/json") == true, "\(path): Content-Type \(answer.header("Content-Type") ?? "none")")
-            #expect((try? JSONValue.parse(answer.body))?.objectValue != nil, "\(path): body is not a JSON object: \(answer.bodyText.prefix(200))")
+            #expect((try? JSONValue.parse(answer.body))?.objectValue != nil, "\(path): body is not a JSON object: \(answer.text.prefix(200))")
             for text in revealing {
-                #expect(!answer.bodyText.contains(text), "\(path): the answer reveals \(text)")
+                #expect(!answer.text.contains(text), "\(path): the answer reveals \(text)")
             }
             #expect(answer.header("Server").map { !$0.contains("/") } ?? true, "\(path): Server header carries a version")
         }

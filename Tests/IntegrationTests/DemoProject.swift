@@ -1,5 +1,6 @@
 import Foundation
 import FnhostProject
+import FnhostTestSupport
 
 /// A small poehali.dev-style export in a temporary folder, made from the test functions:
 /// `backend/` with `echo` (its tests.json) and `env-check` (tests of the variables the workers get),
@@ -18,7 +19,7 @@ final class DemoProject {
         for folder in ["echo", "env-check", "reader", "../db_migrations"] {
             try FileManager.default.createDirectory(at: backend.appendingPathComponent(folder), withIntermediateDirectories: true)
         }
-        let echo = HostStack.packageRoot.appendingPathComponent("Tests/Fixtures/functions/echo")
+        let echo = PackageRoot.url.appendingPathComponent("Tests/Fixtures/functions/echo")
         for file in ["function.json", "tests.json"] {
             try FileManager.default.copyItem(at: echo.appendingPathComponent(file), to: backend.appendingPathComponent("echo/" + file))
         }
@@ -71,7 +72,7 @@ final class DemoProject {
 
     /// Where `fnhost test --project` keeps this project's cluster: under the checkout's `.run`.
     var testStateDirectory: String {
-        get throws { try stateDirectory(runDirectory: HostStack.packageRoot.appendingPathComponent(".run").path) }
+        get throws { try stateDirectory(runDirectory: PackageRoot.url.appendingPathComponent(".run").path) }
     }
 
     /// Stops and deletes the cluster of `<state>/pg` (wherever scripts/pg keeps it: as root, one
@@ -89,41 +90,4 @@ final class DemoProject {
         if let state = try? testStateDirectory { Self.removeState(state) }
         try? FileManager.default.removeItem(at: root)
     }
-}
-
-/// One run of a CLI command of the test host, its output in files (no pipe another process could hold).
-struct CommandRun {
-    var status: Int32
-    var standardOutput: String
-    var standardError: String
-
-    /// Runs `fnhost-testhost <arguments>` in the package root with `unset` removed from the environment.
-    init(_ arguments: [String], environment: [String: String] = [:], unset: Set<String> = []) throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fnhost-cmd-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let outPath = folder.appendingPathComponent("stdout")
-        let errPath = folder.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: outPath.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outPath)
-        let err = try FileHandle(forWritingTo: errPath)
-        let process = Process()
-        process.executableURL = HostStack.binaryDirectory.appendingPathComponent("fnhost-testhost")
-        process.currentDirectoryURL = HostStack.packageRoot
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.filter { !unset.contains($0.key) }.merging(environment) { _, new in new }
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        process.waitUntilExit()
-        try? out.close()
-        try? err.close()
-        status = process.terminationStatus
-        standardOutput = (try? String(contentsOf: outPath, encoding: .utf8)) ?? ""
-        standardError = (try? String(contentsOf: errPath, encoding: .utf8)) ?? ""
-    }
-
-    /// The last non-empty line of stdout.
-    var lastLine: String { standardOutput.split(separator: "\n").last.map(String.init) ?? "" }
 }

@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import Foundation
 
 /// The hostile-input corpus: for each try-on function, several hundred malformed or hostile requests

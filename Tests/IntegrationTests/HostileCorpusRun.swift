@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import Foundation
 import FunctionRuntime
 
@@ -33,7 +34,7 @@ struct HostileCorpusRun {
             return
         }
         byStatus[response.status, default: 0] += 1
-        bodies.append(response.bodyText)
+        bodies.append(response.text)
         if response.status >= 500 { serverErrors += 1 }
         if let problem = Self.problem(with: response, for: request) {
             violations.append("\(request.name): \(problem)")
@@ -45,23 +46,23 @@ struct HostileCorpusRun {
         let status = response.status
         switch request.expectation {
         case .refused where !(400...499).contains(status):
-            return "answered \(status), not a 4xx: \(response.bodyText.prefix(300))"
+            return "answered \(status), not a 4xx: \(response.text.prefix(300))"
         case .notServerError where !(100...499).contains(status):
-            return "answered \(status): \(response.bodyText.prefix(300))"
+            return "answered \(status): \(response.text.prefix(300))"
         default: break
         }
         let contentType = response.header("Content-Type")?.lowercased() ?? ""
         guard contentType.hasPrefix("application/json") else {
-            return "answered \(status) with Content-Type '\(contentType)': \(response.bodyText.prefix(200))"
+            return "answered \(status) with Content-Type '\(contentType)': \(response.text.prefix(200))"
         }
         if request.isHead { return nil }
         guard let json = try? JSONValue.parse(response.body), case .object = json else {
-            return "answered \(status) with a body that is not a JSON object: \(response.bodyText.prefix(200))"
+            return "answered \(status) with a body that is not a JSON object: \(response.text.prefix(200))"
         }
         guard status >= 400 else { return nil }
         let message = json["error"]?.stringValue ?? json["errorMessage"]?.stringValue ?? ""
         guard !message.trimmingCharacters(in: .whitespaces).isEmpty else {
-            return "answered \(status) without an error message: \(response.bodyText.prefix(200))"
+            return "answered \(status) without an error message: \(response.text.prefix(200))"
         }
         return nil
     }

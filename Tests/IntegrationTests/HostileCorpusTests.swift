@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import Foundation
 import FunctionRuntime
 import HTTPClient
@@ -71,13 +72,14 @@ import Testing
         _ = try stack.host.send("GET", TryOnStack.workerPath, headers: token)
         try stack.standIn.setFaults(#"{"failPrediction": 2}"#)
         let failed = try stack.startTask(garments: ["https://example.com/g.jpg"], userId: owner)
-        for _ in 0..<20 {
+        let finished = try poll(within: 10, every: 0.1) {
             let states = try [completed, failed].map { try stack.status($0).json?["status"]?.stringValue ?? "" }
-            if states == ["completed", "failed"] { return completed }
+            if states == ["completed", "failed"] { return true }
             _ = try stack.host.send("GET", TryOnStack.workerPath, headers: token)
-            Thread.sleep(forTimeInterval: 0.1)
+            return false
         }
-        throw StackError("the seeded tasks did not finish")
+        guard finished else { throw StackError("the seeded tasks did not finish") }
+        return completed
     }
 
     /// Crashes plus respawns of `function`'s pool, from the status page.

@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import Foundation
 
 /// One malformed or hostile request of the corpus: the exact bytes sent over the socket, the

@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import Foundation
 import FunctionRuntime
 import HTTPClient
@@ -20,7 +21,7 @@ import Testing
         defer { standIn.stop() }
         let stack = try stack(environment: ["REPLICATE_API_TOKEN": "r8_standin_test", "REPLICATE_BASE_URL": standIn.baseURL])
         defer { stack.stop() }
-        let output = try PythonStack.run(["test", "--functions", stack.backend.path, "--url", stack.host.baseURL])
+        let output = try CommandRun.testHost(["test", "--functions", stack.backend.path, "--url", stack.host.baseURL])
         let summary = output.split(separator: "\n").last.map(String.init) ?? ""
         #expect(summary.hasSuffix(" passed, 0 failed"), "\(output)")
         #expect(!summary.hasPrefix("0 passed"))
@@ -34,7 +35,7 @@ import Testing
         let requestId = try #require(response.header("X-Request-Id"))
         #expect(response.json?["requestId"] == .string(String(requestId.prefix(8))), "the answer is the handler's own")
         var lines: [JSONObject] = []
-        #expect(eventually(within: 5) {
+        #expect(poll(within: 5) {
             lines = stack.host.logEvents("function_output").filter { $0["requestId"] == .string(requestId) }
             return lines.count == 3
         })

@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import Foundation
 import FunctionRuntime
 import HTTPClient
@@ -43,12 +44,10 @@ import Testing
 
             // Both calls were invocations of the local callee, logged by this host (the log line
             // follows the response: poll until a deadline).
-            let deadline = Date().addingTimeInterval(10)
             var methods: Set<String> = []
-            while Date() < deadline {
+            poll(within: 10, every: 0.05) {
                 methods = Set(stack.logEvents("invocation").filter { $0["function"] == "callee" }.compactMap { $0["method"]?.stringValue })
-                if methods.isSuperset(of: ["GET", "POST"]) { break }
-                Thread.sleep(forTimeInterval: 0.05)
+                return methods.isSuperset(of: ["GET", "POST"])
             }
             #expect(methods.isSuperset(of: ["GET", "POST"]), "\(stack.log())")
         }

@@ -1,4 +1,5 @@
 import FnhostProject
+import FnhostTestSupport
 import Foundation
 import HTTPClient
 import Testing
@@ -15,7 +16,7 @@ import Testing
     }
 
     @Test func fnhostTestWithNothingSetPassesEveryShippedCase() throws {
-        let cluster = HostStack.packageRoot.appendingPathComponent(".run/pg").path
+        let cluster = PackageRoot.url.appendingPathComponent(".run/pg").path
         let runningBefore = Self.clusterRuns(cluster)
         let run = try CommandRun(["test", "--functions", "functions"], unset: Self.nothingSet)
         #expect(run.status == 0, "\(run.standardOutput)\n\(run.standardError)")
@@ -42,10 +43,10 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: root) }
         for (link, target) in [("backend", "functions"), ("db_migrations", "db_migrations")] {
             try FileManager.default.createSymbolicLink(
-                atPath: root + "/" + link, withDestinationPath: HostStack.packageRoot.appendingPathComponent(target).path)
+                atPath: root + "/" + link, withDestinationPath: PackageRoot.url.appendingPathComponent(target).path)
         }
         let state = try ProjectLayout(project: root, functions: nil, environmentFile: nil)
-            .stateDirectory(runDirectory: HostStack.packageRoot.appendingPathComponent(".run").path)
+            .stateDirectory(runDirectory: PackageRoot.url.appendingPathComponent(".run").path)
         defer { DemoProject.removeState(state) }
         let run = try CommandRun(["test", "--project", root], unset: Self.nothingSet)
         #expect(run.status == 0, "\(run.standardOutput)\n\(run.standardError)")

@@ -36,26 +36,6 @@ final class PythonCallerProject {
         try? FileManager.default.removeItem(at: functions.deletingLastPathComponent())
     }
 
-    /// Runs a program to its end (killed past the deadline); its success and output.
-    static func run(_ program: String, _ arguments: [String], timeoutSeconds: Double) throws -> (Bool, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let reader = Holder<Data>()
-        Thread.detachNewThread { reader.set(output.fileHandleForReading.readDataToEndOfFile()) }
-        let deadline = Date().addingTimeInterval(timeoutSeconds)
-        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }  // SIGTERM may be blocked (inherited)
-        process.waitUntilExit()
-        while reader.value == nil, Date() < deadline.addingTimeInterval(5) { Thread.sleep(forTimeInterval: 0.01) }
-        let text = String(decoding: reader.value ?? Data(), as: UTF8.self)
-        return (process.terminationReason == .exit && process.terminationStatus == 0, text)
-    }
-
     static let callee = """
         import json
 

@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import Foundation
 import FunctionRuntime
 import HTTPClient
@@ -89,7 +90,7 @@ import Testing
         defer { stack.stop() }
         let grown = try stack.host.send("/hog?mb=100")
         #expect(grown.status == 200)
-        #expect(try eventually(within: 10) { (try stack.host.statusPage()["functions"]?["hog"]?["recycled"]?.numberValue ?? 0) >= 1 })
+        #expect(try poll(within: 10) { (try stack.host.statusPage()["functions"]?["hog"]?["recycled"]?.numberValue ?? 0) >= 1 })
         let after = try stack.host.send("/hog?mb=1")
         #expect(after.status == 200)
         #expect(after.text != grown.text, "a new process took over")
@@ -100,7 +101,7 @@ import Testing
         defer { stack.stop() }
         let first = Int(try stack.host.send("/threads").text) ?? -1
         var later = first
-        #expect(try eventually(within: 5) {
+        #expect(try poll(within: 5) {
             later = Int(try stack.host.send("/threads").text) ?? -1
             return later > first + 5
         }, "the counting thread advanced from \(first) only to \(later)")
@@ -153,13 +154,13 @@ import Testing
             load.wait()
         }
         // Let the load run on the old code first.
-        #expect(try eventually(within: 5) { (stack.host.logEvents("invocation").count) > 50 })
+        #expect(try poll(within: 5) { (stack.host.logEvents("invocation").count) > 50 })
         let source = try stack.read("versioned/index.py")
         try stack.write("versioned/index.py", source.replacingOccurrences(of: "VERSION = \"v1\"", with: "VERSION = \"v2\""))
-        #expect(eventually(within: 10) { seenV2.value == true })
+        #expect(poll(within: 10) { seenV2.value == true })
         // And keep it going a little on the new code.
         let served = stack.host.logEvents("invocation").count
-        #expect(try eventually(within: 5) { stack.host.logEvents("invocation").count > served + 50 })
+        #expect(try poll(within: 5) { stack.host.logEvents("invocation").count > served + 50 })
         stopping.set(true)
         load.wait()
         #expect(failures.value == [])
@@ -176,14 +177,14 @@ import Testing
         let path = stack.backend.appendingPathComponent("versioned/index.py").path
         let source = try stack.read("versioned/index.py")
         try stack.write("versioned/index.py", source.replacingOccurrences(of: "VERSION = \"v1\"", with: "VERSION = \"v2\""))
-        #expect(try eventually(within: 10) { try stack.host.send("/versioned").text.hasPrefix("v2 ") })
+        #expect(try poll(within: 10) { try stack.host.send("/versioned").text.hasPrefix("v2 ") })
         let firstSave = try #require(try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date)
         // The second save, stamped with the first one's time: the same second, deterministically.
         let temporary = stack.backend.appendingPathComponent("versioned/.index.py.second")
         try Data(source.replacingOccurrences(of: "VERSION = \"v1\"", with: "VERSION = \"v3\"").utf8).write(to: temporary)
         try FileManager.default.setAttributes([.modificationDate: firstSave], ofItemAtPath: temporary.path)
         #expect(rename(temporary.path, path) == 0)
-        #expect(try eventually(within: 10) { try stack.host.send("/versioned").text.hasPrefix("v3 ") })
+        #expect(try poll(within: 10) { try stack.host.send("/versioned").text.hasPrefix("v3 ") })
     }
 
     @Test func aSyntaxErrorIs502NamingFileAndLineUntilTheNextSave() throws {
@@ -191,7 +192,7 @@ import Testing
         defer { stack.stop() }
         try stack.write("versioned/index.py", "def handler(event, context)\n    return {}\n")
         var broken = try stack.host.send("/versioned")
-        #expect(try eventually(within: 10) {
+        #expect(try poll(within: 10) {
             broken = try stack.host.send("/versioned")
             return broken.status == 502
         })
@@ -201,7 +202,7 @@ import Testing
         #expect(broken.header("X-Function-Error") == "true")
         #expect(try stack.host.send("/echo").status == 200, "other functions are unaffected")
         try stack.write("versioned/index.py", "def handler(event, context):\n    return {'statusCode': 200, 'body': 'fixed'}\n")
-        #expect(try eventually(within: 10) { try stack.host.send("/versioned").text == "fixed" })
+        #expect(try poll(within: 10) { try stack.host.send("/versioned").text == "fixed" })
     }
 
     @Test func aChangedRequirementsFileBuildsItsEnvironmentThenRolls() throws {
@@ -215,7 +216,7 @@ import Testing
         let store = PythonEnvironmentStore(root: PythonStack.environments)
         let key = store.key(functionFolder: stack.backend.appendingPathComponent("uses-six").path)
         defer { try? FileManager.default.removeItem(atPath: store.path(key: key)) }  // a one-off set
-        #expect(try eventually(within: 180, every: 0.2) { try stack.host.send("/uses-six").text == "yes" })
+        #expect(try poll(within: 180, every: 0.2) { try stack.host.send("/uses-six").text == "yes" })
         #expect(stack.host.logEvents("prepared").count >= 1)
     }
 
@@ -231,10 +232,10 @@ import Testing
         try stack.write("func2url.json", JSONValue.object(map).encoded())
         #expect(try stack.host.send("/threads").status == 200, "--no-watch: nothing changes before SIGHUP")
         stack.host.signal(SIGHUP)
-        #expect(try eventually(within: 10) { try stack.host.send("/echo-two").status == 200 })
+        #expect(try poll(within: 10) { try stack.host.send("/echo-two").status == 200 })
         // The uuid route is in nginx's new configuration: its workers take it up a moment later.
-        #expect(try eventually(within: 10) { try stack.host.send("/9e6b2c0d-7f41-4a85-b3d9-1c0e8a7f5b24").status == 200 })
-        #expect(try eventually(within: 10) { try stack.host.send("/threads").status == 404 })
+        #expect(try poll(within: 10) { try stack.host.send("/9e6b2c0d-7f41-4a85-b3d9-1c0e8a7f5b24").status == 200 })
+        #expect(try poll(within: 10) { try stack.host.send("/threads").status == 404 })
         #expect(try stack.host.send("/echo").status == 200)
     }
 }

@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import Foundation
 import FunctionRuntime
 import HTTPClient
@@ -144,7 +145,7 @@ final class PythonTryOnStack {
     /// deadline passes; returns the last answer.
     func waitForTerminalStatus(_ taskId: String, within seconds: Double) throws -> JSONValue {
         var last: JSONValue = .null
-        _ = try eventually(within: seconds, every: 0.2) {
+        _ = try poll(within: seconds, every: 0.2) {
             let response = try status(taskId)
             last = response.json ?? .string("status \(response.status): \(response.text)")
             return last["status"] == "completed" || last["status"] == "failed"

@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import Foundation
 import FunctionRuntime
 import HTTPClient
@@ -113,8 +114,7 @@ import Testing
     /// folder except the sockets and stored images.
     static func everyFile(of host: HostStack) -> [(source: String, text: String)] {
         host.signal(SIGTERM)
-        let deadline = Date().addingTimeInterval(15)
-        while host.process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        poll(within: 15) { !host.process.isRunning }
         var files: [(String, String)] = []
         let enumerator = FileManager.default.enumerator(at: host.runDirectory, includingPropertiesForKeys: [.isRegularFileKey])
         while let url = enumerator?.nextObject() as? URL {

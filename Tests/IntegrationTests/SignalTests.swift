@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import Foundation
 import FunctionHost
 import FunctionRuntime
@@ -19,13 +20,10 @@ import Testing
         let drained = Holder<Int>()
         let thread = Thread { drained.set((try? sendRequest(base, "/sleep?ms=700"))?.status ?? -1) }
         thread.start()
-        try waitUntilBusy(stack, function: "sleep")
+        try stack.waitUntilBusy(function: "sleep")
         kill(-group, signal)
-        let deadline = Date().addingTimeInterval(15)
-        while stack.process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        #expect(!stack.process.isRunning, "the host exited after draining")
-        let answered = Date().addingTimeInterval(5)
-        while drained.value == nil, Date() < answered { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(poll(within: 15) { !stack.process.isRunning }, "the host exited after draining")
+        poll(within: 5) { drained.value != nil }
         #expect(drained.value == 200, "the running invocation finished with its own answer")
         if !stack.process.isRunning {
             #expect(stack.process.terminationReason == .exit && stack.process.terminationStatus == 0)
@@ -34,16 +32,6 @@ import Testing
         #expect(stack.logEvents("draining").first?["signal"]?.numberValue == Double(signal))
         #expect(stack.logEvents("host_stopped").count == 1)
     }
-}
-
-/// Waits until the status page shows an invocation of `function` running.
-func waitUntilBusy(_ stack: HostStack, function: String, within seconds: Double = 10) throws {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if (try stack.statusPage()["functions"]?[function]?["busy"]?.numberValue ?? 0) > 0 { return }
-        Thread.sleep(forTimeInterval: 0.01)
-    }
-    throw StackError("no invocation of \(function) started within \(seconds) s")
 }
 
 /// A host killed outright (SIGKILL) leaves nothing that keeps a new one from starting.
@@ -91,8 +79,7 @@ func waitUntilBusy(_ stack: HostStack, function: String, within seconds: Double 
             if stranger.isRunning { stranger.terminate() }
             for pid in SupervisionTests.livingProcesses(inGroup: group) { kill(pid, SIGKILL) }
         }
-        var deadline = Date().addingTimeInterval(10)
-        while SupervisionTests.livingProcesses(inGroup: group).count < 3, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        poll(within: 10, every: 0.01) { SupervisionTests.livingProcesses(inGroup: group).count >= 3 }
         let leaderStart = try #require(ProcessIdentity.current(pid: group)?.startTime)
         kill(group, SIGKILL)
         var status: Int32 = 0
@@ -105,9 +92,7 @@ func waitUntilBusy(_ stack: HostStack, function: String, within seconds: Double 
             try record.write(to: runDirectory.appendingPathComponent("companions"), atomically: true, encoding: .utf8)
         }
         defer { stack.stop() }
-        deadline = Date().addingTimeInterval(10)
-        while !SupervisionTests.livingProcesses(inGroup: group).isEmpty, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        #expect(SupervisionTests.livingProcesses(inGroup: group).isEmpty, "the orphaned children were stopped")
+        #expect(poll(within: 10) { SupervisionTests.livingProcesses(inGroup: group).isEmpty }, "the orphaned children were stopped")
         #expect(stranger.isRunning, "a process outside the group was left alone")
         #expect(stack.logEvents("reclaimed").first?["orphans"]?.numberValue == 2)
         #expect(try stack.send("/echo").status == 200)
@@ -141,9 +126,7 @@ func waitUntilBusy(_ stack: HostStack, function: String, within seconds: Double 
             try record.write(to: runDirectory.appendingPathComponent("companions"), atomically: true, encoding: .utf8)
         }
         defer { stack.stop() }
-        let deadline = Date().addingTimeInterval(10)
-        while recorded.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        #expect(!recorded.isRunning, "the recorded companion was stopped")
+        #expect(poll(within: 10) { !recorded.isRunning }, "the recorded companion was stopped")
         #expect(stranger.isRunning, "a process that only shares a recorded pid was left alone")
         #expect(stack.logEvents("reclaimed").first?["companions"] == .array(["nginx"]))
         let record = try String(contentsOf: stack.runDirectory.appendingPathComponent("companions"), encoding: .utf8)

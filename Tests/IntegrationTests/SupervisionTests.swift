@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import Foundation
 import Synchronization
 import FunctionRuntime
@@ -87,11 +88,12 @@ import Testing
         #expect(statuses.allSatisfy { $0 == 200 || $0 == 429 }, "\(statuses)")
         let throttled = try stack.send("/sleep?ms=1")
         #expect(throttled.status == 200, "the pool serves normally afterwards")
-        let refused = inParallel(2) { index -> HTTPClientResponse? in
-            if index == 1 { Thread.sleep(forTimeInterval: 0.1) }
-            return try? sendRequest(base, "/sleep?ms=900")
-        }
-        let body = refused.compactMap { $0 }.first { $0.status == 429 }
+        // One invocation holds the only worker; the next waits in the queue past its 0.5 s and is refused.
+        let holding = Holder<HTTPClientResponse>()
+        Thread.detachNewThread { holding.set(try? sendRequest(base, "/sleep?ms=900")) }
+        try stack.waitUntilBusy(function: "sleep")
+        let body = try? sendRequest(base, "/sleep?ms=900")
+        #expect(body?.status == 429)
         #expect(body?.json?["errorType"] == "TooManyRequests")
         #expect(body?.header("Content-Type") == "application/json")
     }
@@ -103,9 +105,7 @@ import Testing
         let gaveUp = try? stack.send("/sleep?ms=700&marker=\(marker)", timeoutMilliseconds: 150)
         #expect(gaveUp == nil, "the client gave up after 150 ms")
         #expect(!FileManager.default.fileExists(atPath: marker))
-        let deadline = Date().addingTimeInterval(5)
-        while !FileManager.default.fileExists(atPath: marker), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        #expect(FileManager.default.fileExists(atPath: marker), "the handler ran to its end")
+        #expect(poll(within: 5) { FileManager.default.fileExists(atPath: marker) }, "the handler ran to its end")
     }
 
     @Test func workersStayWarmAndAreRecycledAfterMaxRequests() throws {
@@ -129,21 +129,38 @@ import Testing
         defer { stack.stop() }
         #expect(try stack.send("/echo").status == 200)
         let first = try #require(stack.logEvents("companion_started").first?["pid"]?.numberValue)
-        Thread.sleep(forTimeInterval: 2.2)  // past the host's "died right after starting" guard
+        // The host stops instead of restarting a companion that dies within 2 s of its start (a bad
+        // configuration would spin); that guard counts on the host's own monotonic clock, which a
+        // test cannot move: wait until 2 s have passed since nginx started, by the process's own
+        // start time.
+        try Self.waitUntilOlder(than: 2.1, pid: pid_t(first))
         kill(pid_t(first), SIGKILL)
-        let deadline = Date().addingTimeInterval(10)
-        var restarted: Double?
-        while restarted == nil, Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.1)
-            restarted = stack.logEvents("companion_started").dropFirst().first?["pid"]?.numberValue
+        let restarted = pollValue(within: 10, every: 0.05) {
+            stack.logEvents("companion_started").dropFirst().first?["pid"]?.numberValue
         }
         let second = try #require(restarted, "the host started nginx again")
-        Thread.sleep(forTimeInterval: 1)
-        #expect(Self.livingProcesses(inGroup: pid_t(first)).isEmpty, "no process of the killed nginx is left")
+        #expect(poll(within: 5) { Self.livingProcesses(inGroup: pid_t(first)).isEmpty }, "no process of the killed nginx is left")
+        #expect(poll(within: 10) { (try? stack.send("/echo").status) == 200 }, "the new nginx serves (it could bind the port)")
         let alive = kill(pid_t(second), 0)
-        #expect(alive == 0, "the new nginx kept running (it could bind the port)")
+        #expect(alive == 0, "the new nginx kept running")
         #expect(stack.logEvents("stopping").isEmpty, "the host did not give up: \(stack.log().suffix(800))")
-        #expect(try stack.send("/echo").status == 200)
+    }
+
+    /// Polls until process `pid` has been running `seconds` by its own start time (`/proc`).
+    static func waitUntilOlder(than seconds: Double, pid: pid_t) throws {
+        func age() -> Double? {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let afterName = stat.range(of: ") ", options: .backwards),
+                let uptime = try? String(contentsOfFile: "/proc/uptime", encoding: .utf8).split(separator: " ").first.flatMap({ Double($0) })
+            else { return nil }
+            // After the name: state is field 3, starttime (clock ticks since boot) field 22.
+            let fields = stat[afterName.upperBound...].split(separator: " ")
+            guard fields.count > 19, let ticks = Double(fields[19]) else { return nil }
+            return uptime - ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+        }
+        guard poll(within: seconds + 5, every: 0.05, until: { (age() ?? 0) >= seconds }) else {
+            throw StackError("process \(pid) did not reach \(seconds) s of age")
+        }
     }
 
     /// Pids of processes in process group `group` that are not zombies (init may reap those late).
@@ -172,13 +189,10 @@ import Testing
         let drained = Holder<Int>()
         let thread = Thread { drained.set((try? sendRequest(base, "/sleep?ms=800"))?.status ?? -1) }
         thread.start()
-        Thread.sleep(forTimeInterval: 0.3)
+        try stack.waitUntilBusy(function: "sleep")
         stack.signal(SIGTERM)
-        let deadline = Date().addingTimeInterval(10)
-        while stack.process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        #expect(!stack.process.isRunning, "the host exited after draining")
-        let waitUntil = Date().addingTimeInterval(3)
-        while drained.value == nil, Date() < waitUntil { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(poll(within: 10) { !stack.process.isRunning }, "the host exited after draining")
+        poll(within: 3) { drained.value != nil }
         #expect(drained.value == 200, "the in-flight invocation finished with its own response")
         #expect(stack.logEvents("host_stopped").count == 1)
     }

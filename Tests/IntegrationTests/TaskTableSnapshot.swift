@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import Postgres
 
 /// The whole `replicate_tasks` table of one test schema reduced to its row count and an MD5 of

@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import Foundation
 import Synchronization
 import FunctionRuntime
@@ -29,13 +30,7 @@ import Testing
         #expect(refused.status == 503)
 
         try cluster.startServer()
-        let deadline = Date().addingTimeInterval(10)
-        var recovered = try stack.status(before).status
-        while recovered != 200, Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.2)
-            recovered = try stack.status(before).status
-        }
-        #expect(recovered == 200, "the warm connection was re-made without a restart")
+        #expect(try poll(within: 10, every: 0.2) { try stack.status(before).status == 200 }, "the warm connection was re-made without a restart")
         #expect(try stack.start(#"{"person_image":"https://example.com/p.jpg","garments":["https://example.com/g.jpg"]}"#).status == 200)
         #expect(!stack.host.log().contains(cluster.password), "no secret in the log")
     }
@@ -57,8 +52,7 @@ import Testing
         let first = Holder<HTTPClientResponse>()
         let workerA = Thread { first.set(try? sendRequest(base, TryOnStack.workerPath)) }
         workerA.start()
-        let held = Date().addingTimeInterval(10)
-        while try stack.standIn.creates().isEmpty, Date() < held { Thread.sleep(forTimeInterval: 0.02) }
+        try poll(within: 10) { try !stack.standIn.creates().isEmpty }
         #expect(try stack.standIn.creates().count == 1, "worker A's create is being held")
         try stack.standIn.setFaults(#"{"delayMs": 0}"#)
         let database = try TaskDatabaseProbe(stack)
@@ -68,9 +62,7 @@ import Testing
         #expect(first.value == nil, "worker A is still inside its create")
         #expect(rescue.json?["task_id"]?.stringValue == taskId, "worker B rescued and claimed the task: \(rescue.status) \(String(decoding: rescue.body, as: UTF8.self))")
         #expect(rescue.json?["status"] == "waiting", "B created its own prediction and let go")
-        let deadline = Date().addingTimeInterval(10)
-        while first.value == nil, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        let stale = try #require(first.value)
+        let stale = try #require(pollValue(within: 10) { first.value })
         #expect(stale.json?["status"] == "lease_lost", "\(String(decoding: stale.body, as: UTF8.self))")
         let final = try stack.waitForTerminalStatus(taskId, timeout: 20, kickWorker: false)
         #expect(final["status"] == "completed")
@@ -81,20 +73,14 @@ import Testing
         let stack = try TryOnStack()
         defer { stack.stop() }
         for extra in [[], ["--url", stack.baseURL]] {
-            let run = Process()
-            run.executableURL = HostStack.binaryDirectory.appendingPathComponent("fnhost-testhost")
-            run.currentDirectoryURL = HostStack.packageRoot
-            run.arguments = ["test", "--functions", "functions"] + extra
-            run.environment = ProcessInfo.processInfo.environment.merging([
-                "DATABASE_URL": stack.databaseURL, "MAIN_DB_SCHEMA": stack.schema, "REPLICATE_API_TOKEN": "r8_standin_test",
-                "REPLICATE_BASE_URL": stack.standIn.baseURL, "WORKER_TRIGGER": "off",
-            ]) { _, new in new }
-            let output = Pipe()
-            run.standardOutput = output
-            try run.run()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            run.waitUntilExit()
-            #expect(run.terminationStatus == 0, "\(extra): \(text)")
+            let run = try CommandRun(
+                ["test", "--functions", "functions"] + extra,
+                environment: [
+                    "DATABASE_URL": stack.databaseURL, "MAIN_DB_SCHEMA": stack.schema, "REPLICATE_API_TOKEN": "r8_standin_test",
+                    "REPLICATE_BASE_URL": stack.standIn.baseURL, "WORKER_TRIGGER": "off",
+                ])
+            let text = run.standardOutput
+            #expect(run.status == 0, "\(extra): \(run.output)")
             #expect(text.contains("21 passed, 0 failed"), "\(extra): \(text)")
         }
     }
@@ -134,7 +120,7 @@ final class ThrowawayCluster {
     /// `waitUntilExit` (or reading the output to its end) would wait for the database to stop.
     @discardableResult
     static func script(_ command: String, _ directory: String, capture: Bool = true) throws -> String {
-        let path = HostStack.packageRoot.appendingPathComponent("scripts/pg").path
+        let path = PackageRoot.url.appendingPathComponent("scripts/pg").path
         guard capture else {
             var pid: pid_t = 0
             var actions = posix_spawn_file_actions_t()
@@ -190,20 +176,15 @@ final class ThrowawayCluster {
         let thread = Thread { worker.set(try? sendRequest(base, TryOnStack.workerPath)) }
         thread.start()
         // The create is being held by the stand-in: drain now.
-        let held = Date().addingTimeInterval(10)
-        while Date() < held {
+        poll(within: 10) {
             let calls = (try? sendRequest(standIn, "/_standin/calls"))?.json?["calls"]?.arrayValue ?? []
-            if calls.contains(where: { $0["kind"] == "create" }) { break }
-            Thread.sleep(forTimeInterval: 0.02)
+            return calls.contains { $0["kind"] == "create" }
         }
         kill(stack.host.process.processIdentifier, SIGTERM)
-        let deadline = Date().addingTimeInterval(15)
-        while worker.value == nil, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        let answer = try #require(worker.value, "the worker's invocation was answered")
+        let answer = try #require(pollValue(within: 15) { worker.value }, "the worker's invocation was answered")
         #expect(answer.status == 200)
         #expect(answer.json?["status"] == "waiting", "the held create completed and the task was parked: \(answer.json ?? .null)")
-        while stack.host.process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        #expect(!stack.host.process.isRunning)
+        #expect(poll(within: 15) { !stack.host.process.isRunning })
         #expect(stack.host.process.terminationStatus == 0)
     }
 }

@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import Foundation
 import HTTPClient
 import Testing
@@ -34,17 +35,9 @@ struct UnreachableFolderTests {
         #expect(status.st_mode & 0o777 == 0o700, "mode \(String(status.st_mode & 0o777, radix: 8))")
         #expect(status.st_uid == getpwnam("postgres").map { $0.pointee.pw_uid })
 
-        let psql = Process()
-        psql.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        psql.arguments = [cluster.url, "-X", "-At", "-c", "SELECT current_user || ' ' || 6 * 7"]
-        let output = Pipe()
-        psql.standardOutput = output
-        psql.standardError = output
-        try psql.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        psql.waitUntilExit()
-        #expect(psql.terminationStatus == 0, "psql: \(text)")
-        #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == "fnhost 42")
+        let psql = try CommandRun(program: "/usr/bin/psql", [cluster.url, "-X", "-At", "-c", "SELECT current_user || ' ' || 6 * 7"])
+        #expect(psql.status == 0, "psql: \(psql.output)")
+        #expect(psql.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "fnhost 42")
 
         cluster.stop()
         stopped = true

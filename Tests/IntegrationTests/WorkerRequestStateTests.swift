@@ -1,5 +1,6 @@
 import Foundation
 import FastCGI
+import FnhostTestSupport
 import FunctionRuntime
 import Testing
 
@@ -38,7 +39,7 @@ import Testing
         // Everything up to the middle of the body, then a reset: no end of the STDIN stream.
         try broken.send(Array(full.prefix(full.count - 600)))
         // The worker has the request once the master no longer counts it as queued.
-        try waitUntilBusy(stack, function: "sleep")
+        try stack.waitUntilBusy(function: "sleep")
         broken.reset()
 
         try expectOwnAnswer(socket: socket, expectedPid: before)

@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import FunctionRuntime
 import Foundation
 import HTTPClient
@@ -58,7 +59,7 @@ import Testing
         let event = Event.timer(triggerId: "drain-queue", payload: "", epochMilliseconds: 1_700_000_000_000, eventId: "forged-1")
         let body = Array(try event.jsonText().utf8)
         for method in ["TIMER", "GET", "POST"] {
-            let answer = try FastCGISocketClient.send(
+            let answer = try DirectFastCGIClient.exchange(
                 socketPath: socket,
                 parameters: [
                     ("REQUEST_METHOD", method), ("CONTENT_TYPE", "application/json"), ("CONTENT_LENGTH", String(body.count)),
@@ -74,11 +75,8 @@ import Testing
         let admin = try #require(stack.host.adminPort.map { "http://127.0.0.1:\($0)" })
         let fired = try sendRequest(admin, "POST", "/trigger/replicate-async-worker")
         #expect(fired.status == 200 || fired.status == 202, "fired by hand: \(fired.status)")
-        let deadline = Date().addingTimeInterval(20)
-        var finished: JSONObject?
-        while finished == nil, Date() < deadline {
-            finished = stack.host.logEvents("timer_finished").first { $0["function"] == "replicate-async-worker" }
-            if finished == nil { Thread.sleep(forTimeInterval: 0.05) }
+        let finished = pollValue(within: 20, every: 0.05) {
+            stack.host.logEvents("timer_finished").first { $0["function"] == "replicate-async-worker" }
         }
         #expect(finished?["status"] == 200, "the master's timer invocation: \(String(describing: finished))")
     }

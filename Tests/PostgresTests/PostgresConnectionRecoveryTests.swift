@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import Foundation
 @testable import Postgres
 import Testing
@@ -9,11 +10,10 @@ struct PostgresConnectionRecoveryTests {
     private func kill(_ pid: Int32) throws {
         let admin = try TestDatabase.connect()
         #expect(try admin.query("SELECT pg_terminate_backend($1::int) AS ok", [String(pid)]).first?["ok"] == "t")
-        for _ in 0..<100 {
-            if try admin.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1::int", [String(pid)]).isEmpty { return }
-            usleep(20_000)
+        let gone = try poll(within: 2) {
+            try admin.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1::int", [String(pid)]).isEmpty
         }
-        Issue.record("backend \(pid) still alive after 2 s")
+        #expect(gone, "backend \(pid) still alive after 2 s")
     }
 
     @Test("prepared statements are reused, and re-prepared after the backend is killed and the link reconnects")

@@ -1,9 +1,9 @@
-import CHostSupport
+import FnhostTestSupport
 import Glibc
 
 /// What a freshly spawned child process inherits: runs `/bin/ls -l /proc/self/fd` with plain
-/// `posix_spawn` (no file actions besides its stdout, no closing of descriptors on the way, unlike
-/// Foundation's `Process`) and returns the child's open descriptors and what each points to.
+/// `posix_spawn` (``SpawnedProcess``: no file actions besides its stdout) and returns the child's
+/// open descriptors and what each points to.
 enum ChildDescriptors {
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -12,33 +12,7 @@ enum ChildDescriptors {
     /// The child's descriptors, number to link target, without the one `ls` opens itself to read
     /// `/proc/self/fd` (its target is `/proc/<pid>/fd`).
     static func list() throws -> [Int32: String] {
-        var output: [Int32] = [-1, -1]
-        guard fh_pipe_cloexec(&output) == 0 else { throw Failure(description: "pipe2 failed: errno \(errno)") }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, output[1], 1)
-        let arguments = ["/bin/ls", "-l", "/proc/self/fd"]
-        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, argv, environ)
-        close(output[1])
-        guard spawned == 0 else {
-            close(output[0])
-            throw Failure(description: "posix_spawn /bin/ls failed: \(spawned)")
-        }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(output[0], $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            if count <= 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-        close(output[0])
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        let (_, bytes) = try SpawnedProcess.run("/bin/ls", ["-l", "/proc/self/fd"])
         var descriptors: [Int32: String] = [:]
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
             // lrwx------ 1 root root 64 Jan  1 00:00 3 -> socket:[12345]

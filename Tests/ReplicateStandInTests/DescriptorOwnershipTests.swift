@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import Glibc
 import Synchronization
 import Testing
@@ -79,7 +80,7 @@ import Testing
         server?.stop()
         server = nil
         // Still listening: a connection to it is accepted (a shut-down listener refuses it).
-        let client = try TestConnection(port: reused.port)
+        let client = try RawHTTPConnection(port: reused.port)
         let accepted = try POSIXSocket.accept(reused.fd)
         POSIXSocket.close(accepted)
         _ = client

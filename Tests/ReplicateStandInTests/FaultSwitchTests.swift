@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import Testing
 @testable import ReplicateStandIn
 
@@ -60,8 +61,8 @@ struct FaultSwitchTests {
     func hangPastClientTimeout() throws {
         let standIn = try StandInHarness()
         try standIn.setFaults("{\"hangMs\": 1500}")
-        let connection = try TestConnection(port: standIn.port, receiveTimeoutSeconds: 1)
-        #expect(throws: TestConnection.Failure.self) {
+        let connection = try RawHTTPConnection(port: standIn.port, receiveTimeoutSeconds: 1)
+        #expect(throws: RawHTTPConnection.Failure.self) {
             _ = try connection.request("POST", "/v1/predictions", headers: StandInHarness.auth,
                                        body: StandInHarness.createBody())
         }
@@ -97,7 +98,7 @@ struct FaultSwitchTests {
         let standIn = try StandInHarness()
         try standIn.setFaults("{\"dropAfterCreate\": 1}")
         let connection = try standIn.connect()
-        try connection.sendRaw(TestConnection.requestBytes("POST", "/v1/predictions", headers: StandInHarness.auth,
+        try connection.sendRaw(RawHTTPConnection.requestBytes("POST", "/v1/predictions", headers: StandInHarness.auth,
                                                            body: StandInHarness.createBody()))
         #expect(try connection.peerClosed())
         let calls = try standIn.calls()

@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import Glibc
 import Testing
 @testable import ReplicateStandIn
@@ -28,9 +29,9 @@ struct HTTPConnectionTests {
     func pipelined() throws {
         let standIn = try StandInHarness()
         let connection = try standIn.connect()
-        try connection.sendRaw(TestConnection.requestBytes("GET", "/_standin/health")
-            + TestConnection.requestBytes("GET", "/nope")
-            + TestConnection.requestBytes("GET", "/_standin/faults"))
+        try connection.sendRaw(RawHTTPConnection.requestBytes("GET", "/_standin/health")
+            + RawHTTPConnection.requestBytes("GET", "/nope")
+            + RawHTTPConnection.requestBytes("GET", "/_standin/faults"))
         #expect(try connection.readResponse().status == 200)
         #expect(try connection.readResponse().status == 404)
         #expect(try connection.readResponse().json()["create429"] == .number(0))
@@ -113,7 +114,7 @@ struct HTTPConnectionTests {
         #expect(try connection.request("GET", "/_standin/health").status == 200)
         standIn.server.stop()
         #expect(try connection.peerClosed())
-        #expect(throws: (any Error).self) { _ = try TestConnection(port: standIn.port) }
+        #expect(throws: (any Error).self) { _ = try RawHTTPConnection(port: standIn.port) }
     }
 
     @Test("concurrent clients are served in parallel (a hang does not block others)")
@@ -124,11 +125,12 @@ struct HTTPConnectionTests {
         let start = ContinuousClock.now
         // The hung create above already returned; hang a new one on a background thread.
         try ThreadLauncher.detach {
-            _ = try? TestConnection(port: port).request(
+            _ = try? RawHTTPConnection(port: port).request(
                 "POST", "/v1/predictions", headers: StandInHarness.auth,
                 body: StandInHarness.createBody(input: StandInHarness.input(extra: ",\"__fault\":{\"hangMs\":800}")))
         }
-        ThreadLauncher.sleep(milliseconds: 50) { false }
+        // The second create is held once the stand-in has logged it.
+        #expect(try poll(within: 2, every: 0.01) { try standIn.calls().filter { $0["kind"]?.stringValue == "create" }.count == 2 })
         #expect(try standIn.request("GET", "/_standin/health", headers: []).status == 200)
         #expect(ContinuousClock.now - start < .milliseconds(600))
     }

@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import Testing
 @testable import ReplicateStandIn
 
@@ -40,16 +41,14 @@ struct PredictionTimelineTests {
     @Test("with a delay the GETs go starting → processing → succeeded, with ordered timestamps")
     func timelineWithDelay() throws {
         let standIn = try StandInHarness(delayMs: 300)
-        let createdAt = ContinuousClock.now
         let id = try standIn.createID()
         #expect(try standIn.get(id).json["status"]?.stringValue == "starting")
-        ThreadLauncher.sleep(milliseconds: 420 - Int((ContinuousClock.now - createdAt) / .milliseconds(1))) { false }
-        let processing = try standIn.get(id).json
+        // Each phase lasts 300 ms; GETs every 10 ms see every one of them.
+        let processing = try standIn.waitForStatus(of: id, timeoutMs: 2000) { $0 != "starting" }
         #expect(processing["status"]?.stringValue == "processing")
         #expect(processing["started_at"]?.stringValue != nil)
         #expect(processing["output"] == .null)
-        ThreadLauncher.sleep(milliseconds: 720 - Int((ContinuousClock.now - createdAt) / .milliseconds(1))) { false }
-        let done = try standIn.get(id).json
+        let done = try standIn.waitForStatus(of: id, timeoutMs: 2000) { $0 != "processing" }
         #expect(done["status"]?.stringValue == "succeeded")
         let created = try #require(done["created_at"]?.stringValue)
         let started = try #require(done["started_at"]?.stringValue)
@@ -151,8 +150,9 @@ struct PredictionTimelineTests {
         let response = try standIn.request("POST", "/v1/predictions", headers: StandInHarness.auth + [("Cancel-After", "100ms")],
                                            body: StandInHarness.createBody())
         let id = try #require(try response.json()["id"]?.stringValue)
-        ThreadLauncher.sleep(milliseconds: 150) { false }
-        #expect(try standIn.get(id).json["status"]?.stringValue == "aborted")
+        // Aborted 100 ms after its create, long before it would start (2 s).
+        let aborted = try standIn.waitForStatus(of: id, timeoutMs: 1500) { $0 != "starting" }
+        #expect(aborted["status"]?.stringValue == "aborted")
         let bad = try standIn.request("POST", "/v1/predictions", headers: StandInHarness.auth + [("Cancel-After", "soon")],
                                       body: StandInHarness.createBody())
         #expect(bad.status == 400)

@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import FunctionRuntime
 @testable import ReplicateStandIn
 
@@ -25,13 +26,13 @@ final class StandInHarness {
     }
 
     /// A fresh connection.
-    func connect() throws -> TestConnection {
-        try TestConnection(port: port)
+    func connect() throws -> RawHTTPConnection {
+        try RawHTTPConnection(port: port)
     }
 
     /// One request on its own connection.
     func request(_ method: String, _ path: String, headers: [(String, String)] = auth,
-                 body: String? = nil) throws -> TestResponse {
+                 body: String? = nil) throws -> RawHTTPResponse {
         try connect().request(method, path, headers: headers, body: body)
     }
 
@@ -60,7 +61,7 @@ final class StandInHarness {
         let extra = "\"webhook\":\"\(url)\"" + (filter.map { ",\"webhook_events_filter\":\($0)" } ?? "")
         let response = try request("POST", "/v1/predictions", body: Self.createBody(input: input, extra: extra))
         guard response.status == 201, let id = try response.json()["id"]?.stringValue else {
-            throw TestConnection.Failure(description: "create answered \(response.status): \(response.text)")
+            throw RawHTTPConnection.Failure("create answered \(response.status): \(response.text)")
         }
         return id
     }
@@ -68,7 +69,7 @@ final class StandInHarness {
     /// The secret `GET /v1/webhooks/default/secret` reports.
     func webhookSecret() throws -> String {
         guard let key = try request("GET", "/v1/webhooks/default/secret").json()["key"]?.stringValue else {
-            throw TestConnection.Failure(description: "no key in the webhook secret answer")
+            throw RawHTTPConnection.Failure("no key in the webhook secret answer")
         }
         return key
     }
@@ -85,12 +86,12 @@ final class StandInHarness {
     @discardableResult
     func waitForWebhookCalls(of id: String? = nil, timeoutMs: Int = 5000,
                              until ready: ([JSONValue]) -> Bool) throws -> [JSONValue] {
-        let deadline = ContinuousClock.now.advanced(by: .milliseconds(timeoutMs))
-        while true {
-            let entries = try webhookCalls(of: id)
-            if ready(entries) || ContinuousClock.now > deadline { return entries }
-            ThreadLauncher.sleep(milliseconds: 10) { false }
+        var entries: [JSONValue] = []
+        try poll(within: Double(timeoutMs) / 1000, every: 0.01) {
+            entries = try webhookCalls(of: id)
+            return ready(entries)
         }
+        return entries
     }
 
     /// The phase delay the stand-in chose for prediction `id` (jitter applied), milliseconds.
@@ -99,7 +100,7 @@ final class StandInHarness {
     }
 
     /// POST /v1/predictions with a valid body.
-    func create(input: String = input(), headers: [(String, String)] = auth) throws -> TestResponse {
+    func create(input: String = input(), headers: [(String, String)] = auth) throws -> RawHTTPResponse {
         try request("POST", "/v1/predictions", headers: headers, body: Self.createBody(input: input))
     }
 
@@ -107,7 +108,7 @@ final class StandInHarness {
     func createID(input: String = input()) throws -> String {
         let response = try create(input: input)
         guard response.status == 201, let id = try response.json()["id"]?.stringValue else {
-            throw TestConnection.Failure(description: "create answered \(response.status): \(response.text)")
+            throw RawHTTPConnection.Failure("create answered \(response.status): \(response.text)")
         }
         return id
     }
@@ -118,24 +119,27 @@ final class StandInHarness {
         return (response.status, try response.json())
     }
 
-    /// Polls every 20 ms until the status is terminal or `timeoutMs` passes.
+    /// Polls every 20 ms until the status is terminal or `timeoutMs` passes; the last state seen.
     func waitTerminal(_ id: String, timeoutMs: Int = 5000) throws -> JSONValue {
-        let deadline = ContinuousClock.now.advanced(by: .milliseconds(timeoutMs))
-        while true {
-            let (_, json) = try get(id)
-            let status = json["status"]?.stringValue ?? ""
-            if ["succeeded", "failed", "canceled", "aborted"].contains(status) || ContinuousClock.now > deadline {
-                return json
-            }
-            ThreadLauncher.sleep(milliseconds: 20) { false }
+        try waitForStatus(of: id, timeoutMs: timeoutMs) { ["succeeded", "failed", "canceled", "aborted"].contains($0) }
+    }
+
+    /// Polls every 10 ms until prediction `id`'s status satisfies `wanted` or `timeoutMs` passes;
+    /// the last state seen.
+    func waitForStatus(of id: String, timeoutMs: Int = 5000, until wanted: (String) -> Bool) throws -> JSONValue {
+        var json: JSONValue = .null
+        try poll(within: Double(timeoutMs) / 1000, every: 0.01) {
+            json = try get(id).json
+            return wanted(json["status"]?.stringValue ?? "")
         }
+        return json
     }
 
     /// POST /_standin/faults with a JSON object; expects 200.
     func setFaults(_ json: String) throws {
         let response = try request("POST", "/_standin/faults", headers: [], body: json)
         guard response.status == 200 else {
-            throw TestConnection.Failure(description: "faults answered \(response.status): \(response.text)")
+            throw RawHTTPConnection.Failure("faults answered \(response.status): \(response.text)")
         }
     }
 
@@ -147,5 +151,12 @@ final class StandInHarness {
     /// GET /_standin/stats.
     func stats() throws -> JSONValue {
         try request("GET", "/_standin/stats", headers: []).json()
+    }
+}
+
+extension RawHTTPResponse {
+    /// The body parsed as JSON by the stand-in's own parser (throws when it is not JSON).
+    func json() throws -> JSONValue {
+        try JSONValue.parse(body)
     }
 }

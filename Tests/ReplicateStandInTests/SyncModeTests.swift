@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import FunctionRuntime
 import Testing
 @testable import ReplicateStandIn
@@ -9,7 +10,7 @@ struct SyncModeTests {
     static let dataPrefix = "data:image/png;base64,"
 
     /// POST /v1/predictions with a `Prefer` header.
-    static func syncCreate(_ standIn: StandInHarness, prefer: String) throws -> TestResponse {
+    static func syncCreate(_ standIn: StandInHarness, prefer: String) throws -> RawHTTPResponse {
         try standIn.request("POST", "/v1/predictions", headers: StandInHarness.auth + [("Prefer", prefer)],
                             body: StandInHarness.createBody())
     }

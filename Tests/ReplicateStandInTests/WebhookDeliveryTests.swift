@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import Testing
 @testable import ReplicateStandIn
 import WebhookSignature
@@ -186,11 +187,8 @@ struct WebhookDeliveryTests {
         standIn.server.stop()  // one sender is stuck in the 5 s answer: detached after a second
         #expect(ContinuousClock.now - start < .milliseconds(1500))
         // `pending` was due 200 ms after its create; give it twice that to show up, polling.
-        let deadline = ContinuousClock.now.advanced(by: .milliseconds(400))
-        while ContinuousClock.now < deadline {
-            #expect(!receiver.deliveries.contains { $0.json["id"]?.stringValue == pending })
-            ThreadLauncher.sleep(milliseconds: 20) { false }
-        }
+        let delivered = poll(within: 0.4) { receiver.deliveries.contains { $0.json["id"]?.stringValue == pending } }
+        #expect(!delivered, "a stopped stand-in delivers nothing more")
         #expect(receiver.deliveries.count == 1)
         #expect(receiver.deliveries.first?.json["id"]?.stringValue == hung)
     }

@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import FunctionRuntime
 import Glibc
 import Synchronization
@@ -82,12 +83,8 @@ final class WebhookReceiver: Sendable {
     /// Polls every 10 ms until at least `count` requests arrived or `timeoutMs` passed; returns what came.
     @discardableResult
     func waitForDeliveries(_ count: Int, timeoutMs: Int = 5000) -> [Delivery] {
-        let deadline = ContinuousClock.now.advanced(by: .milliseconds(timeoutMs))
-        while true {
-            let received = deliveries
-            if received.count >= count || ContinuousClock.now > deadline { return received }
-            ThreadLauncher.sleep(milliseconds: 10) { false }
-        }
+        poll(within: Double(timeoutMs) / 1000, every: 0.01) { deliveries.count >= count }
+        return deliveries
     }
 
     /// Stops accepting and cuts open connections. Idempotent: only the first call touches a descriptor.

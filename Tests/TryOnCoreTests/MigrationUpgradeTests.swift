@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import Foundation
 import Postgres
 import Testing
@@ -14,7 +15,7 @@ struct MigrationUpgradeTests {
     static func v0001Only() throws -> TemporaryFolder {
         let folder = try TemporaryFolder("v0001")
         try FileManager.default.copyItem(
-            atPath: PackagePaths.migrations + "/" + v0001, toPath: folder.path + "/" + v0001)
+            atPath: PackageRoot.migrations + "/" + v0001, toPath: folder.path + "/" + v0001)
         return folder
     }
 
@@ -61,7 +62,7 @@ struct MigrationUpgradeTests {
             try Self.insertLegacy(db, id: "old-bare", status: "pending", garments: "https://img.test/single.jpg", minutesAgo: 2)
             try Self.insertLegacy(db, id: "old-empty", status: "failed", garments: "[]", minutesAgo: 1)
 
-            let report = try db.migrate(PackagePaths.migrations)
+            let report = try db.migrate(PackageRoot.migrations)
             #expect(report.outcomes[Self.v0001] == .alreadyApplied)
             #expect(report.outcomes[Self.v0002] == .applied)
 
@@ -134,7 +135,7 @@ struct MigrationUpgradeTests {
         try await withTaskDatabase("malformed", migrationsFolder: folder.path) { db throws in
             try Self.insertLegacy(db, id: "good", status: "pending", garments: #"["https://img.test/a.jpg"]"#, minutesAgo: 2)
             try Self.insertLegacy(db, id: "broken", status: "failed", garments: "[https://img.test/a.jpg", minutesAgo: 1)
-            let report = try db.migrate(PackagePaths.migrations)
+            let report = try db.migrate(PackageRoot.migrations)
             #expect(report.outcomes[Self.v0002] == .applied)
             #expect(try db.value("total_steps", of: "broken") == "1")
             #expect(try db.value("total_steps", of: "good") == "1")
@@ -144,9 +145,7 @@ struct MigrationUpgradeTests {
     /// The migrations leave nothing behind in the session (MigrationRunner's promise, needed behind a pooler
     /// where server sessions are shared): the same session can migrate a second schema.
     @Test func migrationsRunTwiceInOneSession() async throws {
-        guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
-            throw MissingDatabaseURL()
-        }
+        let url = try TestDatabase.url()
         let session = PostgresConnection(url: url, applicationName: "tryon-tests-session")
         let schemas = (0..<2).map { "tryon_session\($0)_\(String(UInt32.random(in: .min ... .max), radix: 16))" }
         defer {
@@ -156,7 +155,7 @@ struct MigrationUpgradeTests {
             session.close()
         }
         for schema in schemas {
-            let report = try MigrationRunner(folder: PackagePaths.migrations, schema: schema).run(on: session)
+            let report = try MigrationRunner(folder: PackageRoot.migrations, schema: schema).run(on: session)
             #expect(report.succeeded, "\(schema):\n\(report)")
             #expect(report.outcomes[Self.v0002] == .applied)
         }

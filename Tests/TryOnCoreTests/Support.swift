@@ -1,3 +1,4 @@
+import FnhostTestSupport
 import Foundation
 import FunctionRuntime
 import Postgres
@@ -6,27 +7,8 @@ import Testing
 
 // Shared helpers for the TryOnCore tests.
 //
-// The database tests need a live PostgreSQL whose URL is in `DATABASE_URL` (`make test` starts one and exports
-// it; by hand: `export DATABASE_URL=$(scripts/pg start /tmp/tryon-pg | tail -n 1)`). Without it they FAIL
-// with `MissingDatabaseURL`, never skip. Each test migrates its own throwaway schema and drops it at the end.
-
-/// The package root (found from this file's path) and its migrations folder.
-enum PackagePaths {
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }  // Support.swift, TryOnCoreTests, Tests
-        return url.path
-    }()
-
-    static var migrations: String { root + "/db_migrations" }
-}
-
-struct MissingDatabaseURL: Error, CustomStringConvertible {
-    var description: String {
-        "DATABASE_URL is not set: the TryOnCore database tests need a live PostgreSQL. Run `make test`, or "
-            + "`export DATABASE_URL=$(scripts/pg start /tmp/tryon-pg | tail -n 1)` before `swift test`."
-    }
-}
+// The database tests need the live PostgreSQL of `TestDatabase` (they fail without it, never skip). Each test
+// migrates its own throwaway schema and drops it at the end.
 
 struct MigrationsFailed: Error, CustomStringConvertible {
     var report: MigrationReport
@@ -48,12 +30,9 @@ final class TaskDatabase {
     let store: TaskStore
 
     /// Creates a fresh schema and applies `migrationsFolder` to it (nil: leave it empty).
-    init(_ label: String, migrationsFolder: String? = PackagePaths.migrations) throws {
-        guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
-            throw MissingDatabaseURL()
-        }
-        self.url = url
-        schema = "tryon_\(label)_\(String(UInt64.random(in: 0 ... UInt64(UInt32.max)), radix: 16))"
+    init(_ label: String, migrationsFolder: String? = PackageRoot.migrations) throws {
+        url = try TestDatabase.url()
+        schema = TestDatabase.uniqueSchema(label, prefix: "tryon")
         sql = PostgresConnection(url: url, schema: schema, applicationName: "tryon-tests")
         store = TaskStore(connection: PostgresConnection(url: url, schema: schema, applicationName: "tryon-tests-store"))
         if let migrationsFolder { try migrate(migrationsFolder) }
@@ -74,7 +53,7 @@ final class TaskDatabase {
     }
 
     func drop() {
-        _ = try? sql.execute("DROP SCHEMA IF EXISTS " + PostgresIdentifier.quoted(schema) + " CASCADE")
+        TestDatabase.drop(schema: schema, on: sql)
         sql.close()
     }
 
@@ -128,7 +107,7 @@ final class TaskDatabase {
 
 /// Runs `body` with a freshly migrated schema, dropping it afterwards whatever happens.
 func withTaskDatabase<T>(
-    _ label: String, migrationsFolder: String? = PackagePaths.migrations, _ body: (TaskDatabase) async throws -> T
+    _ label: String, migrationsFolder: String? = PackageRoot.migrations, _ body: (TaskDatabase) async throws -> T
 ) async throws -> T {
     let database = try TaskDatabase(label, migrationsFolder: nil)
     defer { database.drop() }
@@ -159,16 +138,4 @@ enum Samples {
                 requestTimeEpoch: 1_735_732_800),
             body: body, isBase64Encoded: base64)
     }
-}
-
-/// A throwaway folder, removed on deinit.
-final class TemporaryFolder {
-    let path: String
-
-    init(_ label: String) throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("tryon-\(label)-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
 }

@@ -1,6 +1,6 @@
 """The processes a benchmark run starts, each on free loopback ports inside the run's own folder.
 
-PostgreSQL, the Replicate stand-in and `fnhost serve` come from chaos/stack.py, the one place that
+PostgreSQL, the Replicate stand-in and `fnhost serve` come from tools/fnhoststack, the one place that
 knows how to start and stop them (`make chaos` uses it too); the classes here only start them at
 construction, as a benchmark phase wants. The Python peers (gunicorn), the bench's own nginx and a
 silent server are the bench's alone. Nothing listens beyond 127.0.0.1 or a unix socket.
@@ -18,9 +18,9 @@ import time
 import urllib.error
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "chaos"))
-import stack  # noqa: E402
+from tools import fnhoststack as stack
+
+ROOT = stack.ROOT
 
 free_port = stack.free_port
 

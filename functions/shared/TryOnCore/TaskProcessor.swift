@@ -31,14 +31,23 @@ public struct TaskProcessor {
     /// The lease was lost (the task was rescued from this worker): stop without touching it again.
     private struct LeaseLost: Error {}
 
-    let store: TaskStore
-    let replicate: ReplicateClient
+    /// The largest output file copied, bytes (20 MB).
+    static let maxOutputBytes = 20_000_000
+
+    let store: any TaskProcessingStore
+    let replicate: any PredictionService
     let settings: WorkerSettings
     let context: Context
     var policy = RetryPolicy()
-    private var lastRenewal = Clock.monotonicNanoseconds()
+    /// The monotonic clock lease renewals are timed on, nanoseconds (tests move one of their own).
+    var monotonicNanoseconds: () -> UInt64 = Clock.monotonicNanoseconds
+    /// Spends a pause between retries, seconds (tests record it instead of waiting).
+    var pause: (Double) -> Void = { seconds in usleep(useconds_t(seconds * 1_000_000)) }
+    /// The retry policy's jitter, in [0, 1).
+    var jitter: () -> Double = { Double.random(in: 0..<1) }
+    private var lastRenewal: UInt64 = 0
 
-    public init(store: TaskStore, replicate: ReplicateClient, settings: WorkerSettings, context: Context) {
+    public init(store: any TaskProcessingStore, replicate: any PredictionService, settings: WorkerSettings, context: Context) {
         self.store = store
         self.replicate = replicate
         self.settings = settings
@@ -59,7 +68,7 @@ public struct TaskProcessor {
     private mutating func run(_ claimed: ClaimedTask, ended: Prediction?) -> Outcome {
         var task = claimed
         var known = ended
-        lastRenewal = Clock.monotonicNanoseconds()
+        lastRenewal = monotonicNanoseconds()
         do {
             while true {
                 if task.step >= task.totalSteps {
@@ -89,7 +98,10 @@ public struct TaskProcessor {
                     switch try read(id, task: task) {
                     case .prediction(let read): prediction = read
                     case .concluded(let outcome): return outcome
-                    case .recreate: continue
+                    case .recreate:
+                        // Replicate no longer knows it and the store dropped it: the step needs a new one.
+                        task.currentPredictionId = nil
+                        continue
                     }
                 }
                 guard prediction.isTerminal else {
@@ -149,7 +161,7 @@ public struct TaskProcessor {
             let again = try store.claimWaiting(predictionId: prediction.id, workerId: settings.workerId, leaseSeconds: settings.leaseSeconds)
         else { return .parked(parked) }
         task = again
-        lastRenewal = Clock.monotonicNanoseconds()
+        lastRenewal = monotonicNanoseconds()
         return .ended(report)
     }
 
@@ -186,7 +198,7 @@ public struct TaskProcessor {
             return nil
         }
         // A download can take a whole call's budget: the lease is renewed first.
-        let download = { [replicate] (budget: Int) throws(ReplicateFailure) in try replicate.download(output, budgetMilliseconds: budget) }
+        let download = { [replicate] (budget: Int) throws(ReplicateFailure) in try replicate.download(output, budgetMilliseconds: budget, maxBytes: Self.maxOutputBytes) }
         switch try idempotentCall(task, renewFirst: true, download) {
         case .value(let file):
             let copy = try settings.storage.store(file.bytes, taskId: task.id, step: step, contentType: file.contentType)
@@ -288,8 +300,8 @@ public struct TaskProcessor {
     /// Renews the lease when a third of it has passed since the last renewal, or (`force`) before a
     /// call that may take a while, unless it was renewed within the last second.
     private mutating func renewLeaseIfDue(_ task: ClaimedTask, force: Bool = false) throws {
-        let now = Clock.monotonicNanoseconds()
-        let sinceRenewal = Double(now - lastRenewal) / 1e9
+        let now = monotonicNanoseconds()
+        let sinceRenewal = Double(now > lastRenewal ? now - lastRenewal : 0) / 1e9
         guard sinceRenewal >= settings.leaseSeconds / 3 || (force && sinceRenewal >= 1) else { return }
         guard try store.renewLease(task, seconds: settings.leaseSeconds) else { throw LeaseLost() }
         lastRenewal = now
@@ -304,14 +316,12 @@ public struct TaskProcessor {
         return max(WorkerSettings.minimumCallMilliseconds, min(settings.longestCallMilliseconds, left))
     }
 
-    private func jitter() -> Double { Double.random(in: 0..<1) }
-
     /// Pauses between retries, never past the reserve nor longer than one call may take.
     private func sleep(seconds: Double) {
         let ceiling = min(Double(settings.longestCallMilliseconds), Double(max(0, remaining() - settings.reserveMilliseconds)))
         let limited = min(seconds, ceiling / 1000)
         guard limited > 0 else { return }
-        usleep(useconds_t(limited * 1_000_000))
+        pause(limited)
     }
 
     static func description(of category: GarmentCategory) -> String {

@@ -1,43 +1,33 @@
-import Foundation
 import FastCGI
+import Foundation
 
-/// A FastCGI client on a function's own unix socket, past nginx: the master accepts it as it accepts
-/// nginx's connections, so a test can send what nginx never would (a body shorter than its
-/// `CONTENT_LENGTH`, a connection reset in the middle of a body) and read the records that come back.
-final class DirectFastCGIClient {
-    let descriptor: Int32
+/// A FastCGI client on a function's own unix socket, past nginx, as any local process that can
+/// connect could: the master accepts it as it accepts nginx's connections, so a test can send what
+/// nginx never would (a body shorter than its `CONTENT_LENGTH`, a connection reset in the middle of
+/// a body, a forged trigger marker) and read the records that come back.
+public final class DirectFastCGIClient {
+    public let descriptor: Int32
     private var closed = false
 
     /// Connects to the unix socket at `path`.
-    init(path: String) throws {
-        descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { throw StackError("socket failed: errno \(errno)") }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            Glibc.close(descriptor)
-            throw StackError("socket path too long: \(path)")
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in bytes.enumerated() { raw[index] = byte }
-        }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard connected == 0 else {
-            let code = errno
-            Glibc.close(descriptor)
-            throw StackError("connect \(path) failed: errno \(code)")
-        }
+    public init(path: String) throws {
+        descriptor = try LoopbackSocket.connect(unixPath: path)
     }
 
     deinit { close() }
 
+    /// One request with `parameters` and `body` on a connection of its own, and the status and
+    /// body of the answer (nil when none came within `timeoutSeconds`).
+    public static func exchange(
+        socketPath: String, parameters: [(String, String)], body: [UInt8], timeoutSeconds: Double = 15
+    ) throws -> (status: Int, body: [UInt8])? {
+        let client = try DirectFastCGIClient(path: socketPath)
+        try client.send(FastCGIRecord.request(requestId: 1, parameters: parameters, body: body))
+        return FastCGIRecord.parseResponse(client.readAnswer(within: timeoutSeconds).bytes)
+    }
+
     /// The socket of `function` in a running stack, as nginx's configuration names it.
-    static func socketPath(of function: String, in stack: HostStack) throws -> String {
+    public static func socketPath(of function: String, in stack: HostStack) throws -> String {
         let configuration = try String(
             contentsOf: stack.runDirectory.appendingPathComponent("nginx/conf/nginx.conf"), encoding: .utf8)
         for line in configuration.split(separator: "\n") {
@@ -50,7 +40,7 @@ final class DirectFastCGIClient {
 
     /// A request as nginx sends it, for `GET ?query` (or `method`) with `body`, whose `CONTENT_LENGTH`
     /// says `announcedLength` (the body's own length unless given).
-    static func request(
+    public static func request(
         method: String = "GET", query: String = "", body: [UInt8] = [], announcedLength: Int? = nil,
         keepConnection: Bool = false
     ) -> [UInt8] {
@@ -64,21 +54,14 @@ final class DirectFastCGIClient {
             body: body, keepConnection: keepConnection)
     }
 
-    func send(_ bytes: [UInt8]) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes {
-                Glibc.send(descriptor, $0.baseAddress.map { $0 + offset }, bytes.count - offset, Int32(MSG_NOSIGNAL))
-            }
-            if written < 0, errno == EINTR { continue }
-            guard written > 0 else { throw StackError("send failed: errno \(errno)") }
-            offset += written
-        }
+    public func send(_ bytes: [UInt8]) throws {
+        let sent = LoopbackSocket.writeAll(descriptor, bytes)
+        guard sent == bytes.count else { throw StackError("send failed after \(sent) bytes: errno \(errno)") }
     }
 
     /// Reads until the first answer is complete (END_REQUEST), the peer closes, or `seconds` pass.
     /// Returns every byte read and whether the peer closed the connection.
-    func readAnswer(within seconds: Double = 10) -> (bytes: [UInt8], peerClosed: Bool) {
+    public func readAnswer(within seconds: Double = 10) -> (bytes: [UInt8], peerClosed: Bool) {
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)
         let deadline = Date().addingTimeInterval(seconds)
@@ -86,7 +69,7 @@ final class DirectFastCGIClient {
             let remaining = Int32(max(0, deadline.timeIntervalSinceNow * 1000))
             guard remaining > 0 else { return (received, false) }
             var descriptors = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)]
-            let ready = poll(&descriptors, 1, remaining)
+            let ready = Glibc.poll(&descriptors, 1, remaining)
             if ready < 0, errno == EINTR { continue }
             guard ready > 0 else { continue }
             let got = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
@@ -98,13 +81,13 @@ final class DirectFastCGIClient {
     }
 
     /// Closes the connection with a reset (SO_LINGER 0) instead of an orderly end.
-    func reset() {
+    public func reset() {
         var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
         close()
     }
 
-    func close() {
+    public func close() {
         guard !closed else { return }
         closed = true
         Glibc.close(descriptor)

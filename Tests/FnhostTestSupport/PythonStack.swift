@@ -1,39 +1,35 @@
 import Foundation
 import Synchronization
-import FunctionRuntime
-import HTTPClient
 
 /// A Python project served by the real stack for one test: a copy of the project's folder in a
 /// temporary folder (so a test may edit its files), its migrations in a fresh schema of the cluster
 /// `make test` started, its virtual environments built by `fnhost deps` into a folder shared by
 /// every test (keyed by content, so each set is built once), and `fnhost-testhost serve` on it.
-final class PythonStack {
+public final class PythonStack {
     /// The copy's root: `backend/`, `db_migrations/`.
-    let project: URL
-    let host: HostStack
+    public let project: URL
+    public let host: HostStack
     /// The schema the migrations went to (`MAIN_DB_SCHEMA`), when the project has migrations.
-    let schema: String?
+    public let schema: String?
 
     /// Where every test's environments live: `.run/test/python-envs` (or `FNHOST_TEST_PYTHON_ENVS`).
-    static var environments: String {
+    public static var environments: String {
         ProcessInfo.processInfo.environment["FNHOST_TEST_PYTHON_ENVS"]
-            ?? HostStack.packageRoot.appendingPathComponent(".run/test/python-envs").path
+            ?? PackageRoot.url.appendingPathComponent(".run/test/python-envs").path
     }
 
     /// `source`: a project folder relative to the package root (holding `backend/`).
-    init(
+    public init(
         project source: String, readyPath: String, extraArguments: [String] = [], environment: [String: String] = [:]
     ) throws {
         project = FileManager.default.temporaryDirectory.appendingPathComponent("fnhost-py-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.copyItem(at: HostStack.packageRoot.appendingPathComponent(source), to: project)
+        try FileManager.default.copyItem(at: PackageRoot.url.appendingPathComponent(source), to: project)
         var functionEnvironment = environment
         let migrations = project.appendingPathComponent("db_migrations")
         if FileManager.default.fileExists(atPath: migrations.path) {
-            guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
-                throw StackError("DATABASE_URL is not set: run the tests with `make test`, which starts PostgreSQL")
-            }
+            let url = try TestDatabase.url()
             let schema = "t_py_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
-            try Self.run(["migrate", "--folder", migrations.path], environment: ["DATABASE_URL": url, "MAIN_DB_SCHEMA": schema])
+            try CommandRun.testHost(["migrate", "--folder", migrations.path], environment: ["DATABASE_URL": url, "MAIN_DB_SCHEMA": schema])
             functionEnvironment["DATABASE_URL"] = url
             functionEnvironment["MAIN_DB_SCHEMA"] = schema
             self.schema = schema
@@ -45,21 +41,21 @@ final class PythonStack {
         // Once per project and test run, so a first build (pip downloading) is not timed by the
         // stack's start; serve itself only finds them ready (and retries a failed set).
         if Self.prepared.withLock({ $0.insert(source).inserted }) {
-            _ = try? Self.run(["deps", "--functions", backend.path, "--python-envs", Self.environments])
+            _ = try? CommandRun.testHost(["deps", "--functions", backend.path, "--python-envs", Self.environments])
         }
         host = try HostStack(
             functions: backend.path, extraArguments: ["--python-envs", Self.environments] + extraArguments,
             environment: functionEnvironment, readyPath: readyPath)
     }
 
-    var backend: URL { project.appendingPathComponent("backend") }
+    public var backend: URL { project.appendingPathComponent("backend") }
 
     /// Projects whose environments this test process has built.
     private static let prepared = Mutex<Set<String>>([])
 
     /// Replaces a file of the copy (relative to `backend/`) the way an editor saves: a new file
     /// renamed over the old one.
-    func write(_ relativePath: String, _ text: String) throws {
+    public func write(_ relativePath: String, _ text: String) throws {
         let target = backend.appendingPathComponent(relativePath)
         let temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).\(UUID().uuidString.prefix(6))")
         try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -67,48 +63,12 @@ final class PythonStack {
         guard rename(temporary.path, target.path) == 0 else { throw StackError("rename onto \(target.path) failed") }
     }
 
-    func read(_ relativePath: String) throws -> String {
+    public func read(_ relativePath: String) throws -> String {
         try String(contentsOf: backend.appendingPathComponent(relativePath), encoding: .utf8)
     }
 
-    func stop() {
+    public func stop() {
         host.stop()
         try? FileManager.default.removeItem(at: project)
     }
-
-    /// Runs `fnhost-testhost` with arguments; throws with its output when it fails.
-    @discardableResult
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
-        let process = Process()
-        process.executableURL = HostStack.binaryDirectory.appendingPathComponent("fnhost-testhost")
-        process.currentDirectoryURL = HostStack.packageRoot
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw StackError("fnhost \(arguments.joined(separator: " ")) failed (\(process.terminationStatus)):\n\(text)")
-        }
-        return text
-    }
-}
-
-/// Polls `condition` until it holds or `seconds` pass; the last value it saw, for the message.
-func eventually(
-    within seconds: Double, every interval: Double = 0.05, _ condition: () throws -> Bool
-) rethrows -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if try condition() { return true }
-        Thread.sleep(forTimeInterval: interval)
-    }
-    return try condition()
-}
-
-extension HTTPClientResponse {
-    var text: String { String(decoding: body, as: UTF8.self) }
 }

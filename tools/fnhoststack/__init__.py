@@ -1,5 +1,5 @@
-"""The real stack a chaos scenario (and a benchmark phase, bench/fnbench/processes.py) runs against,
-started from Python on free loopback ports.
+"""The real stack a chaos scenario (chaos/) and a benchmark phase (bench/) run against, started from
+Python on free loopback ports: the one launcher both use (`from tools.fnhoststack import Host`).
 
 - `Cluster`: one private PostgreSQL cluster (scripts/pg) shared by the scenarios, each of which
   gets its own schema (MAIN_DB_SCHEMA); `psql` queries run through the same DATABASE_URL.
@@ -19,7 +19,7 @@ import subprocess
 import time
 import urllib.parse
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class Response:
