@@ -2,10 +2,10 @@
 #   make run     install what is missing, build, start PostgreSQL, the host and nginx on 127.0.0.1:$(PORT)
 #                (PROJECT=DIR: a poehali.dev export's backend/, db_migrations/ and .env instead of functions/)
 #   make test    unit and integration tests (real nginx, real PostgreSQL, real libcurl)
-#   make bench   benchmarks, written to bench/results.md
-#   make profile instructions per status and start request (callgrind), in bench/profile-*.txt
+#   make bench   benchmarks, written to reports/bench-results.md
+#   make profile instructions per status and start request (callgrind), in reports/profile-*.txt
 #   make fuzz    libFuzzer targets, FUZZ_RUNS runs each (scripts/fuzz; summary in .run/fuzz/summary.json)
-#   make chaos   reliability scenarios against the real stack, written to RELIABILITY.md
+#   make chaos   reliability scenarios against the real stack, written to reports/RELIABILITY.md
 #   make fd-stress  the stand-in and HTTP client suites 50 times in one process under CPU load
 #                (scripts/fd-stress; RUNS=N for another count): prints "N runs, M failures"
 PORT ?= 8080

@@ -77,7 +77,7 @@ let package = Package(
             name: "ReplicateAsyncStart", dependencies: ["TryOnCore", "FunctionRuntime", "HTTPClient", "Postgres", "Hashing"],
             path: "functions/replicate-async-start", exclude: ["function.json", "tests.json"], swiftSettings: strict),
         .target(
-            name: "ReplicateAsyncWorker", dependencies: ["TryOnCore", "FunctionRuntime"],
+            name: "ReplicateAsyncWorker", dependencies: ["TryOnCore", "FunctionRuntime", "HTTPClient"],
             path: "functions/replicate-async-worker", exclude: ["function.json", "tests.json"], swiftSettings: strict),
         .target(
             name: "ReplicateAsyncStatus", dependencies: ["TryOnCore", "FunctionRuntime"],
@@ -122,14 +122,14 @@ let package = Package(
 
         .testTarget(name: "FunctionRuntimeTests", dependencies: ["FunctionRuntime", "Hashing", "FnhostTestSupport"], swiftSettings: strict),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"], swiftSettings: strict),
-        .testTarget(name: "FunctionHostTests", dependencies: ["FunctionHost", "FnhostTestSupport"], swiftSettings: strict),
-        .testTarget(name: "FixtureRunnerTests", dependencies: ["FixtureRunner"], swiftSettings: strict),
-        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "CHostSupport", "FnhostTestSupport"], swiftSettings: strict),
+        .testTarget(name: "FunctionHostTests", dependencies: ["FunctionHost", "FunctionRuntime", "FnhostTestSupport"], swiftSettings: strict),
+        .testTarget(name: "FixtureRunnerTests", dependencies: ["FixtureRunner", "FunctionRuntime"], swiftSettings: strict),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "CCurl", "CHostSupport", "FnhostTestSupport"], swiftSettings: strict),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Hashing", "FnhostTestSupport"], swiftSettings: strict),
         .testTarget(name: "HashingTests", dependencies: ["Hashing"], swiftSettings: strict),
         .testTarget(
             name: "ReplicateStandInTests",
-            dependencies: ["ReplicateStandIn", "WebhookSignature", "Hashing", "HTTPClient", "Postgres", "CHostSupport", "FnhostTestSupport"],
+            dependencies: ["ReplicateStandIn", "FunctionRuntime", "WebhookSignature", "Hashing", "HTTPClient", "Postgres", "CHostSupport", "FnhostTestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "WebhookSignatureTests", dependencies: ["WebhookSignature", "Hashing", "CHostSupport", "FnhostTestSupport"],

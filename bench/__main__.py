@@ -31,7 +31,7 @@ same offline Replicate stand-in (zero delay), each on free loopback ports in a p
 Absolute numbers drift on a shared machine; the ratios within one run are the result.
 Options: --duration SECONDS per wrk row (default 5), --connections 1,16,64, --smoke (1-second rows,
 small job phases, debug build: checks that every row produced a number; what `make test` runs),
---build debug|release (default release; debug with --smoke), --output FILE (default bench/results.md),
+--build debug|release (default release; debug with --smoke), --output FILE (default reports/bench-results.md),
 --only SECTION,... (requests, start, drain, pickup, webhook-drain: the requests section is the
 throughput, python, reload and memory rows; a partial run prints its table and writes no file),
 --python-envs DIR: where the Python functions' environments are built and kept (default
@@ -63,7 +63,7 @@ def main():
     parser.add_argument("--connections", default=None)
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument("--build", choices=["debug", "release"], default=None)
-    parser.add_argument("--output", default=os.path.join(ROOT, "bench", "results.md"))
+    parser.add_argument("--output", default=os.path.join(ROOT, "reports", "bench-results.md"))
     parser.add_argument("--python-envs", default=os.environ.get("FNHOST_BENCH_PYTHON_ENVS")
                         or os.path.join(ROOT, ".run", "bench", "python-envs"))
     parser.add_argument("--only", default=None, help="comma-separated sections: " + ", ".join(SECTIONS))

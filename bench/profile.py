@@ -6,7 +6,7 @@ alone at concurrency 1, warms the worker up, zeroes its counters, sends --reques
 through nginx, dumps the counters and prints the instructions per request and the functions that cost
 the most. --function status (default): GET of one stored task; --function start: POSTs of a valid
 one-garment request (each stores a task; the worker trigger is off). Writes
-bench/profile-<function>.txt with the same text and keeps the dump as bench/out/callgrind.<function>
+reports/profile-<function>.txt with the same text and keeps the dump as bench/out/callgrind.<function>
 (for callgrind_annotate or kcachegrind).
 
 valgrind 3.19 cannot read the DWARF 5 the Swift toolchain emits, so the binary is profiled from a
@@ -78,7 +78,7 @@ def main():
     parser.add_argument("--output", default=None)
     args = parser.parse_args()
     function = STATUS if args.function == "status" else START
-    output = args.output or os.path.join(ROOT, "bench", f"profile-{args.function}.txt")
+    output = args.output or os.path.join(ROOT, "reports", f"profile-{args.function}.txt")
     bin_dir = processes.binaries(args.build)
     run_dir = tempfile.mkdtemp(prefix="fnp-", dir="/tmp")
     os.chmod(run_dir, 0o755)

@@ -13,7 +13,7 @@
   plus scripts/fuzz and the hostile-input corpus (HostileCorpusTests) in the full run (extras.py).
 
 Uses the release build (or --build debug) of fnhost, replicate-standin and fnhost-testhost, and one private PostgreSQL
-cluster (scripts/pg) with a schema per scenario. Writes RELIABILITY.md at the repository root.
+cluster (scripts/pg) with a schema per scenario. Writes reports/RELIABILITY.md.
 
 Options: --short (fewer tasks and kills, no fuzzing: what `make test` runs, well under 2 minutes;
 prints its table and writes nothing), --only 1,3 (some scenarios), --output FILE, --fuzz-runs N,
@@ -43,7 +43,7 @@ def main():
     parser = argparse.ArgumentParser(prog="chaos/run", description="fnhost chaos scenarios")
     parser.add_argument("--short", action="store_true")
     parser.add_argument("--only", default="1,2,3,4,5,6")
-    parser.add_argument("--output", default=os.path.join(ROOT, "RELIABILITY.md"))
+    parser.add_argument("--output", default=os.path.join(ROOT, "reports", "RELIABILITY.md"))
     parser.add_argument("--fuzz-runs", type=int, default=200000)
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (logs) afterwards")
     parser.add_argument("--build", choices=["debug", "release"], default="release",

@@ -10,10 +10,10 @@ import ReplicateWebhook
 public enum ShippedFunctions {
     public static var registry: FunctionRegistry {
         var registry = FunctionRegistry()
-        registry.register("replicate-async-start", StartFunction.self)
-        registry.register("replicate-async-worker", WorkerFunction.self)
-        registry.register("replicate-async-status", StatusFunction.self)
-        registry.register("replicate-webhook", WebhookFunction.self)
+        registry.register("replicate-async-start", TryOnStartFunction.self)
+        registry.register("replicate-async-worker", TryOnWorkerFunction.self)
+        registry.register("replicate-async-status", TryOnStatusFunction.self)
+        registry.register("replicate-webhook", TryOnWebhookFunction.self)
         return registry
     }
 

@@ -12,7 +12,7 @@ import Testing
     /// platform's "extra path after the function id"), always as JSON, never with file contents.
     static let probes = [
         "/status", "/status/", "/metrics", "/trigger/replicate-async-worker", "/_admin", "/_admin/status", "/admin", "/server-status",
-        "/nginx_status", "/functions/", "/functions/func2url.json", "/functions/replicate-async-start/StartFunction.swift",
+        "/nginx_status", "/functions/", "/functions/func2url.json", "/functions/replicate-async-start/TryOnStartFunction.swift",
         "/functions/shared/TryOnCore/TaskStore.swift", "/Package.swift", "/Makefile", "/README.md", "/Sources/FunctionHost/Master.swift",
         "/Tests/", "/db_migrations/", "/nginx/nginx.conf.template", "/nginx.conf", "/conf/nginx.conf", "/serve.log", "/.git/config",
         "/.git/HEAD", "/.env", "/.gitignore", "/.hidden.html", "/.probe-secret", "/index.html~", "/app.js.bak", "/index.html.swp",

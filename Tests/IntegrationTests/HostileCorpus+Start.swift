@@ -211,7 +211,7 @@ extension HostileCorpus {
         }
 
         // The path: extra segments after the function.
-        for extra in ["/x", "/../replicate-async-status", "/.git/config", "/%2e%2e/%2e%2e/etc/passwd", "/StartFunction.swift"] {
+        for extra in ["/x", "/../replicate-async-status", "/.git/config", "/%2e%2e/%2e%2e/etc/passwd", "/TryOnStartFunction.swift"] {
             post("path", "extra path \(extra)", valid, target: path + extra)
         }
 

@@ -78,7 +78,7 @@ extension HostileCorpus {
         get("huge-body", "GET with a 3 MB body (base64 makes it 4 MB)", query: "?task_id=\(unknownId)", body: [UInt8](repeating: 0x41, count: 3_000_000))
         get("huge-body", "GET with a 100 KB JSON body", query: "?task_id=\(unknownId)",
             headers: owner + .text([("Content-Type", "application/json")]), body: Array(("[" + String(repeating: "1,", count: 50_000) + "1]").utf8))
-        for extra in ["/x", "/\(taskId)", "/.env", "/../replicate-async-start", "/%2e%2e/StatusFunction.swift"] {
+        for extra in ["/x", "/\(taskId)", "/.env", "/../replicate-async-start", "/%2e%2e/TryOnStatusFunction.swift"] {
             cases.append(HostileRequest(function: path, category: "path", label: "extra path \(extra)", target: path + extra + "?task_id=\(taskId)", headers: owner))
         }
 

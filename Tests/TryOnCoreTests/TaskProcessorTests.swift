@@ -12,7 +12,7 @@ import Testing
         let store = FakeTaskStore()
         let replicate = FakePredictionService()
         let storage: TemporaryFolder
-        var settings: WorkerSettings
+        var settings: TryOnWorkerSettings
         var nanoseconds: UInt64 = 1_000_000_000
         var pauses: [Double] = []
         var secondsLeft: Int64 = 60
@@ -21,7 +21,7 @@ import Testing
 
         init(webhooks: Bool = false) throws {
             storage = try TemporaryFolder("processor")
-            settings = WorkerSettings(environment: [
+            settings = TryOnWorkerSettings(environment: [
                 "LEASE_SECONDS": "30", "WORKER_RESERVE_MS": "8000", "STORAGE_DIR": storage.path,
                 "STORAGE_PUBLIC_URL": "https://results.test", "REPLICATE_WEBHOOK_URL": webhooks ? Self.webhookBase : "off",
             ])

@@ -1,4 +1,4 @@
-"""The run's figures and their rendering: the markdown table bench/results.md holds, with the
+"""The run's figures and their rendering: the markdown table reports/bench-results.md holds, with the
 issue's targets checked against this run's own numbers."""
 import datetime
 import os

@@ -36,7 +36,7 @@ public struct TaskProcessor {
 
     let store: any TaskProcessingStore
     let replicate: any PredictionService
-    let settings: WorkerSettings
+    let settings: TryOnWorkerSettings
     let context: Context
     var policy = RetryPolicy()
     /// The monotonic clock lease renewals are timed on, nanoseconds (tests move one of their own).
@@ -47,7 +47,7 @@ public struct TaskProcessor {
     var jitter: () -> Double = { Double.random(in: 0..<1) }
     private var lastRenewal: UInt64 = 0
 
-    public init(store: any TaskProcessingStore, replicate: any PredictionService, settings: WorkerSettings, context: Context) {
+    public init(store: any TaskProcessingStore, replicate: any PredictionService, settings: TryOnWorkerSettings, context: Context) {
         self.store = store
         self.replicate = replicate
         self.settings = settings
@@ -313,7 +313,7 @@ public struct TaskProcessor {
     /// lease, renewed before each call, never lapses during one), at least the shortest call.
     private func budget() -> Int {
         let left = Int(remaining() - settings.reserveMilliseconds / 2)
-        return max(WorkerSettings.minimumCallMilliseconds, min(settings.longestCallMilliseconds, left))
+        return max(TryOnWorkerSettings.minimumCallMilliseconds, min(settings.longestCallMilliseconds, left))
     }
 
     /// Pauses between retries, never past the reserve nor longer than one call may take.

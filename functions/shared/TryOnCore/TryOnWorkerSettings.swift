@@ -5,7 +5,7 @@ import FunctionRuntime
 import ReplicateModel
 
 /// How the try-on worker and webhook move tasks, read once per process from the environment.
-public struct WorkerSettings: Sendable {
+public struct TryOnWorkerSettings: Sendable {
     /// The `cuuupid/idm-vton` version the worker runs unless told otherwise.
     public static let pinnedModelVersion = IDMVTON.pinnedVersion
     /// Replicate's own API, where no webhook URL can be guessed (`REPLICATE_WEBHOOK_URL`).

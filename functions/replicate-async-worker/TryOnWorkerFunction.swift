@@ -10,20 +10,20 @@ import TryOnCore
 /// process: see `TaskProcessor`), and reads a batch of waiting predictions whose check is due, so
 /// every task advances even when no webhook reaches this host.
 ///
-/// Environment: `DATABASE_URL`, `MAIN_DB_SCHEMA`, and `WorkerSettings`'s variables
+/// Environment: `DATABASE_URL`, `MAIN_DB_SCHEMA`, and `TryOnWorkerSettings`'s variables
 /// (`REPLICATE_API_TOKEN` required; `REPLICATE_WEBHOOK_URL`, `WAIT_CHECK_SECONDS`, `WORKER_TOKEN`,
 /// `LEASE_SECONDS`, `STORAGE_DIR`, ...).
-public struct WorkerFunction: CloudFunction {
+public struct TryOnWorkerFunction: CloudFunction {
     static let headers = CORS.headers.merging(["Access-Control-Allow-Methods": "GET, POST, OPTIONS"]) { _, new in new }
 
     private var store: TaskStore?
     private var replicate: ReplicateClient?
-    private let settings: WorkerSettings
+    private let settings: TryOnWorkerSettings
     /// Sends the chained invocation that keeps a backlog draining (fire-and-forget).
     private let chain = BackgroundSender(threads: 1, maxPending: 2)
 
     public init() throws {
-        settings = WorkerSettings(environment: ProcessEnvironment.current)
+        settings = TryOnWorkerSettings(environment: ProcessEnvironment.current)
         if let problem = settings.configurationProblem { throw TryOnError(.internal, problem, headers: Self.headers) }
     }
 
@@ -132,7 +132,7 @@ public struct WorkerFunction: CloudFunction {
     }
 }
 
-extension WorkerFunction {
+extension TryOnWorkerFunction {
     /// One task per invocation, as the platform's worker does; when more tasks are ready, this
     /// invocation asks for the next one (through the worker's own URL, fire-and-forget), so a
     /// backlog drains as fast as the pool allows rather than one task per timer tick.

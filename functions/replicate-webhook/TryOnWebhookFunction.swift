@@ -17,9 +17,9 @@ import WebhookSignature
 /// (`start`) event, so the task does not pay for a second one. A forged, replayed (old timestamp) or unsigned call
 /// gets 401 before anything is read or written.
 ///
-/// Environment: as `replicate-async-worker` (`WorkerSettings`); `REPLICATE_WEBHOOK_SECRET`
+/// Environment: as `replicate-async-worker` (`TryOnWorkerSettings`); `REPLICATE_WEBHOOK_SECRET`
 /// overrides the fetched secret.
-public struct WebhookFunction: CloudFunction {
+public struct TryOnWebhookFunction: CloudFunction {
     /// Largest delivery accepted, bytes. 256 KiB (a prediction object is a few kilobytes).
     static let maxBodyBytes = 262_144
     /// How far a delivery's `webhook-timestamp` may be from now, seconds. 300.
@@ -28,11 +28,11 @@ public struct WebhookFunction: CloudFunction {
 
     private var store: TaskStore?
     private var replicate: ReplicateClient?
-    private let settings: WorkerSettings
+    private let settings: TryOnWorkerSettings
     private var secret: WebhookSecret
 
     public init() throws {
-        settings = WorkerSettings(environment: ProcessEnvironment.current)
+        settings = TryOnWorkerSettings(environment: ProcessEnvironment.current)
         secret = WebhookSecret(given: settings.webhookSecret)
         if let problem = settings.configurationProblem { throw TryOnError(.internal, problem, headers: Self.headers) }
     }

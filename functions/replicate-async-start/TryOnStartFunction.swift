@@ -12,7 +12,7 @@ import TryOnCore
 /// func2url.json, mapped to this host); `WORKER_TOKEN` (sent as `X-Worker-Token`);
 /// `TASK_DEADLINE_SECONDS` (default 600); `TASK_MAX_ATTEMPTS` (default 5);
 /// `WORKER_TRIGGER` (`off` disables the trigger, for tests of the timer).
-public struct StartFunction: CloudFunction {
+public struct TryOnStartFunction: CloudFunction {
     /// Seconds a page should expect per garment (the model takes 15-60 s per prediction).
     static let secondsPerGarment = 45
 

@@ -1,13 +1,13 @@
 import Testing
 import TryOnCore
 
-@Suite("WorkerSettings")
-struct WorkerSettingsTests {
+@Suite("TryOnWorkerSettings")
+struct TryOnWorkerSettingsTests {
     @Test func defaults() {
-        let settings = WorkerSettings(environment: [:])
+        let settings = TryOnWorkerSettings(environment: [:])
         #expect(settings.replicateToken == nil)
         #expect(settings.replicateBaseURL == "https://api.replicate.com")
-        #expect(settings.modelVersion == WorkerSettings.pinnedModelVersion)
+        #expect(settings.modelVersion == TryOnWorkerSettings.pinnedModelVersion)
         #expect(settings.modelVersion == "c871bb9b046607b680449ecbae55fd8c6d945e0a1948644bf2361b3d021d3ff4")
         #expect(settings.workerToken == nil)
         #expect(settings.leaseSeconds == 30)
@@ -22,7 +22,7 @@ struct WorkerSettingsTests {
     }
 
     @Test func environmentOverrides() {
-        let settings = WorkerSettings(environment: [
+        let settings = TryOnWorkerSettings(environment: [
             "REPLICATE_API_TOKEN": "r8_token", "REPLICATE_BASE_URL": "http://127.0.0.1:9999",
             "REPLICATE_MODEL_VERSION": "v2", "WORKER_TOKEN": "w-secret", "LEASE_SECONDS": "45",
             "WORKER_RESERVE_MS": "3000", "REPLICATE_CANCEL_AFTER": "3m",
@@ -40,26 +40,26 @@ struct WorkerSettingsTests {
     }
 
     @Test func emptyOrOutOfRangeValues() {
-        let settings = WorkerSettings(environment: [
+        let settings = TryOnWorkerSettings(environment: [
             "REPLICATE_API_TOKEN": "", "WORKER_TOKEN": "", "LEASE_SECONDS": "0.5"
         ])
         #expect(settings.replicateToken == nil)
         #expect(settings.workerToken == nil)
 
-        let garbage = WorkerSettings(environment: ["LEASE_SECONDS": "soon", "WAIT_CHECK_SECONDS": "later"])
+        let garbage = TryOnWorkerSettings(environment: ["LEASE_SECONDS": "soon", "WAIT_CHECK_SECONDS": "later"])
         #expect(garbage.leaseSeconds == 30)
         #expect(garbage.configurationProblem == nil)
         #expect(garbage.waitCheckSeconds == 3)
     }
 
     @Test func callsNeverOutlastAThirdOfTheLeaseAndTooShortALeaseIsRefused() {
-        #expect(WorkerSettings(environment: [:]).longestCallMilliseconds == 10_000)
-        #expect(WorkerSettings(environment: ["LEASE_SECONDS": "45"]).longestCallMilliseconds == 15_000)
-        let shortest = WorkerSettings(environment: ["LEASE_SECONDS": "3"])
+        #expect(TryOnWorkerSettings(environment: [:]).longestCallMilliseconds == 10_000)
+        #expect(TryOnWorkerSettings(environment: ["LEASE_SECONDS": "45"]).longestCallMilliseconds == 15_000)
+        let shortest = TryOnWorkerSettings(environment: ["LEASE_SECONDS": "3"])
         #expect(shortest.configurationProblem == nil)
-        #expect(shortest.longestCallMilliseconds == WorkerSettings.minimumCallMilliseconds)
+        #expect(shortest.longestCallMilliseconds == TryOnWorkerSettings.minimumCallMilliseconds)
         for tooShort in ["2.9", "0.5", "0", "-4"] {
-            let settings = WorkerSettings(environment: ["LEASE_SECONDS": tooShort])
+            let settings = TryOnWorkerSettings(environment: ["LEASE_SECONDS": tooShort])
             let problem = settings.configurationProblem ?? ""
             #expect(problem.hasPrefix("LEASE_SECONDS=\(tooShort) is too short"), "\(tooShort): \(problem)")
             #expect(problem.contains("at least 3 seconds"))
@@ -69,26 +69,26 @@ struct WorkerSettingsTests {
     @Test func webhooksByDefaultOnlyWhereTheyCanArrive() {
         let host = "http://127.0.0.1:8080"
         // Under fnhost serve with the stand-in: this host's replicate-webhook, checked every 30 s as a fallback.
-        let standIn = WorkerSettings(environment: ["REPLICATE_BASE_URL": "http://127.0.0.1:9999", "FNHOST_BASE_URL": host])
+        let standIn = TryOnWorkerSettings(environment: ["REPLICATE_BASE_URL": "http://127.0.0.1:9999", "FNHOST_BASE_URL": host])
         #expect(standIn.webhookURL == host + "/7d3f6a52-9c1e-4b8a-a0d4-5e2b8c61f947")
         #expect(standIn.waitCheckSeconds == 30)
         // Replicate itself cannot reach a development machine: the timer's checks alone, every 3 s.
-        let real = WorkerSettings(environment: ["FNHOST_BASE_URL": host])
+        let real = TryOnWorkerSettings(environment: ["FNHOST_BASE_URL": host])
         #expect(real.webhookURL == nil)
         #expect(real.waitCheckSeconds == 3)
-        let realWithSlash = WorkerSettings(environment: ["REPLICATE_BASE_URL": "https://api.replicate.com/", "FNHOST_BASE_URL": host])
+        let realWithSlash = TryOnWorkerSettings(environment: ["REPLICATE_BASE_URL": "https://api.replicate.com/", "FNHOST_BASE_URL": host])
         #expect(realWithSlash.webhookURL == nil)
         // Not under fnhost serve: nowhere to be called back.
-        #expect(WorkerSettings(environment: ["REPLICATE_BASE_URL": "http://127.0.0.1:9999"]).webhookURL == nil)
+        #expect(TryOnWorkerSettings(environment: ["REPLICATE_BASE_URL": "http://127.0.0.1:9999"]).webhookURL == nil)
         // The one setting: a public URL, or off.
-        let given = WorkerSettings(environment: ["REPLICATE_WEBHOOK_URL": "https://tryon.example.com/7d3f6a52"])
+        let given = TryOnWorkerSettings(environment: ["REPLICATE_WEBHOOK_URL": "https://tryon.example.com/7d3f6a52"])
         #expect(given.webhookURL == "https://tryon.example.com/7d3f6a52")
-        let off = WorkerSettings(environment: [
+        let off = TryOnWorkerSettings(environment: [
             "REPLICATE_WEBHOOK_URL": "off", "REPLICATE_BASE_URL": "http://127.0.0.1:9999", "FNHOST_BASE_URL": host,
         ])
         #expect(off.webhookURL == nil)
         #expect(off.waitCheckSeconds == 3)
-        #expect(WorkerSettings(environment: ["WAIT_CHECK_SECONDS": "0.1"]).waitCheckSeconds == 1)
-        #expect(WorkerSettings(environment: ["REPLICATE_WEBHOOK_SECRET": "whsec_abc"]).webhookSecret == "whsec_abc")
+        #expect(TryOnWorkerSettings(environment: ["WAIT_CHECK_SECONDS": "0.1"]).waitCheckSeconds == 1)
+        #expect(TryOnWorkerSettings(environment: ["REPLICATE_WEBHOOK_SECRET": "whsec_abc"]).webhookSecret == "whsec_abc")
     }
 }

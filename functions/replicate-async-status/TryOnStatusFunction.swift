@@ -7,7 +7,7 @@ import TryOnCore
 ///
 /// A task whose owner differs from a given `X-User-Id` is reported as not found, so ids reveal
 /// nothing to other users. Environment: `DATABASE_URL`, `MAIN_DB_SCHEMA`.
-public struct StatusFunction: CloudFunction {
+public struct TryOnStatusFunction: CloudFunction {
     /// Longest accepted `task_id`, in bytes. 128.
     static let maxTaskIdBytes = 128
     static let headers = CORS.headers.merging(["Access-Control-Allow-Methods": "GET, OPTIONS"]) { _, new in new }
