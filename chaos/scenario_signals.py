@@ -163,13 +163,18 @@ def kill_and_restart(host):
         return None, str(error)
 
 
-def phase_a_standin(h):
-    """`serve --replicate-standin` (the stand-in as the host's own companion) SIGKILLed and started again."""
-    run_dir = h.folder("sigkill_standin")
-    host = Host(h.binary("fnhost-testhost"), os.path.join(ROOT, "Tests", "Fixtures", "functions"), run_dir,
-                h.base_env(), "/echo", extra=["--replicate-standin", "--standin-delay-ms", "100"])
+def fixtures_host(h, name, extra=()):
+    """A started test host serving the fixture functions from its own run folder `name`."""
+    host = Host(h.binary("fnhost-testhost"), os.path.join(ROOT, "Tests", "Fixtures", "functions"), h.folder(name),
+                h.base_env(), "/echo", extra=list(extra))
     host.start()
     h.started.append(host)
+    return host
+
+
+def phase_a_standin(h):
+    """`serve --replicate-standin` (the stand-in as the host's own companion) SIGKILLed and started again."""
+    host = fixtures_host(h, "sigkill_standin", extra=["--replicate-standin", "--standin-delay-ms", "100"])
     recorded = host.companions()
     back_s, error = kill_and_restart(host)
     left = wait_gone([pid for pid, _ in recorded], 2)
@@ -181,11 +186,7 @@ def phase_a_standin(h):
 
 def phase_a_orphans(h):
     """The master and its nginx's master both SIGKILLed: the next `serve` stops the orphaned workers."""
-    run_dir = h.folder("sigkill_orphans")
-    host = Host(h.binary("fnhost-testhost"), os.path.join(ROOT, "Tests", "Fixtures", "functions"), run_dir,
-                h.base_env(), "/echo")
-    host.start()
-    h.started.append(host)
+    host = fixtures_host(h, "sigkill_orphans")
     nginx = host.nginx_pid()
     os.kill(host.process.pid, signal.SIGSTOP)
     os.kill(nginx, signal.SIGKILL)
@@ -291,11 +292,7 @@ def statuses(entries):
 # Phase C --------------------------------------------------------------------------------------------
 
 def phase_c(h):
-    run_dir = h.folder("short_bodies")
-    host = Host(h.binary("fnhost-testhost"), os.path.join(ROOT, "Tests", "Fixtures", "functions"), run_dir,
-                h.base_env(), "/echo")
-    host.start()
-    h.started.append(host)
+    host = fixtures_host(h, "short_bodies")
     socket_path = host.socket_path("echo")
     per_thread = 40 if h.short else 250
     results = collections.defaultdict(collections.Counter)  # kind -> outcome -> count
