@@ -69,7 +69,7 @@ extension Master {
             let pid = waitpid(-1, &status, WNOHANG)
             guard pid > 0 else { return }
             if let companion = companions.firstIndex(where: { $0.pid == pid }) {
-                companionExited(companion, status: ExitStatus(status))
+                companionExited(companion, status: ExitStatus(status), now: Clock.monotonicNanoseconds())
                 continue
             }
             var retired = false
