@@ -29,6 +29,14 @@ struct FunctionPool {
         self.listener = listener
     }
 
+    /// The scoreboards of the workers not reaped yet: the live ones and the retiring ones (killed
+    /// at their timeout, replaced by a reload). With the gone workers' totals in `statistics`, they
+    /// hold every invocation the pool has counted; a retiring worker's counts move into those
+    /// totals when it is reaped, so the status page's numbers never dip in between.
+    var unreapedScoreboards: [ScoreboardSlot] {
+        workers.compactMap { $0.isAlive ? $0.scoreboard : nil } + retiring.values
+    }
+
     /// How many workers the pool should have: the function's concurrency, none once removed.
     var desiredWorkers: Int { removed ? 0 : spec.configuration.concurrency }
 
