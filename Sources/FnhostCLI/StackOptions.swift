@@ -87,7 +87,7 @@ struct StackOptions: ParsableArguments {
         var configuration = NginxConfiguration(
             listen: "\(host):\(resolvedPort)", workerProcesses: nginxWorkers, upstreamKeepalive: upstreamKeepalive,
             fastCGIParamsPath: Paths.absolute(nginxDirectoryPath + "/fastcgi_params"), user: NginxSetup.workerUser)
-        configuration.staticFolders = [("/results/", absoluteResultsDirectory)]
+        configuration.staticFolders = [NginxStaticFolder(prefix: "/results/", directory: absoluteResultsDirectory)]
         if resolvedAdminPort > 0 { configuration.adminListen = "127.0.0.1:\(resolvedAdminPort)" }
         configuration.page = page ?? pageSource(options: options)
         configuration.platformServer = try PlatformRouting(stack: self)?.nginxServer(resolvConf: .read())
