@@ -52,6 +52,11 @@ struct ServeCommand: ParsableCommand {
         let stack = try self.stack.resolved(for: layout)
         let catalog = try functions.catalog()
         try WorkerPrograms.requireRunnable(catalog, registry: FnhostMain.registry)
+        if let problem = ShippedFunctions.storageProblem(
+            catalog: catalog, registry: FnhostMain.registry, environment: ProcessEnvironment.current)
+        {
+            throw ValidationError(problem)
+        }
         var options = stack.hostOptions(functionsDirectory: functions.directory, edge: edge.options)
         let python = try PythonWorkers.start(
             catalog: catalog, environments: Paths.absolute(pythonEnvironments ?? stack.absoluteRunDirectory + "/python/envs"),

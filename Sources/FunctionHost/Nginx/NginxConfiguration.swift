@@ -22,9 +22,9 @@ public struct NginxConfiguration: Sendable {
     /// Seconds nginx waits for the host beyond a function's timeout, so the host (not nginx)
     /// answers timeouts with the platform's 504. Default 5.
     public var readTimeoutMarginSeconds: Int
-    /// Folders served as static files: URL prefix (`/results/`) -> absolute folder. Dotfiles (such as
-    /// files still being written) are never served, and there are no directory listings.
-    public var staticFolders: [(prefix: String, directory: String)] = []
+    /// Folders served as static files (`/results/`), each with the function that answers for the
+    /// files it lacks, if any. Default none.
+    public var staticFolders: [NginxStaticFolder] = []
     /// The web page served at `/` (a folder with `index.html`), and the `func2url.json` the page
     /// reads its function URLs from (served as `/func2url.json`). Nil: `/` answers 404.
     public var page: (directory: String, func2url: String)?
@@ -73,17 +73,8 @@ public struct NginxConfiguration: Sendable {
 
                 """
         }
-        for (prefix, directory) in staticFolders {
-            locations += """
-                        location ^~ \(prefix) {
-                            alias \(directory)/;
-                            autoindex off;
-                            add_header Cache-Control "public, max-age=3600";
-                            add_header Access-Control-Allow-Origin "*";
-                            location ~ "/\\." { return 404; }
-                        }
-
-                """
+        for (index, folder) in staticFolders.enumerated() {
+            locations += folder.locations(index: index, catalog: catalog)
         }
         if let page {
             locations += """
