@@ -14,8 +14,8 @@ struct FrontCommand: ParsableCommand {
 
     @OptionGroup var front: FrontOptions
 
-    @Option(help: "The port the front listens on.")
-    var port: Int = 8080
+    @Option(help: "The port the front listens on (default: $PORT, else 8080).")
+    var port: Int?
 
     @Option(help: "The address the front listens on.")
     var host: String = "127.0.0.1"
@@ -52,8 +52,11 @@ struct FrontCommand: ParsableCommand {
             throw ValidationError("--upstream-keepalive must be 0 or more, got \(upstreamKeepalive)")
         }
         _ = try front.hosts()
-        _ = try FrontOptions.listen(host: host, port: port)
+        _ = try FrontOptions.listen(host: host, port: resolvedPort)
     }
+
+    /// `--port`, else `$PORT`, else 8080 (as `serve` and `nginx-config` take it).
+    var resolvedPort: Int { port ?? Int(getenv("PORT").map { String(cString: $0) } ?? "") ?? 8080 }
 
     func run() throws {
         let runDirectory = Paths.absolute(self.runDirectory)
@@ -71,7 +74,7 @@ struct FrontCommand: ParsableCommand {
             page = try facing.publishPage(directory: source.directory, func2url: source.func2url)
         }
         let configuration = try front.configuration(
-            listen: try FrontOptions.listen(host: host, port: port), workerProcesses: nginxWorkers, keepalive: upstreamKeepalive, page: page)
+            listen: try FrontOptions.listen(host: host, port: resolvedPort), workerProcesses: nginxWorkers, keepalive: upstreamKeepalive, page: page)
         let template = try FrontOptions.template(nginxDirectory: nginxDirectory)
         // Probes go straight to the hosts, never through a proxy named in the environment.
         setenv("no_proxy", "*", 1)

@@ -87,4 +87,17 @@ import Testing
         #expect(front.logEvents("front_stopped").count == 1, "\(front.log())")
         #expect(front.stop())
     }
+
+    /// nginx that cannot start (its port taken) ends the front with status 1 and nginx's reason.
+    @Test func aFrontWhoseNginxCannotListenExitsWithNginxsReason() throws {
+        let (taken, port) = try LoopbackSocket.listen()
+        defer { close(taken) }
+        let runDirectory = try TemporaryFolder("front-taken")
+        let run = try CommandRun(
+            ["front", "--upstream", "127.0.0.1:1", "--port", String(port), "--run-dir", runDirectory.path, "--probe-interval", "0"],
+            environment: [:])
+        #expect(!run.succeeded && !run.timedOut && run.status == 1, "\(run.output)")
+        #expect(run.standardError.contains("Address already in use"), "\(run.output)")
+        #expect(run.standardError.contains(#""event":"nginx_exited""#), "\(run.output)")
+    }
 }

@@ -90,7 +90,7 @@ public final class FrontSupervisor {
             if reloadPending, stopRequests == 0 { timeout = timeout < 0 ? 20 : min(timeout, 20) }
             var descriptor = pollfd(fd: signals, events: Int16(POLLIN), revents: 0)
             _ = try systemCall("poll") { poll(&descriptor, 1, timeout) }
-            if let status = try handleSignals() { return status }
+            if let status = handleSignals() { return status }
         }
     }
 
@@ -98,7 +98,7 @@ public final class FrontSupervisor {
     var pidFilePath: String { nginx.prefix + "/nginx.pid" }
 
     /// Reads the pending signals; an exit status once nginx has exited.
-    func handleSignals() throws(SystemCallError) -> Int32? {
+    func handleSignals() -> Int32? {
         while true {
             let signal = fh_signalfd_read(signals)
             guard signal > 0 else { return nil }
@@ -116,9 +116,13 @@ public final class FrontSupervisor {
                 log.event("nginx_exited", level: "error", ["cause": .string(ExitStatus(status).description)])
                 return 1
             case SIGHUP:
-                log.event("front_reload_requested")
-                reloadPending = true
-                try writeConfiguration()
+                do {
+                    try writeConfiguration()
+                    reloadPending = true
+                    log.event("front_reload_requested")
+                } catch {
+                    log.event("front_reconfigure_failed", level: "error", ["error": .string(error.description)])
+                }
             default:
                 stopRequests += 1
                 // The first stop lets nginx finish its requests; another one stops it now.
