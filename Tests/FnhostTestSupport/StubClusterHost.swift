@@ -13,6 +13,8 @@ public final class StubClusterHost: Sendable {
         case status(Int)
         /// Reads the whole request, then closes the connection without a byte of answer.
         case drop
+        /// Reads the whole request and never answers (the connection stays open).
+        case hang
     }
 
     public let name: String
@@ -62,6 +64,8 @@ public final class StubClusterHost: Sendable {
                     head: request.method == "HEAD")
             case .drop:
                 return TestHTTPReply(bytes: [], closeAfter: true)
+            case .hang:
+                return .silence
             }
         }
     }

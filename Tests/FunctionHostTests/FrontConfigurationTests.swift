@@ -102,13 +102,24 @@ import Testing
         let oneHost = try Self.block(all, opening: "location = /_fnhost_front/one-host {")
         #expect(oneHost.contains("internal;"))
         #expect(oneHost.contains("proxy_pass http://fnhost_hosts_fresh$request_uri;"))
-        #expect(oneHost.contains("proxy_next_upstream off;"), "PUT, DELETE, ...: one host only")
+        #expect(oneHost.contains("proxy_next_upstream off;"), "PUT, DELETE, ...: nginx passes them on to no host itself")
         #expect(oneHost.contains("proxy_set_header Connection close;"))
+        #expect(oneHost.contains("error_page 502 504 = @fnhost_front_one_host_again;"))
+        #expect(oneHost.contains("recursive_error_pages on;"), "the second location's errors still get the JSON pages")
+
+        // One more host only when nothing went out to the first.
+        let again = try Self.block(all, opening: "location @fnhost_front_one_host_again {")
+        #expect(Array(again[1...6]) == [
+            "if ($fnhost_front_one_host_failed = 502) {", "return 502;", "}", "if ($fnhost_front_one_host_failed = 504) {", "return 504;", "}",
+        ])
+        #expect(Array(again.dropFirst(7)) == Array(oneHost.dropFirst(1).filter { !$0.hasPrefix("error_page") && !$0.hasPrefix("recursive") && $0 != "internal;" }))
+        let failed = try Self.block(all, opening: #"map "$upstream_bytes_sent $upstream_status" $fnhost_front_one_host_failed {"#)
+        #expect(Array(failed.dropFirst().dropLast()) == [#""~^0 " "";"#, #""~ 504$" 504;"#, "default 502;"])
 
         // nginx's own rule for POST is never switched off, and no location decides by buffering.
         let directives = all.filter { !$0.hasPrefix("#") }
         #expect(!directives.contains { $0.contains("non_idempotent") || $0.contains("proxy_request_buffering") })
-        #expect(all.filter { $0.hasPrefix("proxy_next_upstream ") }.count == 3)
+        #expect(all.filter { $0.hasPrefix("proxy_next_upstream ") }.count == 4)
     }
 
     @Test func everyProxyingLocationForwardsTheClientAndTheTimeouts() throws {
@@ -117,7 +128,9 @@ import Testing
         configuration.sendTimeoutSeconds = 30
         configuration.readTimeoutSeconds = 700
         let all = try Self.rendered(configuration)
-        for opening in ["location / {", "location = /_fnhost_front/sent-once {", "location = /_fnhost_front/one-host {"] {
+        for opening in [
+            "location / {", "location = /_fnhost_front/sent-once {", "location = /_fnhost_front/one-host {", "location @fnhost_front_one_host_again {",
+        ] {
             let location = try Self.block(all, opening: opening)
             for expected in [
                 "proxy_http_version 1.1;", "proxy_set_header Host $fnhost_front_host;", "proxy_set_header X-Real-IP $remote_addr;",
@@ -133,8 +146,14 @@ import Testing
         let text = try Self.configuration().render(template: try Self.template())
         #expect(text.contains(NginxErrorPage.directives(NginxErrorPage.standard, indent: 8)))
         #expect(text.contains(NginxErrorPage.locations(NginxErrorPage.standard, indent: 8)))
-        // No location has error_page of its own (it would replace the server's list).
-        #expect(lines(text).filter { $0.hasPrefix("error_page ") }.count == NginxErrorPage.standard.count)
+        // Only the one-host location has error pages of its own: the same ones, but its host's 502 and
+        // 504 go to the location deciding about one more host.
+        let all = lines(text)
+        let oneHost = try Self.block(all, opening: "location = /_fnhost_front/one-host {")
+        let own = oneHost.filter { $0.hasPrefix("error_page ") }
+        let standard = lines(NginxErrorPage.directives(NginxErrorPage.standard, indent: 0)).filter { !$0.isEmpty }
+        #expect(own == standard.filter { !$0.contains(" 502 ") && !$0.contains(" 504 ") } + ["error_page 502 504 = @fnhost_front_one_host_again;"])
+        #expect(all.filter { $0.hasPrefix("error_page ") }.count == standard.count + own.count)
     }
 
     @Test func thePageIsServedAsOnAHostOnlyWhenGiven() throws {

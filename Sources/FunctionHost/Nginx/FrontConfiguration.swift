@@ -10,10 +10,12 @@
 /// - POST, PATCH, LOCK (`/_fnhost_front/sent-once`): `proxy_next_upstream error timeout` without
 ///   `non_idempotent`: the next host is tried while nothing was sent (connection refused, connect
 ///   timeout), never after.
-/// - Every other method, PUT and DELETE among them (`/_fnhost_front/one-host`):
-///   `proxy_next_upstream off`. nginx counts these as idempotent and would send them again after a
-///   host got them, and `proxy_request_buffering off` (its other rule) does not hold for a body read
-///   along with the headers, so they go to one host only.
+/// - Every other method, PUT and DELETE among them (`/_fnhost_front/one-host`): nginx counts these as
+///   idempotent and would send them again after a host got them (and its other rule,
+///   `proxy_request_buffering off`, does not hold for a body read along with the headers). So nginx
+///   never passes them on itself (`proxy_next_upstream off`); a failure goes to the named location
+///   `@fnhost_front_one_host_again`, which answers it (502 or 504) when `$upstream_bytes_sent` says
+///   bytes went out, and otherwise tries one more host, once, the same way.
 ///
 /// The last two open a new connection per request: on a kept-alive connection the host closed in
 /// the meantime the request would count as sent, and fail with a 502 no host ever saw.
@@ -73,6 +75,7 @@ public struct FrontConfiguration: Sendable {
             .replacingEvery("@PAGE_LOCATIONS@", with: page.map { NginxConfiguration.pageLocations(directory: $0.directory, func2url: $0.func2url) } ?? "")
             .replacingEvery("@RESENDABLE_PROXY@", with: resendableProxy)
             .replacingEvery("@SENT_ONCE_PROXY@", with: sentOnceProxy)
+            .replacingEvery("@ONE_HOST_ERROR_PAGES@", with: oneHostErrorPages)
             .replacingEvery("@ONE_HOST_PROXY@", with: oneHostProxy)
             .replacingEvery("@UPSTREAMS@", with: upstreams)
             .replacingEvery("@WORKER_PROCESSES@", with: workerProcesses)
@@ -110,7 +113,16 @@ public struct FrontConfiguration: Sendable {
         Self.rewrittenProxyPass + "            proxy_next_upstream error timeout;\n" + "            proxy_set_header Connection close;\n" + commonProxy
     }
 
-    /// `/_fnhost_front/one-host` (every other method): one host, whatever happens.
+    /// The `one-host` location's error pages: the standard ones, but a 502 or 504 (its host failed)
+    /// goes to the location that decides whether another host may be tried.
+    var oneHostErrorPages: String {
+        let handedOn = [502, 504]
+        let kept = NginxErrorPage.standard.filter { page in !page.caught.contains(where: handedOn.contains) }
+        return NginxErrorPage.directives(kept, indent: 12) + "            error_page 502 504 = @fnhost_front_one_host_again;"
+    }
+
+    /// `/_fnhost_front/one-host` and `@fnhost_front_one_host_again` (every other method): nginx
+    /// passes the request to no other host itself.
     var oneHostProxy: String {
         Self.rewrittenProxyPass + "            proxy_next_upstream off;\n" + "            proxy_set_header Connection close;\n" + commonProxy
     }
