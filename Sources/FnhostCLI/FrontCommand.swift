@@ -53,29 +53,30 @@ struct FrontCommand: ParsableCommand {
         }
         _ = try front.hosts()
         _ = try FrontOptions.listen(host: host, port: resolvedPort)
+        _ = try front.page(directory: pageDirectory, defaultFunctions: "functions")
     }
 
     /// `--port`, else `$PORT`, else 8080 (as `serve` and `nginx-config` take it).
     var resolvedPort: Int { port ?? Int(getenv("PORT").map { String(cString: $0) } ?? "") ?? 8080 }
 
     func run() throws {
-        let runDirectory = Paths.absolute(self.runDirectory)
-        try Paths.makeDirectory(runDirectory)
-        let facing = NginxFacingFolder(runDirectory: runDirectory)
-        try facing.prepare(sockets: false)
-        var page: (directory: String, func2url: String)?
-        if let source = front.page(directory: pageDirectory, defaultFunctions: "functions") {
+        let template = try FrontOptions.template(nginxDirectory: nginxDirectory)
+        let source = try front.page(directory: pageDirectory, defaultFunctions: "functions")
+        if let source {
             guard FileBytes.read(source.directory + "/index.html") != nil else {
                 throw ValidationError("--page-dir \(source.directory) has no index.html")
             }
             guard FileBytes.read(source.func2url) != nil else {
                 throw ValidationError("Cannot read \(source.func2url), the func2url.json the page reads (is --func2url right?)")
             }
-            page = try facing.publishPage(directory: source.directory, func2url: source.func2url)
         }
+        let runDirectory = Paths.absolute(self.runDirectory)
+        try Paths.makeDirectory(runDirectory)
+        let facing = NginxFacingFolder(runDirectory: runDirectory)
+        try facing.prepare(sockets: false)
+        let page = try source.map { try facing.publishPage(directory: $0.directory, func2url: $0.func2url) }
         let configuration = try front.configuration(
             listen: try FrontOptions.listen(host: host, port: resolvedPort), workerProcesses: nginxWorkers, keepalive: upstreamKeepalive, page: page)
-        let template = try FrontOptions.template(nginxDirectory: nginxDirectory)
         // Probes go straight to the hosts, never through a proxy named in the environment.
         setenv("no_proxy", "*", 1)
         let probe = FrontHealthProbe(timeoutMilliseconds: Int((probeTimeout * 1000).rounded()))

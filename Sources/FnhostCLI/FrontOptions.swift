@@ -16,24 +16,38 @@ struct FrontOptions: ParsableArguments {
         help: "With --page-dir: the func2url.json served as /func2url.json (default: functions/func2url.json).")
     var func2url: String?
 
-    @Option(name: .customLong("connect-timeout"), help: "Front: seconds to connect to a host before trying the next one.")
-    var connectTimeout: Int = 2
+    @Option(name: .customLong("connect-timeout"), help: "Front: seconds to connect to a host before trying the next one (default 2).")
+    var connectTimeout: Int?
 
-    @Option(name: .customLong("read-timeout"), help: "Front: seconds between two reads of a host's answer (above the longest function timeout).")
-    var readTimeout: Int = 3660
+    @Option(name: .customLong("read-timeout"), help: "Front: seconds between two reads of a host's answer, above the longest function timeout (default 3660).")
+    var readTimeout: Int?
 
-    @Option(name: .customLong("max-fails"), help: "Front: failed attempts within --fail-timeout that take a host out for --fail-timeout (0: never).")
-    var maxFails: Int = 3
+    @Option(name: .customLong("max-fails"), help: "Front: failed attempts within --fail-timeout that take a host out for --fail-timeout (default 3; 0: never).")
+    var maxFails: Int?
 
-    @Option(name: .customLong("fail-timeout"), help: "Front: seconds of the passive health check's window and time out.")
-    var failTimeout: Int = 10
+    @Option(name: .customLong("fail-timeout"), help: "Front: seconds of the passive health check's window and time out (default 10).")
+    var failTimeout: Int?
 
     func validate() throws {
-        guard (1...600).contains(connectTimeout) else { throw ValidationError("--connect-timeout must be 1 to 600 seconds, got \(connectTimeout)") }
-        guard (1...86_400).contains(readTimeout) else { throw ValidationError("--read-timeout must be 1 to 86400 seconds, got \(readTimeout)") }
-        guard (0...100).contains(maxFails) else { throw ValidationError("--max-fails must be 0 to 100, got \(maxFails)") }
-        guard (1...3600).contains(failTimeout) else { throw ValidationError("--fail-timeout must be 1 to 3600 seconds, got \(failTimeout)") }
+        if let connectTimeout, !(1...600).contains(connectTimeout) {
+            throw ValidationError("--connect-timeout must be 1 to 600 seconds, got \(connectTimeout)")
+        }
+        if let readTimeout, !(1...86_400).contains(readTimeout) {
+            throw ValidationError("--read-timeout must be 1 to 86400 seconds, got \(readTimeout)")
+        }
+        if let maxFails, !(0...100).contains(maxFails) { throw ValidationError("--max-fails must be 0 to 100, got \(maxFails)") }
+        if let failTimeout, !(1...3600).contains(failTimeout) {
+            throw ValidationError("--fail-timeout must be 1 to 3600 seconds, got \(failTimeout)")
+        }
         if let upstream { _ = try Self.hosts(upstream) }
+    }
+
+    /// The options given, by name: `nginx-config` refuses them without `--front`.
+    var given: [String] {
+        [
+            ("--upstream", upstream != nil), ("--func2url", func2url != nil), ("--connect-timeout", connectTimeout != nil),
+            ("--read-timeout", readTimeout != nil), ("--max-fails", maxFails != nil), ("--fail-timeout", failTimeout != nil),
+        ].filter(\.1).map(\.0)
     }
 
     /// The `--upstream` list; an error naming the option when it is missing, or the bad entry.
@@ -73,18 +87,22 @@ struct FrontOptions: ParsableArguments {
             guard keepalive >= 0 else { throw ValidationError("--upstream-keepalive must be 0 or more, got \(keepalive)") }
             configuration.keepalive = keepalive
         }
-        configuration.connectTimeoutSeconds = connectTimeout
-        configuration.readTimeoutSeconds = readTimeout
-        configuration.maxFails = maxFails
-        configuration.failTimeoutSeconds = failTimeout
+        if let connectTimeout { configuration.connectTimeoutSeconds = connectTimeout }
+        if let readTimeout { configuration.readTimeoutSeconds = readTimeout }
+        if let maxFails { configuration.maxFails = maxFails }
+        if let failTimeout { configuration.failTimeoutSeconds = failTimeout }
         configuration.page = page
         return configuration
     }
 
     /// `--page-dir` and the func2url.json beside it, as absolute paths (nil without `--page-dir`).
     /// - Parameter defaultFunctions: the folder whose func2url.json is served when `--func2url` is not given.
-    func page(directory: String?, defaultFunctions: String) -> (directory: String, func2url: String)? {
-        guard let directory else { return nil }
+    /// - Throws: when `--func2url` is given without `--page-dir` (nothing would serve it).
+    func page(directory: String?, defaultFunctions: String) throws -> (directory: String, func2url: String)? {
+        guard let directory else {
+            if func2url != nil { throw ValidationError("--func2url goes with --page-dir (the front serves it beside the page)") }
+            return nil
+        }
         return (Paths.absolute(directory), Paths.absolute(func2url ?? defaultFunctions + "/func2url.json"))
     }
 

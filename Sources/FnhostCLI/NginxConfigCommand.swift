@@ -17,7 +17,7 @@ struct NginxConfigCommand: ParsableCommand {
     @OptionGroup var frontOptions: FrontOptions
 
     func validate() throws {
-        if !front, frontOptions.upstream != nil { throw ValidationError("--upstream goes with --front") }
+        if !front, let option = frontOptions.given.first { throw ValidationError("\(option) goes with --front") }
     }
 
     func run() throws {
@@ -35,7 +35,7 @@ struct NginxConfigCommand: ParsableCommand {
     func frontConfiguration() throws -> String {
         let configuration = try frontOptions.configuration(
             listen: try FrontOptions.listen(host: stack.host, port: stack.resolvedPort), workerProcesses: stack.nginxWorkers,
-            keepalive: stack.upstreamKeepalive, page: frontOptions.page(directory: stack.pageDirectory, defaultFunctions: functions.directory))
+            keepalive: stack.upstreamKeepalive, page: try frontOptions.page(directory: stack.pageDirectory, defaultFunctions: functions.directory))
         return configuration.render(template: try FrontOptions.template(nginxDirectory: stack.nginxDirectoryPath))
     }
 }

@@ -221,7 +221,7 @@ import Testing
         }
     }
 
-    @Test func badUpstreamListsAreRefusedNamingTheEntry() throws {
+    @Test func badOptionsAreRefusedNamingWhatIsWrong() throws {
         for (list, says) in [
             ("127.0.0.1:8080,,127.0.0.1:8081", "an empty entry"), ("127.0.0.1", "no :PORT"), ("127.0.0.1:0", "not a number from 1 to 65535"),
             ("::1:8080", "in brackets"), ("127.0.0.1:8080,127.0.0.1:8080", "listed twice"), ("300.1.1.1:80", "not an IPv4 address"),
@@ -234,7 +234,21 @@ import Testing
         }
         let missing = try CommandRun(["front", "--port", "1"])
         #expect(!missing.succeeded && missing.standardError.contains("--upstream is required"), "\(missing.standardError)")
-        let badInterval = try CommandRun(["front", "--upstream", "127.0.0.1:1", "--probe-interval=-1"])
-        #expect(!badInterval.succeeded && badInterval.standardError.contains("--probe-interval"), "\(badInterval.standardError)")
+        let never = NSTemporaryDirectory() + "fnhost-never"
+        for (arguments, says) in [
+            (["front", "--upstream", "127.0.0.1:1", "--probe-interval=-1", "--run-dir", never], "--probe-interval must be 0 to 3600 seconds"),
+            (["front", "--upstream", "127.0.0.1:1", "--probe-timeout", "0", "--run-dir", never], "--probe-timeout must be"),
+            (["front", "--upstream", "127.0.0.1:1", "--port", "70000", "--run-dir", never], "--port must be 1 to 65535, got 70000"),
+            (["front", "--upstream", "127.0.0.1:1", "--host", "a b", "--run-dir", never], "--host \"a b\" is not an address"),
+            (["front", "--upstream", "127.0.0.1:1", "--read-timeout", "0", "--run-dir", never], "--read-timeout must be 1 to 86400 seconds, got 0"),
+            (["front", "--upstream", "127.0.0.1:1", "--max-fails", "101", "--run-dir", never], "--max-fails must be 0 to 100"),
+            (["front", "--upstream", "127.0.0.1:1", "--func2url", "f.json", "--run-dir", never], "--func2url goes with --page-dir"),
+            (["front", "--upstream", "127.0.0.1:1", "--page-dir", never, "--run-dir", never], "has no index.html"),
+            (["nginx-config", "--max-fails", "2"], "--max-fails goes with --front"),
+            (["nginx-config", "--upstream", "127.0.0.1:1"], "--upstream goes with --front"),
+        ] {
+            let run = try CommandRun(arguments)
+            #expect(!run.succeeded && run.standardError.contains(says), "\(arguments): \(run.standardError)")
+        }
     }
 }
