@@ -63,6 +63,24 @@ public final class FrontStack {
         }
     }
 
+    /// The pids of the front's nginx workers now: the children of its nginx master (whose pid the
+    /// `front_started` line gives). A reload is over once none of the workers from before it is left.
+    public func nginxWorkers() -> Set<Int32> {
+        guard let master = logEvents("front_started").first?["nginxPid"]?.numberValue.map({ Int32($0) }) else { return [] }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        var workers: Set<Int32> = []
+        for entry in entries {
+            guard let pid = Int32(entry),
+                let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { continue }
+            // After the name: state, then the parent's pid.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, Int32(fields[1]) == master { workers.insert(pid) }
+        }
+        return workers
+    }
+
     public func signal(_ signal: Int32) {
         kill(process.processIdentifier, signal)
     }
