@@ -87,6 +87,21 @@ import Testing
         #expect(poll(within: 10) { front.configuration.contains("server \(a.address) max_fails=3 fail_timeout=10s down;") })
     }
 
+    /// A host whose health never answers: its probe times out (rounds then take longer than the
+    /// interval, back to back), it is taken out, and a stop signal still ends the front promptly.
+    @Test func aHostWhoseHealthHangsIsTakenOutAndTheFrontStillStops() throws {
+        let hung = try HangingListener()
+        let b = try StubClusterHost(name: "b")
+        defer { hung.stop(); b.stop() }
+        let front = try FrontStack(upstream: ["127.0.0.1:\(hung.port)", b.address], probeInterval: 0.05, extraArguments: ["--probe-timeout", "0.5"])
+        defer { front.stop() }
+        let down = pollValue(within: 10) { front.logEvents("host_down").first { $0["host"] == .string("127.0.0.1:\(hung.port)") } }
+        #expect(down?["reason"]?.stringValue?.lowercased().contains("time") == true, "\(front.log())")
+        front.signal(SIGINT)
+        #expect(poll(within: 5) { !front.process.isRunning }, "the front did not stop within 5 s of SIGINT")
+        #expect(front.logEvents("front_stopped").count == 1, "\(front.log())")
+    }
+
     @Test func sigtermStopsNginxAndTheFrontExitsZero() throws {
         let b = try StubClusterHost(name: "b")
         defer { b.stop() }

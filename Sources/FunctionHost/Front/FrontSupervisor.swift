@@ -78,13 +78,14 @@ public final class FrontSupervisor {
 
         var nextProbe = Clock.monotonicNanoseconds() + UInt64(probeIntervalMilliseconds) * 1_000_000
         while true {
-            let now = Clock.monotonicNanoseconds()
-            if let probeRound, stopRequests == 0, now >= nextProbe {
+            if let probeRound, stopRequests == 0, Clock.monotonicNanoseconds() >= nextProbe {
                 probe(probeRound)
+                // A round that overran the interval is followed by the next at once, after the
+                // signals that came meanwhile (the poll below then does not wait).
                 nextProbe = max(nextProbe + UInt64(probeIntervalMilliseconds) * 1_000_000, Clock.monotonicNanoseconds())
-                continue
             }
             if reloadPending, stopRequests == 0 { reloadIfReady() }
+            let now = Clock.monotonicNanoseconds()
             var timeout: Int32 = -1
             if probeRound != nil, stopRequests == 0 { timeout = Int32(min(60_000, (nextProbe - min(now, nextProbe)) / 1_000_000)) }
             if reloadPending, stopRequests == 0 { timeout = timeout < 0 ? 20 : min(timeout, 20) }
