@@ -76,26 +76,7 @@ public struct NginxConfiguration: Sendable {
         for (index, folder) in staticFolders.enumerated() {
             locations += folder.locations(index: index, catalog: catalog)
         }
-        if let page {
-            locations += """
-                        # The try-on page: static files, no build step. Dotfiles are never served.
-                        location = / {
-                            root \(page.directory);
-                            try_files /index.html =404;
-                            add_header Cache-Control "no-cache";
-                        }
-                        location = /func2url.json {
-                            alias \(page.func2url);
-                            default_type application/json;
-                            add_header Cache-Control "no-cache";
-                        }
-                        location ~ "^/[A-Za-z0-9_-]+\\.(html|js|css|svg|png|ico)$" {
-                            root \(page.directory);
-                            add_header Cache-Control "no-cache";
-                        }
-
-                """
-        }
+        if let page { locations += Self.pageLocations(directory: page.directory, func2url: page.func2url) }
         var admin = ""
         if let adminListen {
             admin = """
@@ -130,6 +111,30 @@ public struct NginxConfiguration: Sendable {
 }
 
 extension NginxConfiguration {
+    /// The locations serving the web page: `/` (its `index.html`), `/func2url.json` (from
+    /// `func2url`), and the page's flat files (`/app.js`, `/styles.css`, ...). Dotfiles are never
+    /// served. A host and the front render the same ones.
+    static func pageLocations(directory: String, func2url: String) -> String {
+        """
+                # The try-on page: static files, no build step. Dotfiles are never served.
+                location = / {
+                    root \(directory);
+                    try_files /index.html =404;
+                    add_header Cache-Control "no-cache";
+                }
+                location = /func2url.json {
+                    alias \(func2url);
+                    default_type application/json;
+                    add_header Cache-Control "no-cache";
+                }
+                location ~ "^/[A-Za-z0-9_-]+\\.(html|js|css|svg|png|ico)$" {
+                    root \(directory);
+                    add_header Cache-Control "no-cache";
+                }
+
+        """
+    }
+
     /// The upstream (the master's socket for the pool) of the function at `index` of the catalog.
     static func upstreamName(index: Int, spec: FunctionSpec) -> String {
         "fnhost_\(index)_\(spec.name.replacingDashes())"
