@@ -1,18 +1,22 @@
 /// The host's timer leadership as the master sees it. The election reports every round trip that
-/// proved this host's session still holds the leader lock; the host leads only while the last proof
-/// is younger than `validityNanoseconds`. Pure: times are monotonic ns passed in.
+/// proved this host's session holds the leader lock; the host leads only while the last proof is
+/// younger than `validityNanoseconds`, and, after taking the lock, only once one validity has
+/// passed since it got the lock. Pure: times are monotonic ns passed in.
 ///
-/// Why a partitioned leader stops before another host can start: the proof's clock starts when
-/// the round trip was sent, before the server last heard from this host, and the server drops a
-/// silent session (releasing its lock) no sooner than its keep-alive detection allows
-/// (`PostgresLiveness.earliestDetectionMilliseconds`). Keeping the validity shorter than that keeps
-/// two leaders from overlapping whatever the network does; `TimerElectionSettings` checks it.
+/// Why two hosts never fire at once, however the previous leader's session ended (killed, cut
+/// off, the server restarted): the previous leader's last proof was sent before its session
+/// ended, which was before this host's session got the lock, so that proof expires no later than
+/// one validity after this host heard it got the lock, and this host waits that long. Clocks on
+/// different machines need only run at the same rate, not agree. The cost is one validity more
+/// on every change of leader.
 struct LeaderLease: Sendable, Equatable {
     /// How long one proof lets the host lead, ns.
     let validityNanoseconds: UInt64
     /// When the last proving round trip was sent (monotonic ns), nil when the lock is not held.
     private(set) var provenAt: UInt64?
-    /// The leading host's name as last seen (this host's own when it leads), nil when unknown.
+    /// When leading may begin after taking the lock: one validity after the answer that gave it.
+    private(set) var leadsFrom: UInt64?
+    /// The leading host's name as last seen (this host's own when it holds the lock), nil when unknown.
     private(set) var leader: String?
     /// When the last round trip that reached the database was sent (monotonic ns), whoever leads.
     private(set) var reachedAt: UInt64?
@@ -21,7 +25,13 @@ struct LeaderLease: Sendable, Equatable {
         self.validityNanoseconds = validityNanoseconds
     }
 
-    /// A round trip sent at `sentAt` proved this host (`name`) holds the lock.
+    /// A round trip sent at `sentAt`, answered at `answeredAt`, gave this host (`name`) the lock.
+    mutating func acquired(sentAt: UInt64, answeredAt: UInt64, by name: String) {
+        leadsFrom = answeredAt + validityNanoseconds
+        proven(sentAt: sentAt, by: name)
+    }
+
+    /// A round trip sent at `sentAt` proved this host (`name`) still holds the lock.
     mutating func proven(sentAt: UInt64, by name: String) {
         provenAt = max(provenAt ?? 0, sentAt)
         reachedAt = max(reachedAt ?? 0, sentAt)
@@ -32,6 +42,7 @@ struct LeaderLease: Sendable, Equatable {
     /// name, nil when none or unknown).
     mutating func heldElsewhere(by leader: String?, sentAt: UInt64) {
         provenAt = nil
+        leadsFrom = nil
         reachedAt = max(reachedAt ?? 0, sentAt)
         self.leader = leader
     }
@@ -39,6 +50,7 @@ struct LeaderLease: Sendable, Equatable {
     /// The session is gone or the lock was given up: this host does not lead, and the leader is unknown.
     mutating func lost() {
         provenAt = nil
+        leadsFrom = nil
         leader = nil
     }
 
@@ -50,9 +62,12 @@ struct LeaderLease: Sendable, Equatable {
         return now < reachedAt + validityNanoseconds
     }
 
+    /// Whether this host holds the lock (it may still be waiting out the previous leader's proof).
+    var holdsLock: Bool { provenAt != nil }
+
     /// Whether this host may fire timers at `now`.
     func leads(now: UInt64) -> Bool {
-        guard let provenAt else { return false }
-        return now < provenAt + validityNanoseconds
+        guard let provenAt, let leadsFrom else { return false }
+        return now >= leadsFrom && now < provenAt + validityNanoseconds
     }
 }

@@ -9,7 +9,8 @@ import Synchronization
 /// leader lock when it is free (`pg_try_advisory_lock`, session level: released when the session
 /// ends, however it ends) and proves every heartbeat that this very session still holds it, by
 /// looking for its own pid in `pg_locks` (a silent reconnect would otherwise hold nothing). The
-/// master asks `leads(now:)` before firing a tick; `LeaderLease` turns the proofs into that answer.
+/// master asks `leads(now:)` before firing a tick; `LeaderLease` turns the proofs into that answer
+/// (and makes a new leader wait out the previous one's last proof).
 /// Never on the master's loop: a database that hangs costs the host its leadership, not its requests.
 final class TimerElection: Sendable {
     /// What the thread reports, for the master's log (the log belongs to the master's thread).
@@ -101,7 +102,8 @@ final class TimerElection: Sendable {
                     shared.withLock { $0.lease.proven(sentAt: sent, by: settings.hostName) }
                 } else if try session.query("SELECT pg_try_advisory_lock($1::int, $2::int)", keys).first?[0] == "t" {
                     holds = true
-                    shared.withLock { $0.lease.proven(sentAt: sent, by: settings.hostName) }
+                    let answered = Clock.monotonicNanoseconds()
+                    shared.withLock { $0.lease.acquired(sentAt: sent, answeredAt: answered, by: settings.hostName) }
                     report("timer_leader", ["leader": .string(settings.hostName), "acquired": .bool(true)])
                 } else {
                     let holder = try session.query(Self.holderSQL, keys + [SQLPattern.prefix(TimerElectionSettings.applicationPrefix)])
