@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "FunctionRuntime", dependencies: ["Hashing"], swiftSettings: strict),
         .target(name: "FixtureRunner", dependencies: ["FunctionRuntime", "HTTPClient"], swiftSettings: strict),
         .target(name: "CHostSupport"),
-        .target(name: "FunctionHost", dependencies: ["FunctionRuntime", "FastCGI", "CHostSupport"], swiftSettings: strict),
+        .target(name: "FunctionHost", dependencies: ["FunctionRuntime", "FastCGI", "CHostSupport", "Postgres"], swiftSettings: strict),
         // Python functions: the embedded interpreter and the handler contract (only the `fnhost-python`
         // worker links libpython), and the tooling around them that needs no interpreter (virtual
         // environments per requirements set, the scan for environment variables).

@@ -10,6 +10,9 @@ struct CLIError: Error, CustomStringConvertible {
         case hostUnreachable = "host_unreachable"
         /// The kernel refused a socket or a process.
         case system
+        /// A setting the command needs from its environment is missing or does not fit the others
+        /// (`--cluster` without `DATABASE_URL`).
+        case configuration
     }
 
     var code: Code

@@ -15,6 +15,7 @@ struct ServeCommand: ParsableCommand {
     @OptionGroup var functions: FunctionsOptions
     @OptionGroup var stack: StackOptions
     @OptionGroup var edge: EdgeFlags
+    @OptionGroup var cluster: ClusterOptions
 
     @Flag(name: .customLong("no-nginx"), help: "Run only the host; nginx (or another FastCGI client) is started separately.")
     var noNginx = false
@@ -45,7 +46,8 @@ struct ServeCommand: ParsableCommand {
             catalog: catalog, environments: Paths.absolute(pythonEnvironments ?? stack.absoluteRunDirectory + "/python/envs"),
             host: options.executable)
         options.workerPrograms[.python] = python.program
-        options.admin = stack.resolvedAdminPort > 0 && !noNginx
+        // The admin socket also answers the public health endpoint, so it exists whenever nginx runs.
+        options.admin = !noNginx
         // The try-on queue section reads the shipped functions' table: not for a project without them.
         let servesCompiledFunctions = catalog.functions.contains { FnhostMain.registry.factory(for: $0.name) != nil }
         options.statusProviders = !layout.isProject || servesCompiledFunctions ? FnhostMain.statusProviders : []
@@ -76,8 +78,11 @@ struct ServeCommand: ParsableCommand {
                         "--files-dir", stack.absoluteRunDirectory + "/standin-files"],
                     stopSignal: SIGTERM, stopsWhenIdle: true))
         }
+        // Checked before the project's start, which would otherwise start an embedded database.
+        if cluster.cluster { _ = try ClusterOptions.sharedDatabaseURL() }
         let project = try ProjectStartup.prepare(
             layout: layout, catalog: catalog, stateDirectory: stack.absoluteRunDirectory, environment: environment)
+        try cluster.apply(to: &options)
         // Functions' calls to https://functions.poehali.dev/<uuid>: to this host's TLS port.
         let platform = noNginx ? nil : try PlatformRouting(stack: stack)
         try platform?.prepare()

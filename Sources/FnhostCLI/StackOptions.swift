@@ -89,6 +89,7 @@ struct StackOptions: ParsableArguments {
             fastCGIParamsPath: Paths.absolute(nginxDirectoryPath + "/fastcgi_params"), user: NginxSetup.workerUser)
         configuration.staticFolders = [("/results/", absoluteResultsDirectory)]
         if resolvedAdminPort > 0 { configuration.adminListen = "127.0.0.1:\(resolvedAdminPort)" }
+        configuration.healthEndpoint = options.admin
         configuration.page = page ?? pageSource(options: options)
         configuration.platformServer = try PlatformRouting(stack: self)?.nginxServer(resolvConf: .read())
         return configuration.render(template: String(decoding: template, as: UTF8.self), catalog: catalog, options: options)

@@ -36,6 +36,17 @@ public struct HostOptions: Sendable {
     /// environments). Nil: SIGHUP and file changes only roll pools with the configuration as it was.
     public var reload: ReloadHooks?
 
+    /// This host's name on its status page, in its metrics (`host` label), its health answer and its
+    /// timer-leader log lines. Default: the machine's host name.
+    public var hostName: String = HostOptions.machineName()
+    /// Seconds a stopping host keeps serving while its health endpoint already answers 503, so that
+    /// a balancer probing it takes it out before it stops listening. Default 0 (stop at once; a
+    /// single host has no balancer to tell).
+    public var drainNoticeSeconds: Double = 0
+    /// The cluster's timer election (one host fires each tick); nil (default): this host fires its
+    /// timers alone.
+    public var timerElection: TimerElectionSettings?
+
     /// The run folder, where the master records the companions it starts (`companions`) so that a
     /// host started after this one was killed stops exactly those. Nil: no record.
     public var runDirectory: String?
@@ -55,6 +66,14 @@ public struct HostOptions: Sendable {
         self.edge = edge
         self.policy = policy
         self.executable = executable ?? ProcessSpawner.currentExecutable()
+    }
+
+    /// The machine's host name (`gethostname`), `fnhost` when it has none.
+    public static func machineName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "fnhost" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.isEmpty ? "fnhost" : name
     }
 
     /// The socket of one function.

@@ -44,14 +44,18 @@ public enum ConnectionString {
     /// `options` (later `-c` wins). Every session runs in UTC, so `now()` stored in a `timestamp` column
     /// (without time zone, as the original `replicate_tasks` has) is UTC whichever session wrote it, and
     /// reads can say so (`Z`) whatever the server's or the role's default zone is.
+    /// With `liveness`, its keep-alive settings for both ends are added too (the string's own win on
+    /// the client's side).
     static func settings(
-        for text: String, schema: String?, applicationName: String, statementTimeoutMilliseconds: Int?
+        for text: String, schema: String?, applicationName: String, statementTimeoutMilliseconds: Int?,
+        liveness: PostgresLiveness? = nil
     ) throws(PostgresError) -> [Setting] {
         var settings = try parse(text)
         func has(_ keyword: String) -> Bool { settings.contains { $0.keyword == keyword } }
         if !has("connect_timeout") { settings.append(("connect_timeout", "3")) }
         if !has("application_name") { settings.append(("application_name", applicationName)) }
-        var extra = ["-c TimeZone=UTC"]
+        for setting in liveness?.clientSettings ?? [] where !has(setting.keyword) { settings.append(setting) }
+        var extra = ["-c TimeZone=UTC"] + (liveness?.serverOptions ?? [])
         if let schema {
             let path = try PostgresIdentifier.quoted(schema) + ",public"
             extra.append("-c search_path=" + PostgresIdentifier.escapedForOptions(path))

@@ -30,6 +30,9 @@ public final class PostgresConnection: CustomStringConvertible {
     /// Receives the server's notices and warnings (`RAISE NOTICE`, "relation already exists, skipping", ...).
     /// `nil` (default) drops them: libpq's default would print them to stderr.
     public var noticeHandler: ((PostgresNotice) -> Void)?
+    /// Fast dead-peer detection on both ends (see ``PostgresLiveness``); `nil` (default) keeps the
+    /// operating system's (hours for an idle connection).
+    public let liveness: PostgresLiveness?
     /// How many times the connection was (re)opened after the first connect; for logs and tests.
     public private(set) var reconnectCount = 0
 
@@ -51,10 +54,13 @@ public final class PostgresConnection: CustomStringConvertible {
     ///   - applicationName: default `fnhost`.
     ///   - statementTimeoutMilliseconds: default `nil` (no client-imposed limit).
     ///   - noticeHandler: default `nil` (notices are dropped).
+    ///   - liveness: default `nil` (the operating system's keep-alive settings).
     public init(
         url: String, schema: String? = nil, applicationName: String = "fnhost",
-        statementTimeoutMilliseconds: Int? = nil, noticeHandler: ((PostgresNotice) -> Void)? = nil
+        statementTimeoutMilliseconds: Int? = nil, noticeHandler: ((PostgresNotice) -> Void)? = nil,
+        liveness: PostgresLiveness? = nil
     ) {
+        self.liveness = liveness
         self.url = url
         self.schema = schema
         self.applicationName = applicationName
@@ -122,7 +128,7 @@ public final class PostgresConnection: CustomStringConvertible {
         close()
         let settings = try ConnectionString.settings(
             for: url, schema: schema, applicationName: applicationName,
-            statementTimeoutMilliseconds: statementTimeoutMilliseconds)
+            statementTimeoutMilliseconds: statementTimeoutMilliseconds, liveness: liveness)
         let context = "connect to \(redactedURL)"
         let keywords = settings.map(\.keyword), values = settings.map(\.value)
         let opened = try CStringArray.with(keywords, terminated: true) { keywords throws(PostgresError) in

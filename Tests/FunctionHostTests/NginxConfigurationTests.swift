@@ -160,6 +160,19 @@ extension String {
         #expect(text.contains("listen 127.0.0.1:8080;"))
     }
 
+    @Test func theHealthEndpointGoesToTheAdminSocketOnlyWhenAsked() {
+        let options = hostOptions()
+        let without = lines(standard.render(template: tinyTemplate, catalog: FunctionCatalog(directory: "/x", functions: []), options: options))
+        #expect(!without.contains("location = /_fnhost/health {"))
+        var configuration = standard
+        configuration.healthEndpoint = true
+        let with = lines(configuration.render(template: tinyTemplate, catalog: FunctionCatalog(directory: "/x", functions: []), options: options))
+        let start = try? #require(with.firstIndex(of: "location = /_fnhost/health {"))
+        let block = start.map { Array(with[$0...].prefix { $0 != "}" }) } ?? []
+        #expect(block.contains("fastcgi_pass unix:\(options.adminSocketPath);"))
+        #expect(block.contains("fastcgi_param DOCUMENT_URI /_fnhost/health;"))
+    }
+
     @Test(arguments: [
         ("aXXbXX", "XX", "Y", "aYbY"), ("aaa", "aa", "b", "ba"), ("none", "Q", "Z", "none"), ("abc", "", "Z", "abc"),
         ("@A@@A@", "@A@", "", ""), ("", "x", "y", ""),

@@ -18,7 +18,8 @@ import Testing
         var fires: [Int64] = []
         for now in start...(start + 20) {
             for decision in scheduler.due(now: now, hasCapacity: { _ in true }) {
-                if case .fire(let entry) = decision {
+                if case .fire(let entry, let tick) = decision {
+                    #expect(tick == now)
                     fires.append(now)
                     scheduler.finished(entry: entry, status: 200)
                 }
@@ -31,13 +32,13 @@ import Testing
 
     @Test func aTickWhileThePreviousInvocationRunsIsSkippedAndCounted() throws {
         var scheduler = TriggerScheduler(triggers: [(pool: 0, triggers: [try trigger("* * * * * *")])], now: start)
-        #expect(scheduler.due(now: start + 1, hasCapacity: { _ in true }) == [.fire(entry: 0)])
+        #expect(scheduler.due(now: start + 1, hasCapacity: { _ in true }) == [.fire(entry: 0, tick: start + 1)])
         let second = scheduler.due(now: start + 2, hasCapacity: { _ in true })
         #expect(second == [.skip(entry: 0, reason: "the previous invocation is still running")])
         let third = scheduler.due(now: start + 3, hasCapacity: { _ in true })
         #expect(third.count == 1)
         scheduler.finished(entry: 0, status: 504)
-        #expect(scheduler.due(now: start + 4, hasCapacity: { _ in true }) == [.fire(entry: 0)])
+        #expect(scheduler.due(now: start + 4, hasCapacity: { _ in true }) == [.fire(entry: 0, tick: start + 4)])
         #expect(scheduler.entries[0].fired == 2 && scheduler.entries[0].skipped == 2 && scheduler.entries[0].lastStatus == 504)
     }
 
@@ -46,17 +47,28 @@ import Testing
             triggers: [(pool: 0, triggers: [try trigger("* * * * * *")]), (pool: 1, triggers: [try trigger("* * * * * *")])],
             now: start)
         let decisions = scheduler.due(now: start + 1) { $0 == 1 }
-        #expect(decisions == [.skip(entry: 0, reason: "every worker of the function is busy"), .fire(entry: 1)])
+        #expect(decisions == [.skip(entry: 0, reason: "every worker of the function is busy"), .fire(entry: 1, tick: start + 1)])
         #expect(!scheduler.entries[0].running && scheduler.entries[1].running)
     }
 
     @Test func aStalledHostDoesNotFireABurstOfMissedTicks() throws {
         var scheduler = TriggerScheduler(triggers: [(pool: 0, triggers: [try trigger("* * * * * *")])], now: start)
         // Nothing ran for a minute; one fire, and the next one is computed from now.
-        #expect(scheduler.due(now: start + 60, hasCapacity: { _ in true }) == [.fire(entry: 0)])
+        #expect(scheduler.due(now: start + 60, hasCapacity: { _ in true }) == [.fire(entry: 0, tick: start + 1)])
         #expect(scheduler.entries[0].nextFire == start + 61)
         scheduler.finished(entry: 0, status: 200)
         #expect(scheduler.due(now: start + 60, hasCapacity: { _ in true }).isEmpty)
+    }
+
+    @Test func aHostStandingByLetsTicksPassAndFiresTheNextOneWhenItLeads() throws {
+        var scheduler = TriggerScheduler(triggers: [(pool: 0, triggers: [try trigger("*/5 * * * * *")])], now: start)
+        for now in start...(start + 10) {
+            #expect(scheduler.due(now: now, leads: false, hasCapacity: { _ in true }).isEmpty)
+        }
+        // Not counted as fired or skipped: another host fired those ticks.
+        #expect(scheduler.entries[0].fired == 0 && scheduler.entries[0].skipped == 0 && !scheduler.entries[0].running)
+        #expect(scheduler.entries[0].nextFire == start + 15)
+        #expect(scheduler.due(now: start + 15, leads: true, hasCapacity: { _ in true }) == [.fire(entry: 0, tick: start + 15)])
     }
 
     @Test func disabledTriggersNeverFireOnScheduleButCanBeFiredByHand() throws {

@@ -38,6 +38,22 @@ struct ConnectionStringTests {
         #expect(keptMap["options"] == "-c TimeZone=UTC", "every session runs in UTC")
     }
 
+    @Test("liveness sets keep-alives on libpq's socket and, as -c options, on the server's")
+    func liveness() throws {
+        let liveness = PostgresLiveness(idleSeconds: 2, intervalSeconds: 1, probes: 3, userTimeoutMilliseconds: 4000)
+        let settings = try ConnectionString.settings(
+            for: "dbname=x keepalives_idle=9", schema: nil, applicationName: "app", statementTimeoutMilliseconds: nil,
+            liveness: liveness)
+        let map = Dictionary(settings.map { ($0.keyword, $0.value) }, uniquingKeysWith: { $1 })
+        #expect(map["keepalives"] == "1" && map["keepalives_idle"] == "9", "the string's own value wins")
+        #expect(map["keepalives_interval"] == "1" && map["keepalives_count"] == "3" && map["tcp_user_timeout"] == "4000")
+        #expect(
+            map["options"]
+                == "-c TimeZone=UTC -c tcp_keepalives_idle=2 -c tcp_keepalives_interval=1 -c tcp_keepalives_count=3 -c tcp_user_timeout=4000")
+        #expect(liveness.earliestDetectionMilliseconds == 4000)
+        #expect(PostgresLiveness().earliestDetectionMilliseconds == 5000)
+    }
+
     @Test("identifiers are quoted, and bad ones refused")
     func identifiers() throws {
         #expect(try PostgresIdentifier.quoted("t_p1_app") == "\"t_p1_app\"")

@@ -6,7 +6,8 @@ import FunctionRuntime
 
 /// The master's own endpoints, on the admin socket that nginx exposes on a loopback-only port:
 /// `GET /status` (JSON; `?format=prometheus` or `GET /metrics` for Prometheus text) and
-/// `POST /trigger/<function>[/<trigger>]` (fire a timer now). The requests are tiny; the master
+/// `POST /trigger/<function>[/<trigger>]` (fire a timer now); and `GET /_fnhost/health`, which
+/// nginx also passes from the public port (200 while serving, 503 while starting or draining). The requests are tiny; the master
 /// reads them without blocking and answers through the outbox, like every answer it writes itself.
 extension Master {
     func acceptAdmin() {
@@ -52,6 +53,11 @@ extension Master {
         let json = "application/json"
         let parameters = Dictionary(QueryString.parse(query).map { ($0.name, $0.value) }) { _, last in last }
         switch (method, path) {
+        case ("GET", "/_fnhost/health"), ("HEAD", "/_fnhost/health"):
+            var body = JSONText()
+            body.add("status", lifecycle.name)
+            body.add("host", options.hostName)
+            return (lifecycle.isServing ? 200 : 503, json, body.finish())
         case ("GET", "/status"), ("GET", "/status/"):
             if parameters["format"] == "prometheus" {
                 return (200, "text/plain; version=0.0.4", statusReport().prometheus())
@@ -107,6 +113,12 @@ extension Master {
             uptimeSeconds: Double(Clock.monotonicNanoseconds() - startedAt) / 1e9, pools: reports,
             extras: statusCollector.snapshot)
         report.adminAcceptPauses = adminAcceptPauses
+        report.host = options.hostName
+        if let election {
+            report.cluster = StatusReport.Cluster(
+                leadsTimers: election.leads(now: Clock.monotonicNanoseconds()), timerLeader: election.leader,
+                state: lifecycle.name)
+        }
         return report
     }
 

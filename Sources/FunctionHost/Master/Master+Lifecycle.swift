@@ -21,15 +21,26 @@ extension Master {
     }
 
     /// Asks the host to stop (`signal` 0: on its own, a companion cannot run). The first request
-    /// starts the drain: running invocations have until the longest function timeout plus the
-    /// policy's grace; the companions that are not needed until the end are asked to stop.
+    /// starts the drain: the health endpoint answers 503 and timers stop (the timer lock is given
+    /// up) at once; after `drainNoticeSeconds` the companions not needed until the end are asked to
+    /// stop, and running invocations have until the longest function timeout plus the policy's grace.
     func requestStop(signal: Int32) {
+        let now = Clock.monotonicNanoseconds()
+        let noticeEnds = now + UInt64(max(0, options.drainNoticeSeconds) * 1e9)
         let longest = pools.map { $0.spec.configuration.timeoutSeconds }.max() ?? 0
-        let deadline = options.policy.drainDeadline(start: Clock.monotonicNanoseconds(), longestTimeoutSeconds: longest)
-        guard case .beginDrain = lifecycle.handle(.stopRequested(signal: signal, deadline: deadline)) else { return }
-        log.event("draining", ["signal": .number(Double(signal))])
-        // Kept-alive connections stay open: a request nginx already wrote on one is still served,
-        // and nginx closes them as it stops (SIGQUIT: it finishes its requests first).
+        let deadline = options.policy.drainDeadline(start: noticeEnds, longestTimeoutSeconds: longest)
+        let decision = lifecycle.handle(.stopRequested(signal: signal, now: now, noticeEnds: noticeEnds, deadline: deadline))
+        guard case .announceDrain(_, let stopNow) = decision else { return }
+        log.event("draining", ["signal": .number(Double(signal)), "noticeSeconds": .number(options.drainNoticeSeconds)])
+        election?.release()
+        if stopNow { stopTakingWork() }
+    }
+
+    /// The drain's notice is over: asks nginx (and the other companions not needed until the end)
+    /// to stop. Kept-alive connections stay open: a request nginx already wrote on one is still
+    /// served, and nginx closes them as it stops (SIGQUIT: it finishes its requests first).
+    func stopTakingWork() {
+        log.event("stopped_taking_work")
         for companion in companions where companion.pid > 0 && !companion.process.stopsWhenIdle {
             kill(companion.pid, companion.process.stopSignal)
         }

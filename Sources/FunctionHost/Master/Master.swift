@@ -46,6 +46,8 @@ public final class Master {
     var adminAcceptGate = AcceptGate()
     var adminAcceptPauses = 0
     let statusCollector: StatusCollector
+    /// The cluster's timer election, nil when the host fires its timers alone.
+    let election: TimerElection?
     let startedAt = Clock.monotonicNanoseconds()
     /// Hot reload (see `Master+Reload.swift`): the functions folder's watcher, the changes gathered
     /// until they settle, running preparations (environment builds) by pid -> pool, and pools whose
@@ -66,7 +68,12 @@ public final class Master {
         self.pools = pools
         self.companions = companions.map { ($0, 0, 0) }
         adminListener = options.admin ? try UnixListener(path: options.adminSocketPath, group: options.socketGroup) : nil
-        statusCollector = StatusCollector(providers: options.statusProviders)
+        let election = options.timerElection.map(TimerElection.init(settings:))
+        self.election = election
+        // In a cluster only the leader reports the shared task queue, so summing hosts counts it once.
+        statusCollector = StatusCollector(
+            providers: options.statusProviders,
+            isWanted: { election?.leads(now: Clock.monotonicNanoseconds()) ?? true })
         let timersOn = options.timers
         scheduler = TriggerScheduler(
             triggers: pools.poolIndices.map { index in
@@ -118,6 +125,7 @@ public final class Master {
         }
         for index in companions.indices { startCompanion(index) }
         startWatching()
+        election?.start()
         statusCollector.start()
         log.event("host_started", [
             "functions": .array(pools.map { .string($0.spec.name) }),
@@ -125,14 +133,19 @@ public final class Master {
         ])
 
         _ = lifecycle.handle(.started)
-        while true {
+        loop: while true {
             let now = Clock.monotonicNanoseconds()
             serviceTimers(now: now)
             serviceReload(now: now)
             serviceTriggers()
             dispatchAll()
-            let drained = lifecycle.drainDeadline != nil && finishedDraining()
-            if lifecycle.handle(.tick(now: now, drained: drained)) == .shutDown { break }
+            let drained = lifecycle.isWindingDown && finishedDraining()
+            switch lifecycle.handle(.tick(now: now, drained: drained)) {
+            case .shutDown: break loop
+            case .stopTakingWork: stopTakingWork()
+            default: break
+            }
+            logElectionReports()
             log.flush()
             try pollOnce(timeoutMilliseconds: pollTimeout(now: now))
         }
@@ -142,7 +155,7 @@ public final class Master {
     // MARK: - Loop steps
 
     private func pollTimeout(now: UInt64) -> Int32 {
-        var earliest = lifecycle.drainDeadline ?? .max
+        var earliest = lifecycle.nextWakeUp ?? .max
         if let reload = reloadWakeUp { earliest = min(earliest, reload) }
         if let resume = adminAcceptGate.resumeAt { earliest = min(earliest, resume) }
         if let answerDeadline = connections.outbox.nextDeadline { earliest = min(earliest, answerDeadline) }

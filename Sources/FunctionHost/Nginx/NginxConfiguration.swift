@@ -31,6 +31,9 @@ public struct NginxConfiguration: Sendable {
     /// The loopback address of the host's status page and trigger control (`127.0.0.1:8081`), a
     /// server of its own so the public port never exposes it. Nil leaves it out.
     public var adminListen: String?
+    /// Whether the public server passes `GET /_fnhost/health` to the master's admin socket (which
+    /// must exist: `HostOptions.admin`), for balancers in front of the host. Default false.
+    public var healthEndpoint = false
     /// The local stand-in for the platform's host (`functions.poehali.dev`), a TLS server of its
     /// own on a loopback port that serves the same function locations by uuid. Nil leaves it out.
     public var platformServer: NginxPlatformServer?
@@ -58,6 +61,18 @@ public struct NginxConfiguration: Sendable {
             upstreams += "    }\n"
         }
         var locations = functionLocations(catalog: catalog, byName: true)
+        if healthEndpoint {
+            locations += """
+                        # The host's health for balancers: 200 while serving, 503 while starting or draining.
+                        location = /_fnhost/health {
+                            include \(fastCGIParamsPath);
+                            fastcgi_param DOCUMENT_URI /_fnhost/health;
+                            fastcgi_pass unix:\(options.adminSocketPath);
+                            fastcgi_read_timeout 5s;
+                        }
+
+                """
+        }
         for (prefix, directory) in staticFolders {
             locations += """
                         location ^~ \(prefix) {

@@ -25,13 +25,17 @@ public struct StatusProvider: Sendable {
 final class StatusCollector: Sendable {
     private let providers: [StatusProvider]
     private let latest = Mutex<[String: JSONValue]>([:])
+    /// Whether the sections are wanted now: in a cluster only the timer leader reports the shared
+    /// queue (so a sum over hosts counts it once); while it says no, nothing is collected or shown.
+    private let isWanted: @Sendable () -> Bool
 
-    init(providers: [StatusProvider]) {
+    init(providers: [StatusProvider], isWanted: @escaping @Sendable () -> Bool = { true }) {
         self.providers = providers
+        self.isWanted = isWanted
     }
 
     /// The last answer of every provider that has answered.
-    var snapshot: [String: JSONValue] { latest.withLock { $0 } }
+    var snapshot: [String: JSONValue] { isWanted() ? latest.withLock { $0 } : [:] }
 
     /// Starts the thread (once; nothing when there are no providers).
     func start() {
@@ -54,7 +58,9 @@ final class StatusCollector: Sendable {
         var due = [Double](repeating: 0, count: providers.count)
         var elapsed = 0.0
         while true {
-            for (index, provider) in providers.enumerated() where due[index] <= elapsed {
+            let wanted = isWanted()
+            if !wanted { latest.withLock { $0.removeAll() } }
+            for (index, provider) in providers.enumerated() where wanted && due[index] <= elapsed {
                 let value = provider.collect()
                 latest.withLock { $0[provider.name] = value }
                 due[index] = elapsed + max(0.5, provider.intervalSeconds)

@@ -50,12 +50,26 @@ public struct StatusReport: Sendable, Equatable {
         public var lastStatus: Int
     }
 
+    /// A cluster host's part: whether it fires the timers now, and who does.
+    public struct Cluster: Sendable, Equatable {
+        public var leadsTimers: Bool
+        /// The leading host's name as last seen, nil when none or unknown.
+        public var timerLeader: String?
+        /// serving, draining, ... (the health endpoint's word).
+        public var state: String
+    }
+
     public var uptimeSeconds: Double
     public var pools: [Pool]
     /// Sections from status providers (the task queue), by name.
     public var extras: [String: JSONValue]
     /// Times accepting on the status page's own socket paused because `accept` failed.
     public var adminAcceptPauses: Int = 0
+    /// The host's name: a `host` field, and a `host` label on every metric, so that a Prometheus
+    /// scraping several hosts can tell and sum them. Nil: neither.
+    public var host: String?
+    /// Set on a cluster's hosts (`--cluster`).
+    public var cluster: Cluster?
 
     public init(uptimeSeconds: Double, pools: [Pool], extras: [String: JSONValue]) {
         self.uptimeSeconds = uptimeSeconds
@@ -91,18 +105,30 @@ public struct StatusReport: Sendable, Equatable {
             "uptime_seconds": .number((uptimeSeconds * 10).rounded() / 10), "functions": .object(functions),
             "accept_pauses": .number(Double(adminAcceptPauses + pools.reduce(0) { $0 + $1.acceptPauses })),
         ]
+        if let host { root["host"] = .string(host) }
+        if let cluster {
+            root["cluster"] = .object([
+                "leads_timers": .bool(cluster.leadsTimers), "timer_leader": cluster.timerLeader.map(JSONValue.string) ?? .null,
+                "state": .string(cluster.state),
+            ])
+        }
         for (name, value) in extras.sorted(by: { $0.key < $1.key }) { root[name] = value }
         return .object(root)
     }
 
     /// Prometheus text exposition (version 0.0.4): one gauge or counter per pool number, labelled by
-    /// function; timers labelled by function and trigger; numeric provider values flattened.
+    /// function; timers labelled by function and trigger; numeric provider values flattened; every
+    /// sample labelled with the host when it has a name.
     public func prometheus() -> String {
         var lines: [String] = []
+        let hostLabel = host.map { "host=\"\(Self.labelValue($0))\"" }
         func metric(_ name: String, _ type: String, _ help: String, _ values: [(String, Double)]) {
             lines.append("# HELP fnhost_\(name) \(help)")
             lines.append("# TYPE fnhost_\(name) \(type)")
-            for (labels, value) in values { lines.append("fnhost_\(name){\(labels)} \(Self.number(value))") }
+            for (labels, value) in values {
+                let all = [hostLabel, labels.isEmpty ? nil : labels].compactMap { $0 }.joined(separator: ",")
+                lines.append("fnhost_\(name){\(all)} \(Self.number(value))")
+            }
         }
         func perPool(_ keyPath: KeyPath<Pool, Int>) -> [(String, Double)] {
             pools.map { ("function=\"\($0.function)\"", Double($0[keyPath: keyPath])) }
@@ -128,19 +154,38 @@ public struct StatusReport: Sendable, Equatable {
             timers.map { ("function=\"\($0.0)\",trigger=\"\($0.1.name)\"", Double($0.1.fired)) })
         metric("timer_skipped_total", "counter", "Timer ticks skipped: previous still running or pool full.",
             timers.map { ("function=\"\($0.0)\",trigger=\"\($0.1.name)\"", Double($0.1.skipped)) })
+        if let cluster {
+            metric("timer_leader", "gauge", "1 while this host fires the cluster's timers.", [("", cluster.leadsTimers ? 1 : 0)])
+        }
         for (section, value) in extras.sorted(by: { $0.key < $1.key }) {
-            Self.flatten(value, prefix: section, into: &lines)
+            Self.flatten(value, prefix: section, labels: hostLabel.map { "{\($0)}" } ?? "", into: &lines)
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private static func flatten(_ value: JSONValue, prefix: String, into lines: inout [String]) {
+    private static func flatten(_ value: JSONValue, prefix: String, labels: String, into lines: inout [String]) {
         switch value {
-        case .number(let number): lines.append("fnhost_\(metricName(prefix)) \(Self.number(number))")
+        case .number(let number): lines.append("fnhost_\(metricName(prefix))\(labels) \(Self.number(number))")
         case .object(let members):
-            for (key, member) in members.sorted(by: { $0.key < $1.key }) { flatten(member, prefix: "\(prefix)_\(key)", into: &lines) }
+            for (key, member) in members.sorted(by: { $0.key < $1.key }) {
+                flatten(member, prefix: "\(prefix)_\(key)", labels: labels, into: &lines)
+            }
         default: break
         }
+    }
+
+    /// A label value with its backslashes, quotes and newlines escaped, as the text format asks.
+    private static func labelValue(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            switch character {
+            case "\\": escaped += "\\\\"
+            case "\"": escaped += "\\\""
+            case "\n": escaped += "\\n"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
     }
 
     private static func metricName(_ text: String) -> String {
@@ -177,13 +222,14 @@ public struct StatusReport: Sendable, Equatable {
         }.joined(separator: "\n")
         if !timerLines.isEmpty { output += "\n\ntimers:\n" + timerLines.joined(separator: "\n") }
         for (name, section) in (status.objectValue ?? [:]).sorted(by: { $0.key < $1.key })
-        where name != "functions" && name != "uptime_seconds" && name != "accept_pauses" {
+        where !["functions", "uptime_seconds", "accept_pauses", "host"].contains(name) {
             output += "\n\n\(name): \(section.encoded())"
         }
         if let pauses = status["accept_pauses"]?.numberValue, pauses > 0 {
             output += "\n\naccept paused (out of descriptors): \(Int(pauses)) times"
         }
         if let uptime = status["uptime_seconds"]?.numberValue { output += "\n\nuptime: \(Int(uptime)) s" }
+        if let host = status["host"]?.stringValue { output += "\nhost: \(host)" }
         return output
     }
 }

@@ -19,16 +19,18 @@ extension Master {
         var received: [UInt8] = []
     }
 
-    /// Fires the triggers due now and skips (and counts) those that cannot run.
+    /// Fires the triggers due now and skips (and counts) those that cannot run. In a cluster only
+    /// the timer leader fires; a host that is draining, or standing by, lets its ticks pass.
     func serviceTriggers() {
         guard !lifecycle.isWindingDown else { return }
         let now = Clock.epochMilliseconds() / 1000
-        let decisions = scheduler.due(now: now) { pools[$0].availableCount > 0 }
+        let leads = lifecycle.firesTimers && (election?.leads(now: Clock.monotonicNanoseconds()) ?? true)
+        let decisions = scheduler.due(now: now, leads: leads) { pools[$0].availableCount > 0 }
         for decision in decisions {
             switch decision {
-            case .fire(let entry):
+            case .fire(let entry, let tick):
                 let scheduled = scheduler.entries[entry]
-                if startTrigger(pool: scheduled.pool, trigger: scheduled.trigger, entry: entry) == nil {
+                if startTrigger(pool: scheduled.pool, trigger: scheduled.trigger, entry: entry, tick: tick) == nil {
                     scheduler.abandoned(entry: entry)
                 }
             case .skip(let entry, let reason):
@@ -61,8 +63,9 @@ extension Master {
     }
 
     /// Starts one trigger invocation; returns its request id, or nil when the pool refused it.
+    /// `tick`: the scheduled tick it fires for (Unix seconds), nil when fired by hand.
     @discardableResult
-    func startTrigger(pool: PoolIndex, trigger: TriggerConfiguration, entry: Int?) -> String? {
+    func startTrigger(pool: PoolIndex, trigger: TriggerConfiguration, entry: Int?, tick: Int64? = nil) -> String? {
         let requestId = TraceID.make()
         let event = Event.timer(
             triggerId: trigger.name, payload: trigger.payload, epochMilliseconds: Clock.epochMilliseconds(), eventId: requestId)
@@ -94,6 +97,10 @@ extension Master {
             return nil
         }
         triggerRuns[ends[0]] = TriggerRun(pool: pool, trigger: trigger.name, entry: entry, startedAt: now, requestId: requestId)
+        log.event("timer_fired", [
+            "function": .string(pools[pool].spec.name), "trigger": .string(trigger.name), "requestId": .string(requestId),
+            "tick": tick.map { .number(Double($0)) } ?? .null, "host": .string(options.hostName),
+        ])
         return requestId
     }
 
@@ -117,6 +124,16 @@ extension Master {
             "requestId": .string(run.requestId), "status": .number(Double(status)),
             "durationMs": .number((Double(Clock.monotonicNanoseconds() - run.startedAt) / 1e4).rounded() / 100),
         ])
+    }
+}
+
+extension Master {
+    /// Writes what the timer election reported since the last turn.
+    func logElectionReports() {
+        guard let election else { return }
+        for report in election.takeReports() {
+            log.event(report.event, report.details.merging(["host": .string(options.hostName)]) { mine, _ in mine })
+        }
     }
 }
 

@@ -23,7 +23,8 @@ struct TriggerScheduler {
     }
 
     enum Decision: Equatable {
-        case fire(entry: Int)
+        /// Fire the entry's trigger for the tick scheduled at `tick` (Unix seconds).
+        case fire(entry: Int, tick: Int64)
         case skip(entry: Int, reason: String)
     }
 
@@ -39,13 +40,18 @@ struct TriggerScheduler {
     }
 
     /// What to do with every trigger due at `now`. `hasCapacity(pool)` tells whether the pool has a
-    /// worker that could take an invocation now. Fired entries are marked running.
-    mutating func due(now: Int64, hasCapacity: (PoolIndex) -> Bool) -> [Decision] {
+    /// worker that could take an invocation now. Fired entries are marked running. `leads`: whether
+    /// this host fires ticks (in a cluster only the timer leader does); a host standing by lets its
+    /// due ticks pass uncounted, so its schedule stays in step and it fires the next tick if it
+    /// becomes the leader.
+    mutating func due(now: Int64, leads: Bool = true, hasCapacity: (PoolIndex) -> Bool) -> [Decision] {
         var decisions: [Decision] = []
         for index in entries.indices {
             guard let next = entries[index].nextFire, next <= now else { continue }
             entries[index].nextFire = entries[index].trigger.schedule.nextFire(after: now)
-            if entries[index].running {
+            if !leads {
+                continue
+            } else if entries[index].running {
                 entries[index].skipped += 1
                 decisions.append(.skip(entry: index, reason: "the previous invocation is still running"))
             } else if !hasCapacity(entries[index].pool) {
@@ -54,7 +60,7 @@ struct TriggerScheduler {
             } else {
                 entries[index].running = true
                 entries[index].fired += 1
-                decisions.append(.fire(entry: index))
+                decisions.append(.fire(entry: index, tick: next))
             }
         }
         return decisions
