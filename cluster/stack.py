@@ -197,6 +197,22 @@ class ClusterHost(Host):
         self.exits.append(code)
         return time.time() - began, code
 
+    def crash(self, limit=10):
+        """SIGKILLs every process of the host at once (master, nginx, workers: everything in its
+        namespace), as a crash of its machine would, and waits until none is left."""
+        pids = self.ns.pids()
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if self.process is not None:
+            self.process.wait(timeout=limit)
+        end = time.time() + limit
+        while self.ns.pids() and time.time() < end:
+            time.sleep(0.05)
+        return len(pids)
+
     def terminate(self):
         """SIGTERM, without waiting (a drain is watched by the caller)."""
         self.process.send_signal(signal.SIGTERM)
