@@ -113,6 +113,7 @@ class Network:
         self.switch = f"{self.prefix}-sw"
         self.namespaces = {role: Namespace(f"{self.prefix}-{role}", role, f"{SUBNET}.{ADDRESSES[role]}")
                            for role in roles}
+        self.subnet = f"{SUBNET}.0/{PREFIX_LENGTH}"
         self.created = []
         self.cuts = set()
 
