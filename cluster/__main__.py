@@ -101,6 +101,9 @@ def main():
                 result = Result(f"{key}. (scenario raised)")
                 result.result("scenario ran to the end", f"{type(error).__name__}: {error}", False, "no exception")
                 traceback.print_exc()
+            finally:
+                for load in stack.loads:  # a scenario that broke off leaves no pages running
+                    load.stopping.set()
             print(chaos_report.section(result), flush=True)
             results.append(result)
     except NetworkError as error:

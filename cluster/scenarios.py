@@ -64,6 +64,7 @@ class Phase:
         self.settings = settings
         self.result = Result(title)
         self.load = Load(stack.front.base, settings.pages, user=f"cluster-{key}-{int(time.time())}")
+        stack.loads.append(self.load)  # stopped by the caller if the scenario breaks off
         self.events = []  # (began, ended, label)
         self.leader_changes = 0
 

@@ -365,6 +365,7 @@ class Stack:
         self.front_kind = front_kind(harness.binary("fnhost"))
         self.public_url = f"http://{network['front'].address}:{FRONT_PORT}"
         self.secret = webhook_secret()
+        self.loads = []  # every scenario's load (cluster/load.py)
 
     def up(self, say=print):
         began = time.time()
