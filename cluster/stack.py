@@ -408,6 +408,9 @@ class Stack:
         return None
 
     def down(self):
+        for host in self.hosts.values():  # all drain at once, then each is waited for
+            if host.running():
+                host.terminate()
         for part in [self.front, *self.hosts.values(), self.standin]:
             if part is None:
                 continue
