@@ -118,10 +118,10 @@ class Phase:
         starts = [x for x in records if x.kind == "start"]
         page_result_failures = [x for x in records if x.kind == "result" and not x.ok]
 
+        timing = (f"the fault began {self.disrupted_at - load.began:.1f} s after the load, which stopped at "
+                  f"{ended - load.began:.1f} s" if self.events else f"no fault; the load ran {ended - load.began:.1f} s")
         r.done.insert(0, f"{self.settings.pages} pages through the front ({stack.front.base}), each polling its task "
-                         f"every 3 s and fetching its result image; the disruption began "
-                         f"{self.disrupted_at - load.began:.1f} s after the load, which stopped at "
-                         f"{ended - load.began:.1f} s.")
+                         f"every 3 s and fetching its result image; {timing}.")
         for began, until, label in self.events:
             r.done.append(f"{label}: at {began - load.began:.1f} s, for {until - began:.1f} s.")
         if still:
