@@ -69,7 +69,7 @@ let package = Package(
         .target(name: "FnhostProject", swiftSettings: strict),
 
         // The shipped functions: the try-on job system (functions/<name>/, one target each) and the code
-        // they share (all SQL for replicate_tasks, the Replicate client, validation).
+        // they share (all SQL for replicate_tasks and its companion tables, the Replicate client, validation).
         .target(
             name: "TryOnCore", dependencies: ["FunctionRuntime", "Postgres", "HTTPClient", "ReplicateModel"], path: "functions/shared/TryOnCore",
             swiftSettings: strict),
@@ -85,6 +85,9 @@ let package = Package(
         .target(
             name: "ReplicateWebhook", dependencies: ["TryOnCore", "FunctionRuntime", "WebhookSignature"],
             path: "functions/replicate-webhook", exclude: ["function.json", "tests.json"], swiftSettings: strict),
+        .target(
+            name: "ReplicateResults", dependencies: ["TryOnCore", "FunctionRuntime"],
+            path: "functions/replicate-results", exclude: ["function.json", "tests.json"], swiftSettings: strict),
 
         // The offline Replicate stand-in: a real HTTP server with Replicate's prediction API, a scripted
         // timeline, fault switches and a call log (used by `make run` without a token, and by the tests).
@@ -99,6 +102,7 @@ let package = Package(
             dependencies: [
                 "FunctionRuntime", "FunctionHost", "FixtureRunner", "HTTPClient", "Postgres", "PythonTooling", "FnhostProject", "CHostSupport",
                 "TryOnCore", "ReplicateAsyncStart", "ReplicateAsyncWorker", "ReplicateAsyncStatus", "ReplicateWebhook",
+                "ReplicateResults",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

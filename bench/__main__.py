@@ -25,6 +25,9 @@ same offline Replicate stand-in (zero delay), each on free loopback ports in a p
               through replicate-async-start, advanced by the stand-in's signed webhooks; first,
               median and last completion against the own time, with the busy worker processes and
               the database's connections sampled every 0.5 s while they wait;
+  front       replicate-async-status for one task straight to one host, then through `fnhost front`
+              before 1, 2 and 3 `serve --cluster` hosts on this machine (one database); on 2 cores the
+              hosts share the CPU, so the rows price the front and its extra hop, not scaling;
   memory      RSS and PSS of a warm worker process of each function (Swift and Python, and of the
               gunicorn peers' workers) and of the whole stack at idle.
 
@@ -54,7 +57,7 @@ ROOT = processes.ROOT
 START = "/replicate-async-start"
 STATUS = "/replicate-async-status"
 WORKER = "/replicate-async-worker"
-SECTIONS = ("requests", "start", "drain", "pickup", "webhook-drain")
+SECTIONS = ("requests", "front", "start", "drain", "pickup", "webhook-drain")
 
 
 def main():
@@ -260,6 +263,35 @@ def main():
                     spacing = (0, 2 * window / count)
                 report.pickup(name, jobs.pickup(view, host.url + START, count, spacing, first_index=5000))
                 view.close()
+                stop(host)
+
+        if "front" in selected:
+            # The cluster's front: the same status request direct to one host and through the front
+            # before 1, 2 and 3 hosts; each host a `serve --cluster` on the one database.
+            database.migrate(bin_dir, "front")
+            fnhost = os.path.join(bin_dir, "fnhost")
+            hosts = [stack(f"front-h{n}", "front", extra=["--cluster", "--host-name", f"h{n}", "--no-watch"])
+                     for n in (1, 2, 3)]
+            task_id, _ = jobs.start_task(hosts[0].url + START, jobs.start_body(0, 1))
+            jobs.wait_terminal(view := jobs.Tasks(database.url, "front"), [task_id], timeout=60)
+            view.close()
+            path = STATUS + f"?task_id={task_id}"
+            for c in counts:
+                report.row("front", "status straight to one host", c, load.wrk(hosts[0].url + path, c, duration,
+                                                                             headers=user))
+            for size in (1, 2, 3):
+                front = keep(processes.Front(fnhost, os.path.join(run_dir, f"front{size}"),
+                                             [f"127.0.0.1:{host.port}" for host in hosts[:size]], "/_fnhost/health"))
+                for c in counts:
+                    report.row("front", f"status through the front, {size} host{'s' if size > 1 else ''}", c,
+                               load.wrk(front.url + path, c, duration, headers=user))
+                stop(front)
+            for c in counts:
+                direct, fronted = report.find("status straight to one host", c), report.find("status through the front, 1 host", c)
+                if direct and fronted and direct["rps"] and direct["p50"] is not None and fronted["p50"] is not None:
+                    report.note(f"Front, c={c}: one host through the front serves {fronted['rps'] / direct['rps']:.2f} of "
+                                f"its requests/s straight; the hop adds {fronted['p50'] - direct['p50']:.2f} ms at p50.")
+            for host in hosts:
                 stop(host)
 
         # Webhook drain: tasks that wait for Replicate without a process, on a stand-in whose

@@ -59,11 +59,28 @@ public struct FixtureSuite: Sendable {
         do {
             return try JSONValue.parse(bytes)
         } catch {
-            // The decoder's own errors carry no position, so say what the usual causes are instead.
+            let (line, column) = lineAndColumn(ofByte: error.offset, in: bytes)
             throw FixtureError(
                 .invalidJSON, file: file,
-                message: "not valid JSON (a syntax error, invalid UTF-8, a number out of range, "
-                    + "or nesting deeper than 512 levels)")
+                message: "not valid JSON at line \(line), column \(column) (byte \(error.offset)): \(error.reason)")
         }
+    }
+
+    /// Where byte `offset` of `bytes` stands as an editor counts it: the line (from 1, after each
+    /// line feed) and the column (from 1, in characters: UTF-8 continuation bytes and a leading
+    /// byte-order mark do not count). An offset past the end stands just after the last byte.
+    static func lineAndColumn(ofByte offset: Int, in bytes: [UInt8]) -> (line: Int, column: Int) {
+        let byteOrderMark = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        var line = 1
+        var column = 1
+        for byte in bytes.prefix(max(0, offset)).dropFirst(byteOrderMark) {
+            if byte == 0x0A {
+                line += 1
+                column = 1
+            } else if byte & 0xC0 != 0x80 {
+                column += 1
+            }
+        }
+        return (line, column)
     }
 }

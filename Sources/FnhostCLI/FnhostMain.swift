@@ -30,7 +30,7 @@ struct FnhostCommand: ParsableCommand {
         abstract: "Runs poehali.dev-style cloud functions on this machine, behind nginx over FastCGI.",
         subcommands: [
             ServeCommand.self, InvokeCommand.self, GenerateEventCommand.self, TestCommand.self, WorkerCommand.self,
-            NginxConfigCommand.self, MigrateCommand.self, StatusCommand.self, TriggerCommand.self, DepsCommand.self,
+            NginxConfigCommand.self, FrontCommand.self, MigrateCommand.self, StatusCommand.self, TriggerCommand.self, DepsCommand.self,
         ]
     )
 }

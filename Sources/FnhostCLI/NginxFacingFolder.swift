@@ -73,9 +73,10 @@ struct NginxFacingFolder {
 
     /// Makes the outside folder (as root: `/var/lib/fnhost`, `/var/lib/fnhost/run` and it, each
     /// checked to be root's own and set to 0755) and records it in the run folder, then makes the
-    /// sockets folder. The run folder itself must exist.
-    func prepare() throws {
-        if let outside {
+    /// sockets folder. The run folder itself must exist. Without `sockets` (the front has none),
+    /// only a relocated nginx folder is made.
+    func prepare(sockets: Bool = true) throws {
+        if let outside, sockets || isRelocated {
             if geteuid() == 0 {
                 for folder in ["/var/lib/fnhost", Self.relocatedBase, outside] {
                     try OwnedDirectory.prepare(folder, mode: 0o755)
@@ -87,7 +88,9 @@ struct NginxFacingFolder {
                 throw CLIError(.fileSystem, "Cannot record \(outside) in \(record): \(String(cString: strerror(errno)))")
             }
         }
-        try OwnedDirectory.prepare(socketDirectory, mode: geteuid() == 0 ? 0o710 : 0o700, group: NginxSetup.workerGroupID)
+        if sockets {
+            try OwnedDirectory.prepare(socketDirectory, mode: geteuid() == 0 ? 0o710 : 0o700, group: NginxSetup.workerGroupID)
+        }
     }
 
     /// The folder nginx serves the page from, and the `func2url.json` it serves: the originals when

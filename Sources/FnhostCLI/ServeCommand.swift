@@ -35,12 +35,28 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("standin-delay-ms"), help: "With --replicate-standin: milliseconds each prediction spends starting and then processing.")
     var standInDelayMilliseconds: Int = 1500
 
+    @Option(
+        name: .customLong("restart-guard-ms"),
+        help: "nginx or the stand-in dying sooner than this many milliseconds after its start stops the host instead of being restarted (a bad configuration would die again at once); 0 restarts every death (default 2000).")
+    var restartGuardMilliseconds: Int?
+
+    func validate() throws {
+        if let restartGuardMilliseconds, !(0...86_400_000).contains(restartGuardMilliseconds) {
+            throw ValidationError("--restart-guard-ms must be from 0 to 86400000 (a day)")
+        }
+    }
+
     func run() throws {
         let environment = try functions.loadEnvironment()
         let layout = try functions.layout
         let stack = try self.stack.resolved(for: layout)
         let catalog = try functions.catalog()
         try WorkerPrograms.requireRunnable(catalog, registry: FnhostMain.registry)
+        if let problem = ShippedFunctions.storageProblem(
+            catalog: catalog, registry: FnhostMain.registry, environment: ProcessEnvironment.current)
+        {
+            throw ValidationError(problem)
+        }
         var options = stack.hostOptions(functionsDirectory: functions.directory, edge: edge.options)
         let python = try PythonWorkers.start(
             catalog: catalog, environments: Paths.absolute(pythonEnvironments ?? stack.absoluteRunDirectory + "/python/envs"),
@@ -52,6 +68,7 @@ struct ServeCommand: ParsableCommand {
         let servesCompiledFunctions = catalog.functions.contains { FnhostMain.registry.factory(for: $0.name) != nil }
         options.statusProviders = !layout.isProject || servesCompiledFunctions ? FnhostMain.statusProviders : []
         options.timers = !noTimers
+        if let restartGuardMilliseconds { options.policy.companionStartupNanoseconds = UInt64(restartGuardMilliseconds) * 1_000_000 }
         options.watch = !noWatch
         options.reload = reloadHooks(stack: stack, options: options, python: python)
         try Paths.makeDirectory(stack.absoluteRunDirectory)

@@ -87,7 +87,13 @@ struct StackOptions: ParsableArguments {
         var configuration = NginxConfiguration(
             listen: "\(host):\(resolvedPort)", workerProcesses: nginxWorkers, upstreamKeepalive: upstreamKeepalive,
             fastCGIParamsPath: Paths.absolute(nginxDirectoryPath + "/fastcgi_params"), user: NginxSetup.workerUser)
-        configuration.staticFolders = [("/results/", absoluteResultsDirectory)]
+        // The stored images; with the shipped try-on functions, those this host's folder lacks are
+        // read from the database (stored there by a worker on any host, `STORAGE_BACKEND=postgres`).
+        configuration.staticFolders = [
+            NginxStaticFolder(
+                prefix: "/results/", directory: absoluteResultsDirectory,
+                fallback: ShippedFunctions.resultsFallback(catalog: catalog, registry: FnhostMain.registry))
+        ]
         if resolvedAdminPort > 0 { configuration.adminListen = "127.0.0.1:\(resolvedAdminPort)" }
         configuration.healthEndpoint = options.admin
         configuration.page = page ?? pageSource(options: options)

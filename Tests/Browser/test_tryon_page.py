@@ -12,6 +12,9 @@ state is always saved as result.png (and result-mobile.png at a phone width).
 The page's `fetch` is wrapped by a small spy (installed after each load) that records the requests
 the page makes and can answer some of them with a scripted failure (a 503, a network error, a 429),
 so the test sees both what the page sends and how it reacts to errors the real stack rarely gives.
+The spy also keeps the page's timers (setTimeout, setInterval) that are still pending: a page with
+no timer pending and no request in flight cannot send another request until it is clicked, which is
+how the test knows that polling has stopped without watching the clock for a while.
 """
 import argparse
 import base64
@@ -39,14 +42,38 @@ GARMENT_URLS = [
 ]
 RESULT_TIMEOUT = 60
 
-# Records every fetch the page makes (url, method, headers, body, time) into window.__requests, and
-# answers scripted failures from window.__faults: {"status": [...], "start": [...]}, each item
-# "network", a status code ("503") or {status, body}, consumed one per matching request.
+# Records every fetch the page makes (url, method, headers, body, time, whether the page has its
+# whole answer: `done` once the fetch failed or the page read the body) into window.__requests, and answers scripted failures from window.__faults: {"status": [...],
+# "start": [...]}, each item "network", a status code ("503") or {status, body}, consumed one per
+# matching request. window.__timers.pending holds the page's timers set since (id -> {kind, delay}),
+# until they fire (a timeout) or are cleared; window.__timers.created counts them.
 FETCH_SPY = r"""
 if (!window.__spyInstalled) {
   window.__spyInstalled = true;
   window.__requests = [];
   window.__faults = {status: [], start: []};
+  window.__timers = {pending: {}, created: 0};
+  const timers = window.__timers;
+  const realSetTimeout = window.setTimeout.bind(window);
+  const realSetInterval = window.setInterval.bind(window);
+  const realClearTimeout = window.clearTimeout.bind(window);
+  const realClearInterval = window.clearInterval.bind(window);
+  window.setTimeout = function (callback, delay, ...rest) {
+    if (typeof callback !== "function") return realSetTimeout(callback, delay, ...rest);
+    const id = realSetTimeout(function () { delete timers.pending[id]; return callback.apply(this, arguments); },
+                              delay, ...rest);
+    timers.pending[id] = {kind: "timeout", delay: Number(delay) || 0};
+    timers.created += 1;
+    return id;
+  };
+  window.setInterval = function (callback, delay, ...rest) {
+    const id = realSetInterval(callback, delay, ...rest);
+    timers.pending[id] = {kind: "interval", delay: Number(delay) || 0};
+    timers.created += 1;
+    return id;
+  };
+  window.clearTimeout = function (id) { delete timers.pending[id]; return realClearTimeout(id); };
+  window.clearInterval = function (id) { delete timers.pending[id]; return realClearInterval(id); };
   const realFetch = window.fetch.bind(window);
   window.fetch = function (input, init) {
     init = init || {};
@@ -57,20 +84,45 @@ if (!window.__spyInstalled) {
     else { Object.keys(given).forEach((k) => { headers[k.toLowerCase()] = given[k]; }); }
     const method = (init.method || "GET").toUpperCase();
     const kind = url.indexOf("task_id=") >= 0 ? "status" : method === "POST" ? "start" : "other";
-    window.__requests.push({url: url, method: method, headers: headers,
-                            body: typeof init.body === "string" ? init.body : null, t: Date.now(), kind: kind});
+    const record = {url: url, method: method, headers: headers,
+                    body: typeof init.body === "string" ? init.body : null, t: Date.now(), kind: kind, done: false};
+    window.__requests.push(record);
+    // Done once the page has the whole answer: the fetch failed, or the page read its body.
+    const finished = () => { record.done = true; };
+    const tracked = (response) => {
+      ["json", "text", "arrayBuffer", "blob"].forEach((name) => {
+        const read = response[name].bind(response);
+        response[name] = () => read().finally(finished);
+      });
+      return response;
+    };
     const queue = window.__faults[kind];
     if (queue && queue.length) {
       const fault = queue.shift();
-      if (fault === "network") return Promise.reject(new TypeError("Failed to fetch (scripted)"));
+      if (fault === "network") {
+        finished();
+        return Promise.reject(new TypeError("Failed to fetch (scripted)"));
+      }
       const scripted = typeof fault === "object" ? fault : {status: Number(fault),
                                                              body: {error: "scripted failure", code: "scripted"}};
-      return Promise.resolve(new Response(JSON.stringify(scripted.body),
-        {status: scripted.status, headers: {"Content-Type": "application/json"}}));
+      return Promise.resolve(tracked(new Response(JSON.stringify(scripted.body),
+        {status: scripted.status, headers: {"Content-Type": "application/json"}})));
     }
-    return realFetch(input, init);
+    return realFetch(input, init).then(tracked, (error) => { finished(); throw error; });
   };
 }
+"""
+
+# Calls back (Selenium's async script) once the page is drawn as it stands: its images decoded, its
+# fonts loaded, its finite animations and transitions ended, and two animation frames painted since.
+RENDERED = r"""
+const done = arguments[arguments.length - 1];
+const images = Array.from(document.images).filter((i) => i.src).map((i) => i.decode().catch(() => null));
+Promise.all([document.fonts.ready].concat(images)).then(() => {
+  const finite = document.getAnimations().filter((a) => a.playState === "running"
+    && a.effect && a.effect.getComputedTiming().endTime !== Infinity);
+  return Promise.all(finite.map((a) => a.finished.catch(() => null)));
+}).then(() => requestAnimationFrame(() => requestAnimationFrame(() => done(true))));
 """
 
 
@@ -161,6 +213,32 @@ class PageTest:
         records = self.js("return window.__requests || [];")
         return [r for r in records if kind is None or r["kind"] == kind]
 
+    def pending_work(self):
+        """What could still make the page send a request on its own: its pending timers and the
+        requests whose answer it has not read yet (the spy's records)."""
+        return self.js("return {timers: Object.values(window.__timers.pending), created: window.__timers.created,"
+                       " inFlight: window.__requests.filter((r) => !r.done).map((r) => r.kind)};")
+
+    def wait_until_polling_stopped(self, state):
+        """Waits until the page holds no timer and no request whose answer it has not read, after
+        reaching `state` (the page polls with setTimeout and ticks its elapsed time with
+        setInterval: stopping clears both; it decides what next once it has read an answer), then
+        checks that no status request was sent meanwhile. Returns the count of status requests."""
+        polls = len(self.requests("status"))
+        last = {}
+
+        def quiet():
+            last.update(self.pending_work())
+            return not last["timers"] and not last["inFlight"]
+        try:
+            self.wait(f"the page to stop polling after the {state} state", quiet, timeout=5)
+        except CheckFailed:
+            raise CheckFailed(f"polling continued after the {state} state: pending timers {last.get('timers')}, "
+                              f"requests in flight {last.get('inFlight')}")
+        expect(last["created"] > 0, "the spy saw no timer of the page's polling (is it still installed?)")
+        expect(len(self.requests("status")) == polls, f"a status request was sent after the {state} state")
+        return polls
+
     def fill_form(self, person=PERSON_URL, garments=(), hints=""):
         """garments: [(url, category)]; rows are added with the page's own button."""
         self.set_value("#person-url", person)
@@ -225,15 +303,21 @@ class PageTest:
         metrics = {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": mobile}
         self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
         try:
-            time.sleep(0.3)
-            height = self.js("return Math.ceil(document.documentElement.scrollHeight);")
-            self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", dict(metrics, height=min(height, 6000)))
-            time.sleep(0.2)
+            self.wait_for_viewport(width, 900)
+            height = min(self.js("return Math.ceil(document.documentElement.scrollHeight);"), 6000)
+            self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", dict(metrics, height=height))
+            self.wait_for_viewport(width, height)
+            self.driver.execute_async_script(RENDERED)
             shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
             with open(os.path.join(self.artifacts, name), "wb") as handle:
                 handle.write(base64.b64decode(shot["data"]))
         finally:
             self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+    def wait_for_viewport(self, width, height):
+        """Waits until the page is laid out at a viewport of width x height CSS pixels."""
+        self.wait(f"a {width}x{height} viewport",
+                  lambda: self.js("return [window.innerWidth, window.innerHeight];") == [width, height], timeout=5)
 
     def save_artifacts(self, name):
         base = os.path.join(self.artifacts, name)
@@ -330,9 +414,7 @@ class PageTest:
                              for p in polls), "status polls without X-User-Id or the task id")
         src = self.el("#result-img").get_attribute("src")
         expect(task_id in src, f"result image {src} is not the task's")
-        polls_at_end = len(self.requests("status"))
-        time.sleep(1.2)
-        expect(len(self.requests("status")) == polls_at_end, "polling continued after the completed state")
+        self.wait_until_polling_stopped("completed")
         expect(self.el("#new-look").is_displayed() and self.el("#new-look").text == "Новый образ",
                "no «Новый образ» button at the result")
         self.full_page_screenshot("result.png", 1280)
@@ -441,9 +523,7 @@ class PageTest:
         message = self.wait("the failure message", lambda: "NSFW" in self.visible_text("#job-error")
                             and self.visible_text("#job-error"), timeout=10)
         expect(self.visible_text("#status") == "Не получилось", f"status {self.visible_text('#status')!r}")
-        polls = len(self.requests("status"))
-        time.sleep(1.2)
-        expect(len(self.requests("status")) == polls, "polling continued after the failed state")
+        self.wait_until_polling_stopped("failed")
         expect(self.el("#new-look").is_displayed() and self.el("#submit").is_enabled(),
                "no «Новый образ» / the form stays disabled after a failure")
         # A stored task the server no longer knows (404): said plainly, polling stops.

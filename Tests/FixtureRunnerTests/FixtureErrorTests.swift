@@ -32,6 +32,20 @@ func caseError(_ caseJSON: String) -> FixtureError? {
         #expect(error.description.hasPrefix("fn/tests.json: "))
     }
 
+    @Test func invalidJSONSaysWhereItBroke() throws {
+        let broken = try #require(parseError("{\"tests\": [\n  {\"name\": \"é\", \"expectedStatus\": 2x0}\n]}"))
+        #expect(broken.message == "not valid JSON at line 2, column 36 (byte 48): an unexpected character")
+        let early = try #require(parseError("\u{FEFF}{\"tests\": ["))
+        #expect(early.message == "not valid JSON at line 1, column 12 (byte 14): it ends early", "the byte-order mark is no column")
+    }
+
+    @Test(arguments: [(0, 1, 1), (3, 1, 4), (4, 2, 1), (6, 2, 2), (7, 2, 3), (100, 2, 3)])
+    func lineAndColumnCountLinesAndCharacters(offset: Int, line: Int, column: Int) {
+        // "abc\n", then "é" (two bytes) and "x".
+        let bytes: [UInt8] = [0x61, 0x62, 0x63, 0x0A, 0xC3, 0xA9, 0x78]
+        #expect(FixtureSuite.lineAndColumn(ofByte: offset, in: bytes) == (line, column))
+    }
+
     @Test func invalidUTF8IsRejected() throws {
         #expect(parseError([0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D])?.code == .invalidJSON)
     }

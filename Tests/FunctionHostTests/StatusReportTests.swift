@@ -38,6 +38,22 @@ import Testing
         #expect(!text.contains("\n\n"))
     }
 
+    @Test func aNamedClusterHostLabelsEverySampleAndSaysWhetherItLeads() throws {
+        var named = report
+        named.host = #"h"1"#
+        named.cluster = StatusReport.Cluster(leadsTimers: false, timerLeader: "h2", state: "serving")
+        let text = named.prometheus()
+        #expect(text.contains(#"fnhost_throttled_total{host="h\"1",function="worker"} 3"#))
+        #expect(text.contains(#"fnhost_timer_leader{host="h\"1"} 0"#))
+        #expect(text.contains(#"fnhost_task_queue_rescued_leases{host="h\"1"} 2"#))
+        let sampleLines = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+        #expect(sampleLines.allSatisfy { $0.contains(#"host="h\"1""#) })
+        let json = named.json()
+        #expect(json["host"] == #"h"1"#)
+        #expect(json["cluster"]?["leads_timers"] == false && json["cluster"]?["timer_leader"] == "h2")
+        #expect(StatusReport.table(json).contains("host: h\"1"))
+    }
+
     @Test func theTableHasARowPerFunctionAndTheTimers() {
         let table = StatusReport.table(report.json())
         let lines = table.split(separator: "\n").map(String.init)

@@ -14,6 +14,7 @@ let second: UInt64 = 1_000_000_000
         #expect(policy.baseBackoffNanoseconds == 100 * millisecond)
         #expect(policy.maxBackoffNanoseconds == 5 * second)
         #expect(policy.drainGraceNanoseconds == 2 * second)
+        #expect(policy.companionStartupNanoseconds == 2 * second)
     }
 
     @Test(arguments: [
@@ -107,5 +108,34 @@ let second: UInt64 = 1_000_000_000
         #expect(policy.timeoutVerdict(writingAnswer: true, start: second, timeoutSeconds: 1, now: 2 * second) == TimeoutVerdict.none)
         #expect(policy.timeoutVerdict(writingAnswer: true, start: second, timeoutSeconds: 1, now: 4 * second - 1) == TimeoutVerdict.none)
         #expect(policy.timeoutVerdict(writingAnswer: true, start: second, timeoutSeconds: 1, now: 4 * second) == .killUnanswered)
+    }
+}
+
+/// Whether a companion that exited is started again, by moving the clock past its start.
+@Suite struct CompanionVerdictTests {
+    @Test func aCompanionThatDiesWithinTheGuardStopsTheHostAndOneThatLivedLongerIsRestarted() {
+        let policy = SupervisionPolicy()
+        let started = 50 * second
+        #expect(policy.companionVerdict(startedAt: started, now: started, windingDown: false) == .stopHost)
+        #expect(policy.companionVerdict(startedAt: started, now: started + 2 * second - 1, windingDown: false) == .stopHost)
+        #expect(policy.companionVerdict(startedAt: started, now: started + 2 * second, windingDown: false) == .restart)
+        #expect(policy.companionVerdict(startedAt: started, now: started + 3_600 * second, windingDown: false) == .restart)
+        // A clock read before the start (another order of reads) counts as no time lived, not as wrapped around.
+        #expect(policy.companionVerdict(startedAt: started, now: started - 1, windingDown: false) == .stopHost)
+    }
+
+    @Test func whileTheHostWindsDownAnExitIsOnlyItsStop() {
+        let policy = SupervisionPolicy()
+        #expect(policy.companionVerdict(startedAt: second, now: second, windingDown: true) == .stopped)
+        #expect(policy.companionVerdict(startedAt: second, now: 100 * second, windingDown: true) == .stopped)
+    }
+
+    @Test func theGuardFollowsItsSettingAndZeroRestartsEveryDeath() {
+        var policy = SupervisionPolicy()
+        policy.companionStartupNanoseconds = 300 * millisecond
+        #expect(policy.companionVerdict(startedAt: second, now: second + 299 * millisecond, windingDown: false) == .stopHost)
+        #expect(policy.companionVerdict(startedAt: second, now: second + 300 * millisecond, windingDown: false) == .restart)
+        policy.companionStartupNanoseconds = 0
+        #expect(policy.companionVerdict(startedAt: second, now: second, windingDown: false) == .restart)
     }
 }

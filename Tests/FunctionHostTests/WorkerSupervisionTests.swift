@@ -182,6 +182,28 @@ import Testing
         #expect(pool.statistics.completedByGoneWorkers == 1 && pool.statistics.failedByGoneWorkers == 1)
     }
 
+    @Test func aTimedOutWorkersCountsStayInThePoolsNumbersBeforeAndAfterItIsReaped() throws {
+        let idle = try worker(10, control: 3, stage: .idle)
+        let slot = try #require(idle.scoreboard)
+        slot.begin(connection: 1, at: 0)
+        _ = slot.beginResponse()
+        slot.end(holding: false, failed: false, slow: true)
+        slot.begin(connection: 2, at: 1_000)
+        var pool = pool([idle])
+        func counted(_ pool: FunctionPool) -> (served: Int, slow: Int) {
+            let unreaped = pool.unreapedScoreboards
+            return (pool.statistics.completedByGoneWorkers + unreaped.reduce(0) { $0 + Int($1.served) },
+                    pool.statistics.slowByGoneWorkers + unreaped.reduce(0) { $0 + Int($1.slow) })
+        }
+        #expect(counted(pool) == (1, 1))
+        _ = pool.timeOut(0, state: slot.state, verdict: .answerTimeout, respawning: true)
+        #expect(!pool.workers[0].isAlive && pool.retiring[10] != nil)
+        #expect(counted(pool) == (1, 1), "killed, not reaped yet: still counted")
+        let reaped = pool.retiredWorkerExited(pid: 10)
+        #expect(reaped && counted(pool) == (1, 1), "reaped: counted in the gone workers' totals")
+        #expect(pool.unreapedScoreboards.isEmpty)
+    }
+
     @Test func exitStatusesAreDescribedAsTheLogSaysThem() {
         #expect(ExitStatus(0).isClean && ExitStatus(0).description == "exited with status 0")
         #expect(!ExitStatus(3 << 8).isClean && ExitStatus(3 << 8).description == "exited with status 3")

@@ -100,7 +100,9 @@ import Testing
 
         let metrics = try sendRequest(admin, "/metrics")
         #expect(metrics.header("Content-Type")?.hasPrefix("text/plain") == true)
-        #expect(String(decoding: metrics.body, as: UTF8.self).contains("fnhost_timeouts_total{function=\"sleep\"} 1"))
+        // Every sample names the host (the machine's name by default), so hosts can be told apart and summed.
+        let hostName = try #require(try stack.statusPage()["host"]?.stringValue)
+        #expect(String(decoding: metrics.body, as: UTF8.self).contains("fnhost_timeouts_total{host=\"\(hostName)\",function=\"sleep\"} 1"))
 
         // Only the function routes, the page and the results are public: no status on the public port.
         #expect(try stack.send("/status").status == 404)

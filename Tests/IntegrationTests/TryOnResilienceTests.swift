@@ -81,7 +81,7 @@ import Testing
                 ])
             let text = run.standardOutput
             #expect(run.status == 0, "\(extra): \(run.output)")
-            #expect(text.contains("21 passed, 0 failed"), "\(extra): \(text)")
+            #expect(text.contains("26 passed, 0 failed"), "\(extra): \(text)")
         }
     }
 }

@@ -11,6 +11,8 @@ final class FakeTaskStore: TaskProcessingStore {
         case recordedCompletion(predictionId: String)
         case claimWaiting(predictionId: String)
         case completeStep(step: Int, outputURL: String)
+        /// The `postgres` backend's write: the step and its file in one.
+        case completeStepStoring(step: Int, name: String, contentType: String, bytes: [UInt8], outputURL: String)
         case dropPrediction(countsAsRetry: Bool)
         case finish(resultURL: String)
         case settle(retryable: Bool, delaySeconds: Double, code: String, keepPrediction: Bool)
@@ -64,6 +66,10 @@ final class FakeTaskStore: TaskProcessingStore {
 
     func completeStep(_ task: ClaimedTask, step: Int, outputURL: String) throws(TryOnError) -> Bool {
         write(.completeStep(step: step, outputURL: outputURL))
+    }
+
+    func completeStep(_ task: ClaimedTask, step: Int, storing file: ResultFile, outputURL: String) throws(TryOnError) -> Bool {
+        write(.completeStepStoring(step: step, name: file.name, contentType: file.contentType, bytes: file.bytes, outputURL: outputURL))
     }
 
     func dropPrediction(_ task: ClaimedTask, countsAsRetry: Bool) throws(TryOnError) -> Bool {

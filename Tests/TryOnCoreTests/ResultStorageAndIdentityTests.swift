@@ -67,7 +67,7 @@ struct ResultStorageTests {
         (nil, Array("RIFF\0\0\0\0WEBP".utf8), "png"),
     ] as [(String?, [UInt8], String)])
     func fileExtension(contentType: String?, bytes: [UInt8], expected: String) throws {
-        #expect(ResultStorage.fileExtension(contentType: contentType, bytes: bytes) == expected)
+        #expect(ResultFile.fileExtension(contentType: contentType, bytes: bytes) == expected)
         let temporary = try TemporaryFolder("ext")
         let url = try ResultStorage(directory: temporary.path, publicBaseURL: "https://cdn.test")
             .store(bytes, taskId: "t1", step: 2, contentType: contentType)
@@ -96,20 +96,23 @@ struct ResultStorageTests {
         #expect(throws: TryOnError.self) { try storage.store(Self.png, taskId: "t", step: 0, contentType: nil) }
     }
 
-    @Test func fromEnvironment() {
-        let defaults = ResultStorage.fromEnvironment([:])
+    @Test func fromEnvironment() throws {
+        let defaults = try ResultStorage.fromEnvironment([:])
         #expect(defaults.directory == ".run/results")
         #expect(defaults.publicBaseURL == "http://127.0.0.1:8080/results")
+        #expect(defaults.backend == .files)
 
-        let derived = ResultStorage.fromEnvironment(["FNHOST_RUN_DIR": "/srv/run", "FNHOST_BASE_URL": "https://fn.test"])
+        let derived = try ResultStorage.fromEnvironment(["FNHOST_RUN_DIR": "/srv/run", "FNHOST_BASE_URL": "https://fn.test"])
         #expect(derived.directory == "/srv/run/results")
         #expect(derived.publicBaseURL == "https://fn.test/results")
 
-        let explicit = ResultStorage.fromEnvironment([
+        let explicit = try ResultStorage.fromEnvironment([
             "FNHOST_RUN_DIR": "/srv/run", "STORAGE_DIR": "/data/img", "STORAGE_PUBLIC_URL": "https://img.test/r/",
+            "STORAGE_BACKEND": "postgres",
         ])
         #expect(explicit.directory == "/data/img")
         #expect(explicit.publicBaseURL == "https://img.test/r")
+        #expect(explicit.backend == .postgres)
     }
 }
 

@@ -19,12 +19,14 @@ import Testing
 
         static let webhookBase = "https://hooks.test/replicate-webhook"
 
-        init(webhooks: Bool = false) throws {
+        /// `environment` adds to (and overrides) the settings' variables.
+        init(webhooks: Bool = false, environment: [String: String] = [:]) throws {
             storage = try TemporaryFolder("processor")
-            settings = TryOnWorkerSettings(environment: [
-                "LEASE_SECONDS": "30", "WORKER_RESERVE_MS": "8000", "STORAGE_DIR": storage.path,
-                "STORAGE_PUBLIC_URL": "https://results.test", "REPLICATE_WEBHOOK_URL": webhooks ? Self.webhookBase : "off",
-            ])
+            settings = TryOnWorkerSettings(
+                environment: [
+                    "LEASE_SECONDS": "30", "WORKER_RESERVE_MS": "8000", "STORAGE_DIR": storage.path,
+                    "STORAGE_PUBLIC_URL": "https://results.test", "REPLICATE_WEBHOOK_URL": webhooks ? Self.webhookBase : "off",
+                ].merging(environment) { _, new in new })
         }
 
         func advance(seconds: Double) { nanoseconds += UInt64(seconds * 1e9) }

@@ -233,3 +233,33 @@ def descendants(pid):
         result.append(child)
         result.extend(descendants(child))
     return result
+
+
+class Front:
+    """`fnhost front` before `upstreams` (ADDR:PORT strings) on a free loopback port, its own run
+    folder; ready once a request through it reaches a host at `ready_path`."""
+
+    def __init__(self, fnhost, run_dir, upstreams, ready_path):
+        os.makedirs(run_dir, exist_ok=True)
+        os.chmod(run_dir, 0o755)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(os.path.join(run_dir, "front.log"), "a")
+        self.process = subprocess.Popen(
+            [fnhost, "front", "--upstream", ",".join(upstreams), "--port", str(self.port), "--run-dir", run_dir],
+            cwd=ROOT, stdout=self.log, stderr=self.log, stdin=subprocess.DEVNULL)
+        end = time.time() + 30
+        while True:
+            if self.process.poll() is not None:
+                raise SystemExit(f"bench: fnhost front exited with {self.process.returncode} (see {self.log.name})")
+            if stack.http("GET", self.url + ready_path, timeout=2).status == 200:
+                return
+            if time.time() > end:
+                raise SystemExit(f"bench: fnhost front did not pass {ready_path} within 30 s (see {self.log.name})")
+            time.sleep(0.05)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=20)
+        self.log.close()

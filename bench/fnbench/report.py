@@ -90,7 +90,8 @@ class Report:
         gaps += [name for name, r in self.pickups if r["p50_ms"] is None or r["not_picked_up"]]
         gaps += [f"hot reload {name}" for name, r in self.reloads if r["p50_ms"] is None or r["unanswered"]]
         gaps += [what for what, rss, *_ in self.memory if not rss]
-        if self.rows and not any("worker process" in what for what, *_ in self.memory):
+        measured_requests = any(section == "throughput" for section, *_ in self.rows)
+        if measured_requests and not any("worker process" in what for what, *_ in self.memory):
             gaps.append("worker memory")
         for name, r, _ in self.webhook_drains:
             for garments, g in r["groups"].items():
@@ -99,6 +100,13 @@ class Report:
             if not r["samples"] or not r["connections"] or not r["busy"]["replicate-async-worker"]:
                 gaps.append(f"{name}: processes and connections")
         return gaps
+
+    def find(self, name, connections):
+        """The row named exactly `name` at `connections`, or None."""
+        for _, row_name, c, r in self.rows:
+            if row_name == name and c == connections:
+                return r
+        return None
 
     def _rps(self, prefix, connections):
         for _, name, c, r in self.rows:

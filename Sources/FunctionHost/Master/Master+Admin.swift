@@ -89,9 +89,9 @@ extension Master {
 
     /// The numbers of every pool now.
     func statusReport() -> StatusReport {
-        let reports = pools.poolIndices.filter { !pools[$0].removed }.map { index -> StatusReport.Pool in
+        let reports = pools.places.filter { !pools[$0].removed }.map { index -> StatusReport.Pool in
             let pool = pools[index]
-            let live = pool.workers.compactMap { $0.isAlive ? $0.scoreboard : nil }
+            let live = pool.unreapedScoreboards
             let completed = pool.statistics.completedByGoneWorkers + live.reduce(0) { $0 + Int($1.served) }
             let timers = scheduler.entries.filter { $0.pool == index }.map { entry in
                 StatusReport.Timer(

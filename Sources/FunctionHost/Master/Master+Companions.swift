@@ -45,21 +45,23 @@ extension Master {
         CompanionRecordFile.write(CompanionRecord(host: host, companions: entries), path: path)
     }
 
-    func companionExited(_ index: Int, status: ExitStatus) {
+    /// The companion at `index` exited with `status` at `now` (monotonic ns): what is left of it is
+    /// cleared, then the policy decides whether it starts again or the host stops.
+    func companionExited(_ index: Int, status: ExitStatus, now: UInt64) {
         let name = companions[index].process.name
-        let livedNanoseconds = Clock.monotonicNanoseconds() - companions[index].startedAt
+        let verdict = options.policy.companionVerdict(
+            startedAt: companions[index].startedAt, now: now, windingDown: lifecycle.isWindingDown)
         // A companion killed outright (nginx's master by SIGKILL) leaves its own children running:
         // nginx's workers keep the listening sockets, so a restarted nginx could not bind and the
         // orphans would serve on with no master. They share its process group: clear it.
         if companions[index].pid > 0 { kill(-companions[index].pid, SIGKILL) }
         companions[index].pid = 0
-        if lifecycle.isWindingDown {
+        if verdict == .stopped {
             log.event("companion_stopped", ["name": .string(name)])
             return
         }
         log.event("companion_died", level: "error", ["name": .string(name), "cause": .string(status.description)])
-        if livedNanoseconds < 2_000_000_000 {
-            // It died at once (bad configuration, port taken): restarting would spin. Stop instead.
+        if verdict == .stopHost {
             log.event("stopping", level: "error", ["reason": .string("\(name) exited right after starting; see its messages above")])
             requestStop(signal: 0)
             return

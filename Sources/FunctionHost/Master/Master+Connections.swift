@@ -11,7 +11,7 @@ extension Master {
     /// Hands waiting requests to workers; while some must still wait, asks the pool's workers to
     /// say when they become free.
     func dispatchAll() {
-        for index in pools.poolIndices {
+        for index in pools.places {
             while let (worker, previous, pending) = pools[index].reserveForNext() {
                 if previous == .holding, let held = pools[index].workers[worker].ownedConnection {
                     watch(held)  // the worker lets it go; its next request comes through the master

@@ -66,14 +66,14 @@ extension Master {
         adminListener?.close()
         for descriptor in triggerRuns.keys { close(descriptor) }
         for descriptor in adminConnections.keys { close(descriptor) }
-        for index in pools.poolIndices {
+        for index in pools.places {
             for pending in pools[index].queue {
                 connections.answer(
                     pending.id, error: RuntimeError(.unavailable, "The host is shutting down"),
                     request: RequestSummary(fastCGIRequestId: pending.request.fastCGIRequestId), now: Clock.monotonicNanoseconds())
             }
             pools[index].queue.removeAll()
-            for worker in pools[index].workers.workerIndices where pools[index].workers[worker].control >= 0 {
+            for worker in pools[index].workers.places where pools[index].workers[worker].control >= 0 {
                 close(pools[index].workers[worker].control)
                 pools[index].workers[worker].control = -1
             }

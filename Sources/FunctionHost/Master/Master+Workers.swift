@@ -69,17 +69,17 @@ extension Master {
             let pid = waitpid(-1, &status, WNOHANG)
             guard pid > 0 else { return }
             if let companion = companions.firstIndex(where: { $0.pid == pid }) {
-                companionExited(companion, status: ExitStatus(status))
+                companionExited(companion, status: ExitStatus(status), now: Clock.monotonicNanoseconds())
                 continue
             }
             var retired = false
-            for index in pools.poolIndices where !retired { retired = pools[index].retiredWorkerExited(pid: pid) }
+            for index in pools.places where !retired { retired = pools[index].retiredWorkerExited(pid: pid) }
             if retired { continue }
             if preparing[pid] != nil {
                 preparationExited(pid: pid, status: ExitStatus(status))
                 continue
             }
-            for index in pools.poolIndices {
+            for index in pools.places {
                 guard let worker = pools[index].worker(forPid: pid) else { continue }
                 let control = pools[index].workers[worker].control
                 if control >= 0 { readControl(pool: index, descriptor: control) }

@@ -76,7 +76,7 @@ public final class Master {
             isWanted: { election?.leads(now: Clock.monotonicNanoseconds()) ?? true })
         let timersOn = options.timers
         scheduler = TriggerScheduler(
-            triggers: pools.poolIndices.map { index in
+            triggers: pools.places.map { index in
                 (index, pools[index].spec.configuration.triggers.map { trigger in
                     var scheduled = trigger
                     scheduled.enabled = trigger.enabled && timersOn
@@ -109,7 +109,7 @@ public final class Master {
         defer { close(signals) }
 
         let now = Clock.monotonicNanoseconds()
-        for index in pools.poolIndices {
+        for index in pools.places {
             for _ in 0..<pools[index].spec.configuration.concurrency {
                 pools[index].workers.append(spawnWorker(pool: index, now: now))
             }
@@ -184,7 +184,7 @@ public final class Master {
         }
         descriptors.reserveCapacity(8 + connections.watched.count)
         let now = Clock.monotonicNanoseconds()
-        for index in pools.poolIndices {
+        for index in pools.places {
             let pool = pools[index]
             if !lifecycle.isWindingDown || !companions.isEmpty, pool.acceptGate.isOpen(now: now), let listener = pool.listener {
                 descriptors.append(pollfd(fd: listener.descriptor, events: Int16(POLLIN), revents: 0))
@@ -241,7 +241,7 @@ public final class Master {
         if dropped > 0 {
             log.event("answers_dropped", level: "warning", ["count": .number(Double(dropped)), "reason": "the peer read nothing in time"])
         }
-        for index in pools.poolIndices {
+        for index in pools.places {
             for pending in pools[index].expiredQueue(now: now, policy: options.policy) {
                 refuse(pending, pool: index)
             }

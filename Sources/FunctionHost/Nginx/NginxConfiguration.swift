@@ -22,9 +22,9 @@ public struct NginxConfiguration: Sendable {
     /// Seconds nginx waits for the host beyond a function's timeout, so the host (not nginx)
     /// answers timeouts with the platform's 504. Default 5.
     public var readTimeoutMarginSeconds: Int
-    /// Folders served as static files: URL prefix (`/results/`) -> absolute folder. Dotfiles (such as
-    /// files still being written) are never served, and there are no directory listings.
-    public var staticFolders: [(prefix: String, directory: String)] = []
+    /// Folders served as static files (`/results/`), each with the function that answers for the
+    /// files it lacks, if any. Default none.
+    public var staticFolders: [NginxStaticFolder] = []
     /// The web page served at `/` (a folder with `index.html`), and the `func2url.json` the page
     /// reads its function URLs from (served as `/func2url.json`). Nil: `/` answers 404.
     public var page: (directory: String, func2url: String)?
@@ -73,38 +73,10 @@ public struct NginxConfiguration: Sendable {
 
                 """
         }
-        for (prefix, directory) in staticFolders {
-            locations += """
-                        location ^~ \(prefix) {
-                            alias \(directory)/;
-                            autoindex off;
-                            add_header Cache-Control "public, max-age=3600";
-                            add_header Access-Control-Allow-Origin "*";
-                            location ~ "/\\." { return 404; }
-                        }
-
-                """
+        for (index, folder) in staticFolders.enumerated() {
+            locations += folder.locations(index: index, catalog: catalog)
         }
-        if let page {
-            locations += """
-                        # The try-on page: static files, no build step. Dotfiles are never served.
-                        location = / {
-                            root \(page.directory);
-                            try_files /index.html =404;
-                            add_header Cache-Control "no-cache";
-                        }
-                        location = /func2url.json {
-                            alias \(page.func2url);
-                            default_type application/json;
-                            add_header Cache-Control "no-cache";
-                        }
-                        location ~ "^/[A-Za-z0-9_-]+\\.(html|js|css|svg|png|ico)$" {
-                            root \(page.directory);
-                            add_header Cache-Control "no-cache";
-                        }
-
-                """
-        }
+        if let page { locations += Self.pageLocations(directory: page.directory, func2url: page.func2url) }
         var admin = ""
         if let adminListen {
             admin = """
@@ -139,6 +111,30 @@ public struct NginxConfiguration: Sendable {
 }
 
 extension NginxConfiguration {
+    /// The locations serving the web page: `/` (its `index.html`), `/func2url.json` (from
+    /// `func2url`), and the page's flat files (`/app.js`, `/styles.css`, ...). Dotfiles are never
+    /// served. A host and the front render the same ones.
+    static func pageLocations(directory: String, func2url: String) -> String {
+        """
+                # The try-on page: static files, no build step. Dotfiles are never served.
+                location = / {
+                    root \(directory);
+                    try_files /index.html =404;
+                    add_header Cache-Control "no-cache";
+                }
+                location = /func2url.json {
+                    alias \(func2url);
+                    default_type application/json;
+                    add_header Cache-Control "no-cache";
+                }
+                location ~ "^/[A-Za-z0-9_-]+\\.(html|js|css|svg|png|ico)$" {
+                    root \(directory);
+                    add_header Cache-Control "no-cache";
+                }
+
+        """
+    }
+
     /// The upstream (the master's socket for the pool) of the function at `index` of the catalog.
     static func upstreamName(index: Int, spec: FunctionSpec) -> String {
         "fnhost_\(index)_\(spec.name.replacingDashes())"

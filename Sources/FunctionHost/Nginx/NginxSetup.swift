@@ -59,11 +59,6 @@ public struct NginxSetup: Sendable {
     }
 
     static func findBinary() -> String {
-        if access("/usr/sbin/nginx", X_OK) == 0 { return "/usr/sbin/nginx" }
-        let path = getenv("PATH").map { String(cString: $0) } ?? ""
-        for folder in path.split(separator: ":") where access("\(folder)/nginx", X_OK) == 0 {
-            return "\(folder)/nginx"
-        }
-        return "nginx"
+        ExecutableLookup.find("nginx", preferred: "/usr/sbin/nginx", fallback: "nginx")
     }
 }

@@ -105,7 +105,7 @@ extension FunctionPool {
     /// the host drains.
     mutating func dueRespawns(now: UInt64, respawning: Bool) -> [WorkerIndex] {
         guard respawning else { return [] }
-        let due = workers.workerIndices.filter { index in
+        let due = workers.places.filter { index in
             guard index.rawValue < desiredWorkers, let respawnAt = workers[index].respawnAt else { return false }
             return respawnAt <= now
         }

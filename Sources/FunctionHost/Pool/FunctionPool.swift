@@ -29,6 +29,14 @@ struct FunctionPool {
         self.listener = listener
     }
 
+    /// The scoreboards of the workers not reaped yet: the live ones and the retiring ones (killed
+    /// at their timeout, replaced by a reload). With the gone workers' totals in `statistics`, they
+    /// hold every invocation the pool has counted; a retiring worker's counts move into those
+    /// totals when it is reaped, so the status page's numbers never dip in between.
+    var unreapedScoreboards: [ScoreboardSlot] {
+        workers.compactMap { $0.isAlive ? $0.scoreboard : nil } + retiring.values
+    }
+
     /// How many workers the pool should have: the function's concurrency, none once removed.
     var desiredWorkers: Int { removed ? 0 : spec.configuration.concurrency }
 
@@ -41,7 +49,7 @@ struct FunctionPool {
 
     /// Live workers of an older generation that are not running an invocation: safe to replace now.
     var replaceableWorkers: [WorkerIndex] {
-        workers.workerIndices.filter { index in
+        workers.places.filter { index in
             let worker = workers[index]
             return worker.isAlive && worker.generation < generation && (worker.stage == .idle || worker.stage == .holding)
         }
@@ -121,7 +129,7 @@ struct FunctionPool {
     /// Workers whose running invocation is past the function's timeout, with the state word read
     /// (the master's compare-and-swap names it) and what to do.
     func timedOut(now: UInt64, policy: SupervisionPolicy) -> [(worker: WorkerIndex, state: UInt32, verdict: TimeoutVerdict)] {
-        workers.workerIndices.compactMap { index in
+        workers.places.compactMap { index in
             guard workers[index].isAlive, let scoreboard = workers[index].scoreboard else { return nil }
             let state = scoreboard.state
             let stage = ScoreboardSlot.Stage(rawValue: Int32(state & 0xff))

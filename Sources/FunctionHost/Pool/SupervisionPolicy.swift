@@ -1,6 +1,6 @@
 /// The supervisor's decisions, as plain arithmetic on monotonic nanoseconds, so they are tested
-/// without processes: how long to wait before respawning a worker that keeps dying, and when a
-/// queued request or a running invocation has run out of time.
+/// without processes: how long to wait before respawning a worker that keeps dying, when a queued
+/// request or a running invocation has run out of time, and whether a dead companion is restarted.
 public struct SupervisionPolicy: Sendable, Equatable {
     /// Unexpected worker deaths within this window count towards a crash loop. Default 10 s.
     public var crashWindowNanoseconds: UInt64 = 10_000_000_000
@@ -16,6 +16,10 @@ public struct SupervisionPolicy: Sendable, Equatable {
     /// How long past its timeout a worker that already began writing its answer may take to finish
     /// it before it is killed (its answer is then cut off). Default 2 s.
     public var responseGraceNanoseconds: UInt64 = 2_000_000_000
+    /// A companion (nginx, the stand-in) that dies sooner than this after its start stops the host
+    /// instead of being restarted: dying at once means a bad configuration or a port taken, and it
+    /// would die again at once, in a loop. Default 2 s; 0 restarts every death.
+    public var companionStartupNanoseconds: UInt64 = 2_000_000_000
 
     public init() {}
 

@@ -41,7 +41,7 @@ extension Master {
             if !plan.isEmpty { apply(plan) }
         }
         guard !lifecycle.isWindingDown else { return }
-        for index in pools.poolIndices { replaceOldWorkers(pool: index, now: now) }
+        for index in pools.places { replaceOldWorkers(pool: index, now: now) }
     }
 
     /// When the pending batch of changes falls due (monotonic ns), for the poll timeout.
@@ -61,7 +61,7 @@ extension Master {
 
     /// The pool of the function `name` being served (not removed).
     func poolIndex(named name: String) -> PoolIndex? {
-        pools.firstPoolIndex { $0.spec.name == name && !$0.removed }
+        pools.firstPlace { $0.spec.name == name && !$0.removed }
     }
 
     /// The specs of the functions being served.
@@ -77,7 +77,7 @@ extension Master {
     /// configuration is logged and the one being served stays.
     func reloadConfiguration(rollAll: Bool) {
         guard let hooks = options.reload else {
-            if rollAll { for index in pools.poolIndices where !pools[index].removed { roll(pool: index, reason: "SIGHUP") } }
+            if rollAll { for index in pools.places where !pools[index].removed { roll(pool: index, reason: "SIGHUP") } }
             return
         }
         let catalog: FunctionCatalog
@@ -113,7 +113,7 @@ extension Master {
             rolled.insert(index)
         }
         if rollAll {
-            for index in pools.poolIndices where !pools[index].removed && !rolled.contains(index) {
+            for index in pools.places where !pools[index].removed && !rolled.contains(index) {
                 prepareThenRoll(pool: index, reason: "SIGHUP")
             }
         }
@@ -127,7 +127,7 @@ extension Master {
             }
         }
         // After nginx stopped routing to them, removed functions stop listening.
-        for index in pools.poolIndices where pools[index].removed {
+        for index in pools.places where pools[index].removed {
             pools[index].listener?.close()
             pools[index].listener = nil
         }
@@ -199,10 +199,10 @@ extension Master {
             if place.rawValue < desired { pools[index].workers[place] = spawnWorker(pool: index, now: now) }
         }
         // Places beyond the desired size stop respawning; missing ones start.
-        for place in pools[index].workers.workerIndices where place.rawValue >= desired && !pools[index].workers[place].isAlive {
+        for place in pools[index].workers.places where place.rawValue >= desired && !pools[index].workers[place].isAlive {
             pools[index].workers[place].respawnAt = .max
         }
-        for place in pools[index].workers.workerIndices where place.rawValue < desired && pools[index].workers[place].respawnAt == .max {
+        for place in pools[index].workers.places where place.rawValue < desired && pools[index].workers[place].respawnAt == .max {
             pools[index].workers[place] = spawnWorker(pool: index, now: now)
         }
         while pools[index].workers.count < desired {
@@ -223,7 +223,7 @@ extension Master {
     func rebuildScheduler() {
         let timersOn = options.timers
         scheduler = TriggerScheduler(
-            triggers: pools.poolIndices.filter { !pools[$0].removed }.map { index in
+            triggers: pools.places.filter { !pools[$0].removed }.map { index in
                 (index, pools[index].spec.configuration.triggers.map { trigger in
                     var scheduled = trigger
                     scheduled.enabled = trigger.enabled && timersOn

@@ -256,11 +256,6 @@ public struct LocalCertificateAuthority: Sendable {
     private static func reason(_ code: Int32) -> String { String(cString: strerror(code)) }
 
     static func findOpenSSL() -> String {
-        if access("/usr/bin/openssl", X_OK) == 0 { return "/usr/bin/openssl" }
-        let path = getenv("PATH").map { String(cString: $0) } ?? ""
-        for folder in path.split(separator: ":") where access("\(folder)/openssl", X_OK) == 0 {
-            return "\(folder)/openssl"
-        }
-        return "/usr/bin/openssl"
+        ExecutableLookup.find("openssl", preferred: "/usr/bin/openssl", fallback: "/usr/bin/openssl")
     }
 }

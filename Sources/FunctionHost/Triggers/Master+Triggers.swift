@@ -46,7 +46,7 @@ extension Master {
     /// Fires `function`'s trigger `name` (nil: its first) now, outside its schedule. Returns the
     /// request id, or an error text.
     func fireByHand(function: String, name: String?) -> Result<String, TriggerFireError> {
-        guard let pool = pools.firstPoolIndex(where: { $0.spec.name == function || $0.spec.uuid == function.lowercased() }) else {
+        guard let pool = pools.firstPlace(where: { $0.spec.name == function || $0.spec.uuid == function.lowercased() }) else {
             return .failure(TriggerFireError(status: 404, message: "No function \(function)"))
         }
         guard let entry = scheduler.entry(pool: pool, name: name) else {

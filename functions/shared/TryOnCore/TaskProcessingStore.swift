@@ -11,8 +11,11 @@ public protocol TaskProcessingStore {
     func recordedCompletion(predictionId: String) throws(TryOnError) -> Prediction?
     /// Claims back the task waiting for `predictionId`, nil when none waits for it.
     func claimWaiting(predictionId: String, workerId: String, leaseSeconds: Double) throws(TryOnError) -> ClaimedTask?
-    /// Records `step` as done with our copy of its output.
+    /// Records `step` as done with our copy of its output (already in the folder nginx serves).
     func completeStep(_ task: ClaimedTask, step: Int, outputURL: String) throws(TryOnError) -> Bool
+    /// Records `step` as done and stores its output `file` in the same fenced write (the `postgres`
+    /// storage backend): a lost lease writes neither.
+    func completeStep(_ task: ClaimedTask, step: Int, storing file: ResultFile, outputURL: String) throws(TryOnError) -> Bool
     /// Forgets the current step's prediction (counted as a retry of the step when `countsAsRetry`).
     func dropPrediction(_ task: ClaimedTask, countsAsRetry: Bool) throws(TryOnError) -> Bool
     /// Completes the task with `resultURL`.

@@ -200,9 +200,8 @@ public struct TaskProcessor {
         // A download can take a whole call's budget: the lease is renewed first.
         let download = { [replicate] (budget: Int) throws(ReplicateFailure) in try replicate.download(output, budgetMilliseconds: budget, maxBytes: Self.maxOutputBytes) }
         switch try idempotentCall(task, renewFirst: true, download) {
-        case .value(let file):
-            let copy = try settings.storage.store(file.bytes, taskId: task.id, step: step, contentType: file.contentType)
-            guard try store.completeStep(task, step: step, outputURL: copy) else { throw LeaseLost() }
+        case .value(let download):
+            let copy = try keep(download.bytes, contentType: download.contentType, of: task, step: step)
             task.step += 1
             task.intermediateURL = copy
             task.currentPredictionId = nil
@@ -215,6 +214,26 @@ public struct TaskProcessor {
         case .concluded(let outcome):
             return outcome
         }
+    }
+
+    /// Copies step `step`'s output into our storage and records the step (one fenced write with the
+    /// bytes for the `postgres` backend; for `files`, the file first, then the write). Returns the
+    /// copy's public URL, the next step's input.
+    private func keep(_ bytes: [UInt8], contentType: String?, of task: ClaimedTask, step: Int) throws -> String {
+        let storage = settings.storage
+        let file = try storage.file(bytes, taskId: task.id, step: step, contentType: contentType)
+        let url = storage.url(taskId: file.taskId, name: file.name)
+        switch storage.backend {
+        case .files:
+            try storage.write(file)
+            guard try store.completeStep(task, step: step, outputURL: url) else { throw LeaseLost() }
+        case .postgres:
+            guard try store.completeStep(task, step: step, storing: file, outputURL: url) else { throw LeaseLost() }
+            // This host's copy, so that its nginx serves the file from disk. Best effort: the row is
+            // the file, and any host copies it on its first read.
+            try? storage.write(file)
+        }
+        return url
     }
 
     private enum CallResult<Value> {

@@ -107,11 +107,11 @@ extension TaskStore {
 
     /// Step `step` is done and its output copied to our storage (`outputURL`, the next step's input).
     public func completeStep(_ task: ClaimedTask, step: Int, outputURL: String) throws(TryOnError) -> Bool {
-        try fenced(
-            "tasks_step_done",
-            "step = step + 1, intermediate_url = $4, current_prediction_id = NULL, prediction_retries = 0",
-            task, [String(step), outputURL], stepGuard: true)
+        try fenced("tasks_step_done", Self.stepDoneAssignments, task, [String(step), outputURL], stepGuard: true)
     }
+
+    /// What recording a finished step sets (`$4`: the URL of its stored output).
+    static let stepDoneAssignments = "step = step + 1, intermediate_url = $4, current_prediction_id = NULL, prediction_retries = 0"
 
     /// Forgets the prediction of the current step (Replicate no longer knows it, or it failed and a
     /// new one will be created), counting a prediction retry when `countsAsRetry`.

@@ -26,8 +26,8 @@ public struct TryOnWorkerSettings: Sendable {
     /// call, download or retry pause may outlast a third of it (``longestCallMilliseconds``), so the
     /// lease, renewed before each, never lapses during one; at least 3 (a third is the shortest call).
     public var leaseSeconds: Double
-    /// Why these settings cannot run (a lease too short for one call), as the functions refuse to
-    /// start with it; nil when they can.
+    /// Why these settings cannot run (a lease too short for one call, a `STORAGE_BACKEND` that names
+    /// no backend), as the functions refuse to start with it; nil when they can.
     public var configurationProblem: String?
     /// `WORKER_RESERVE_MS`: time kept for checkpointing before an invocation's deadline,
     /// milliseconds. Default 8000.
@@ -35,7 +35,9 @@ public struct TryOnWorkerSettings: Sendable {
     /// `REPLICATE_CANCEL_AFTER`: `Cancel-After` sent with each create (caps what an orphaned
     /// prediction costs). Default "5m".
     public var cancelAfter: String
-    /// `STORAGE_DIR`, `STORAGE_PUBLIC_URL`: where outputs are copied and how they are served.
+    /// `STORAGE_BACKEND`, `STORAGE_DIR`, `STORAGE_PUBLIC_URL`: where outputs are copied (a folder, or
+    /// PostgreSQL as well) and how they are served. A `STORAGE_BACKEND` that names no backend is a
+    /// ``configurationProblem``.
     public var storage: ResultStorage
     /// `locked_by`: host and pid.
     public var workerId: String
@@ -87,7 +89,12 @@ public struct TryOnWorkerSettings: Sendable {
         waitCheckSeconds = max(1, Double(environment["WAIT_CHECK_SECONDS"] ?? "") ?? (webhookURL == nil ? 3 : 30))
         waitCheckBatch = max(1, Int(environment["WAIT_CHECK_BATCH"] ?? "") ?? 50)
         startBatch = max(1, Int(environment["WORKER_BATCH"] ?? "") ?? 50)
-        storage = ResultStorage.fromEnvironment(environment)
+        do {
+            storage = try ResultStorage.fromEnvironment(environment)
+        } catch {
+            storage = ResultStorage.fromEnvironment(environment, backend: .files)
+            configurationProblem = configurationProblem ?? error.message
+        }
         var name = [CChar](repeating: 0, count: 256)
         gethostname(&name, name.count - 1)
         let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

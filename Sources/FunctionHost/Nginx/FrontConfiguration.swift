@@ -1,0 +1,149 @@
+/// Generates the front's nginx.conf from `nginx/front.conf.template`: one nginx before several
+/// `fnhost serve` hosts (issue #15), each host's nginx a server of its upstreams.
+///
+/// Whether a request may be sent to a second host depends on its method, because only nginx knows
+/// whether a request already went out to a host, and its one rule about that is by method
+/// (`ngx_http_upstream_next` marks a failure after sending as non-idempotent only for POST, LOCK and
+/// PATCH). The `$fnhost_front_method_class` map sorts requests into three locations:
+/// - GET, HEAD, OPTIONS (`location /`): `proxy_next_upstream error timeout http_502 http_503
+///   http_504`, over kept-alive connections: sent again to the next host on any failure.
+/// - POST, PATCH, LOCK (`/_fnhost_front/sent-once`): `proxy_next_upstream error timeout` without
+///   `non_idempotent`: the next host is tried while nothing was sent (connection refused, connect
+///   timeout), never after.
+/// - Every other method, PUT and DELETE among them (`/_fnhost_front/one-host`): nginx counts these as
+///   idempotent and would send them again after a host got them (and its other rule,
+///   `proxy_request_buffering off`, does not hold for a body read along with the headers). So nginx
+///   never passes them on itself (`proxy_next_upstream off`); a failure goes to the named location
+///   `@fnhost_front_one_host_again`, which answers it (502 or 504) when `$upstream_bytes_sent` says
+///   bytes went out, and otherwise tries one more host, once, the same way.
+///
+/// The last two open a new connection per request: on a kept-alive connection the host closed in
+/// the meantime the request would count as sent, and fail with a 502 no host ever saw.
+public struct FrontConfiguration: Sendable {
+    /// `listen` value, e.g. `0.0.0.0:80` or `127.0.0.1:8080`.
+    public var listen: String
+    /// The hosts, in the order nginx tries them (round robin). At least one.
+    public var hosts: [UpstreamAddress]
+    /// Hosts marked `down` (taken out by the active health probe, `FrontMembership`): nginx sends
+    /// them nothing. Empty by default.
+    public var down: Set<UpstreamAddress> = []
+    /// nginx worker processes. Default 1 (`auto` = one per core).
+    public var workerProcesses = "1"
+    /// When nginx starts as root its workers run as this user (`nobody nogroup`). Nil leaves out the
+    /// `user` directive.
+    public var user: String?
+    /// Idle kept-alive connections to the hosts each nginx worker keeps (upstream `keepalive`), for
+    /// GET, HEAD and OPTIONS. Default 32; 0 opens a connection per request.
+    public var keepalive = 32
+    /// Seconds an idle kept-alive connection to a host stays open. Default 60: under a host nginx's
+    /// 75 s, so the front closes it before the host does.
+    public var keepaliveTimeoutSeconds = 60
+    /// Failed attempts (by the `proxy_next_upstream` conditions) within `failTimeoutSeconds` after
+    /// which nginx leaves a host out for `failTimeoutSeconds` (passive health check). Default 3
+    /// (a single 503 a function answers itself does not take a host out); 0: never left out.
+    public var maxFails = 3
+    /// Seconds of the passive health check's window and of a host's time out. Default 10.
+    public var failTimeoutSeconds = 10
+    /// Seconds to connect to a host; past it the next host is tried (nothing was sent). Default 2.
+    public var connectTimeoutSeconds = 2
+    /// Seconds between two writes of a request to a host. Default 60.
+    public var sendTimeoutSeconds = 60
+    /// Seconds between two reads of a host's response. Default 3660: beyond the longest function
+    /// timeout (3600 s) and a host's margin, so the host, not the front, answers a function's timeout.
+    public var readTimeoutSeconds = 3660
+    /// The web page served at `/` (a folder with `index.html`) and the `func2url.json` served as
+    /// `/func2url.json`, both absolute and readable by nginx's workers. Nil (the default): the hosts
+    /// serve them like any other path.
+    public var page: (directory: String, func2url: String)?
+
+    /// The upstream the resendable requests use (kept-alive connections).
+    static let upstreamName = "fnhost_hosts"
+    /// The upstream of the other methods' requests (the same servers, a new connection each).
+    static let freshUpstreamName = "fnhost_hosts_fresh"
+
+    public init(listen: String, hosts: [UpstreamAddress]) {
+        self.listen = listen
+        self.hosts = hosts
+    }
+
+    /// The filled-in template. Unknown `@PLACEHOLDERS@` are left for nginx to reject, loudly.
+    public func render(template: String) -> String {
+        let errorPages = NginxErrorPage.directives(NginxErrorPage.standard, indent: 8)
+            + NginxErrorPage.locations(NginxErrorPage.standard, indent: 8)
+        return template
+            .replacingEvery("@ERROR_PAGES@", with: errorPages)
+            .replacingEvery("@PAGE_LOCATIONS@", with: page.map { NginxConfiguration.pageLocations(directory: $0.directory, func2url: $0.func2url) } ?? "")
+            .replacingEvery("@RESENDABLE_PROXY@", with: resendableProxy)
+            .replacingEvery("@SENT_ONCE_PROXY@", with: sentOnceProxy)
+            .replacingEvery("@ONE_HOST_ERROR_PAGES@", with: oneHostErrorPages)
+            .replacingEvery("@ONE_HOST_PROXY@", with: oneHostProxy)
+            .replacingEvery("@UPSTREAMS@", with: upstreams)
+            .replacingEvery("@WORKER_PROCESSES@", with: workerProcesses)
+            .replacingEvery("@USER@", with: user.map { "user \($0);" } ?? "")
+            .replacingEvery("@LISTEN@", with: listen)
+    }
+
+    /// Both upstream blocks: the same servers, one with kept-alive connections.
+    var upstreams: String {
+        var text = "    # The hosts (passive health check: max_fails within fail_timeout; `down`: taken out by the probe).\n"
+        for (name, keptAlive) in [(Self.upstreamName, true), (Self.freshUpstreamName, false)] {
+            text += "    upstream \(name) {\n"
+            for host in hosts {
+                text += "        server \(host) max_fails=\(maxFails) fail_timeout=\(failTimeoutSeconds)s\(down.contains(host) ? " down" : "");\n"
+            }
+            if keptAlive, keepalive > 0 {
+                text += "        keepalive \(keepalive);\n"
+                text += "        keepalive_timeout \(keepaliveTimeoutSeconds)s;\n"
+            }
+            text += "    }\n"
+        }
+        return text
+    }
+
+    /// `location /`: kept-alive connections, sent on to the next host on any failure.
+    var resendableProxy: String {
+        var text = "            proxy_pass http://\(Self.upstreamName);\n"
+        text += "            proxy_next_upstream error timeout http_502 http_503 http_504;\n"
+        text += "            proxy_set_header Connection \"\";\n"
+        return text + commonProxy
+    }
+
+    /// `/_fnhost_front/sent-once` (POST, PATCH, LOCK): the next host only while nothing was sent.
+    var sentOnceProxy: String {
+        Self.rewrittenProxyPass + "            proxy_next_upstream error timeout;\n" + "            proxy_set_header Connection close;\n" + commonProxy
+    }
+
+    /// The `one-host` location's error pages: the standard ones, but a 502 or 504 (its host failed)
+    /// goes to the location that decides whether another host may be tried.
+    var oneHostErrorPages: String {
+        let handedOn = [502, 504]
+        let kept = NginxErrorPage.standard.filter { page in !page.caught.contains(where: handedOn.contains) }
+        return NginxErrorPage.directives(kept, indent: 12) + "            error_page 502 504 = @fnhost_front_one_host_again;"
+    }
+
+    /// `/_fnhost_front/one-host` and `@fnhost_front_one_host_again` (every other method): nginx
+    /// passes the request to no other host itself.
+    var oneHostProxy: String {
+        Self.rewrittenProxyPass + "            proxy_next_upstream off;\n" + "            proxy_set_header Connection close;\n" + commonProxy
+    }
+
+    /// A location reached by a rewrite passes the client's request line as it came (`$request_uri`:
+    /// the rewrite changed only nginx's own `$uri`), to the upstream without kept-alive connections.
+    static let rewrittenProxyPass = "            proxy_pass http://\(freshUpstreamName)$request_uri;\n"
+
+    /// What the proxying locations share (`proxy_set_header` is all or nothing per level, so each
+    /// location lists every header). HTTP/1.1: kept-alive connections, and the Host header a host's
+    /// nginx requires.
+    private var commonProxy: String {
+        """
+                    proxy_http_version 1.1;
+                    proxy_set_header Host $fnhost_front_host;
+                    proxy_set_header X-Real-IP $remote_addr;
+                    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+                    proxy_set_header X-Forwarded-Proto $scheme;
+                    proxy_connect_timeout \(connectTimeoutSeconds)s;
+                    proxy_send_timeout \(sendTimeoutSeconds)s;
+                    proxy_read_timeout \(readTimeoutSeconds)s;
+        """
+    }
+}
