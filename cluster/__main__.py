@@ -133,7 +133,7 @@ def main():
     failures = [f"{r.title}: {f}" for r in results for f in r.failures]
     print(report.summary_table(results))
     if not args.short:
-        report.write(args.output, results, stack, seconds)
+        report.write(args.output, results, seconds)
         say(f"written to {args.output}")
     for failure in failures:
         print(f"cluster: FAILED {failure}", file=sys.stderr)

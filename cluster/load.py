@@ -22,6 +22,9 @@ from chaos.tasks import STATUS, TERMINAL, TaskSet
 from tools.fnhoststack import Response, http
 
 POLL_S = 3.0
+# How long a page waits for a status poll or an image before it counts it failed (web/app.js:
+# REQUEST_TIMEOUT_MS).
+REQUEST_TIMEOUT_S = 20.0
 # How long a page keeps re-sending a start that failed (same Idempotency-Key).
 START_RETRY_S = 15.0
 # A page stops polling a task after this long (the audit then finds it unfinished).
@@ -104,7 +107,7 @@ class Load:
         end = time.time() + GIVE_UP_S
         while time.time() < end:
             sent = time.time()
-            answer = http("GET", url, headers=headers, timeout=10)
+            answer = http("GET", url, headers=headers, timeout=REQUEST_TIMEOUT_S)
             self._record(index, "status", sent, answer, task)
             state = (answer.json or {}).get("status") if answer.status == 200 else None
             if state in TERMINAL:
@@ -123,7 +126,7 @@ class Load:
             self._record(index, "result", sent, Response(None, b"", "not on the front"), task,
                          f"result URL not on the front: {url[:80]}")
             return
-        answer = http("GET", url, timeout=10)
+        answer = http("GET", url, timeout=REQUEST_TIMEOUT_S)
         problem = None if answer.status != 200 or answer.body.startswith(PNG) else "not a PNG"
         record = self._record(index, "result", sent, answer, task, problem)
         if record.ok:

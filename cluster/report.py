@@ -33,15 +33,14 @@ def summary_table(results):
     return "\n".join(lines)
 
 
-def block(results, stack, seconds, short):
+def block(results, seconds, short):
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    front = "`fnhost front`" if stack is not None and stack.front_kind.__name__ == "Front" else "plain nginx"
     lines = [
         BEGIN,
         "## Cluster: three hosts behind one front (make cluster)",
         "",
         f"Written by `make cluster` (cluster/run{' --short' if short else ''}) on {when}, {os.cpu_count()} cores, "
-        f"in {seconds:.0f} s. Three `fnhost serve --cluster` hosts, a front ({front}), one PostgreSQL and the "
+        f"in {seconds:.0f} s. Three `fnhost serve --cluster` hosts, the front (`fnhost front`), one PostgreSQL and the "
         "`replicate-standin` Replicate stand-in, each in its own network namespace on one bridge (addresses that "
         "exist only inside them); the load is simulated try-on pages in a namespace of their own that reach the "
         "front only. Each host has its own run folder and log. Every figure below was measured in that run.",
@@ -66,8 +65,8 @@ def block(results, stack, seconds, short):
     return "\n".join(lines) + "\n"
 
 
-def write(path, results, stack, seconds, short=False):
-    text = block(results, stack, seconds, short)
+def write(path, results, seconds, short=False):
+    text = block(results, seconds, short)
     try:
         with open(path) as f:
             existing = f.read()

@@ -124,6 +124,13 @@ class Phase:
                          f"every 3 s and fetching its result image; {timing}.")
         for began, until, label in self.events:
             r.done.append(f"{label}: at {began - load.began:.1f} s, for {until - began:.1f} s.")
+        names = {f"{h.ns.address}:{h.port}": n for n, h in stack.hosts.items()}
+        changes = [f"{e['event'].replace('_', ' ')} {names.get(e.get('host'), e.get('host') or '')}"
+                   f" at {e['at'] - load.began:.1f} s" + (f" ({e['reason']})" if e.get("reason") else "")
+                   for e in stack.front.log_events("host_down", "host_up", "all_hosts_down")
+                   if load.began <= e["at"] <= ended]
+        if changes:
+            r.done.append("The front's probes: " + "; ".join(changes) + ".")
         if still:
             r.done.append(f"Pages still following a task when stopped: {', '.join(still)}.")
         r.count("try-ons started / completed / failed", f"{len(ids)} / {a['completed']} / {a['failed']}")

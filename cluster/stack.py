@@ -11,6 +11,8 @@ classes (tools/fnhoststack): only how each process is started differs.
 - `Front`: `fnhost front` over the three hosts.
 """
 import base64
+import datetime
+import json
 import os
 import secrets
 import signal
@@ -250,6 +252,25 @@ class Front:
         raise StackError(f"fnhost front did not pass a healthy host's /_fnhost/health in {deadline} s: "
                          f"{self.log_tail()}")
 
+    def log_events(self, *events):
+        """The JSON lines of the front's log whose `event` is one of `events`, with `at` (epoch s)."""
+        found = []
+        try:
+            with open(os.path.join(self.run_dir, "front.log"), errors="replace") as f:
+                for line in f:
+                    if not line.startswith("{"):
+                        continue
+                    try:
+                        value = json.loads(line)
+                    except ValueError:
+                        continue
+                    if isinstance(value, dict) and value.get("event") in events:
+                        value["at"] = datetime.datetime.fromisoformat(value["time"].replace("Z", "+00:00")).timestamp()
+                        found.append(value)
+        except OSError:
+            pass
+        return found
+
     def log_tail(self, size=3000):
         try:
             with open(os.path.join(self.run_dir, "front.log"), errors="replace") as f:
@@ -266,81 +287,6 @@ class Front:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-
-
-class NginxFront(Front):
-    """Until `fnhost front` exists: plain nginx over the hosts, with passive checks only (a host
-    that refuses or times out a connection, or answers 502/503, is skipped for a few seconds and
-    the request tried on the next)."""
-
-    CONFIG = """worker_processes 1;
-daemon off;
-pid {run}/nginx.pid;
-error_log {run}/error.log warn;
-events {{ worker_connections 2048; }}
-http {{
-    access_log off;
-    client_body_temp_path {run}/tmp/body;
-    proxy_temp_path {run}/tmp/proxy;
-    fastcgi_temp_path {run}/tmp/fastcgi;
-    uwsgi_temp_path {run}/tmp/uwsgi;
-    scgi_temp_path {run}/tmp/scgi;
-    upstream hosts {{
-{servers}
-        keepalive 32;
-    }}
-    server {{
-        listen {listen};
-        client_max_body_size 32m;
-        location / {{
-            proxy_pass http://hosts;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $http_host;
-            proxy_connect_timeout 1s;
-            proxy_read_timeout 120s;
-            proxy_next_upstream error timeout http_502 http_503;
-            proxy_next_upstream_tries 3;
-        }}
-    }}
-}}
-"""
-
-    def start(self, deadline=60):
-        os.makedirs(os.path.join(self.run_dir, "tmp"), exist_ok=True)
-        config = os.path.join(self.run_dir, "front-nginx.conf")
-        servers = "\n".join(f"        server {u} max_fails=1 fail_timeout=3s;" for u in self.upstreams)
-        with open(config, "w") as f:
-            f.write(self.CONFIG.format(run=self.run_dir, servers=servers, listen=f"{self.ns.address}:{self.port}"))
-        log = open(os.path.join(self.run_dir, "front.log"), "a")
-        self.process = subprocess.Popen(
-            self.ns.exec_prefix() + ["nginx", "-e", os.path.join(self.run_dir, "error.log"), "-p", self.run_dir, "-c",
-                                     config],
-            stdout=log, stderr=log, stdin=subprocess.DEVNULL)
-        log.close()
-        end = time.time() + deadline
-        while time.time() < end:
-            if self.process.poll() is not None:
-                raise StackError(f"the front's nginx exited with {self.process.returncode}: {self.log_tail()}")
-            if http("GET", self.base + "/_fnhost/health", timeout=2).status == 200:
-                return
-            time.sleep(0.1)
-        raise StackError(f"the front's nginx did not pass a healthy host's /_fnhost/health in {deadline} s")
-
-    def log_tail(self, size=3000):
-        text = super().log_tail(size)
-        try:
-            with open(os.path.join(self.run_dir, "error.log"), errors="replace") as f:
-                text += f.read()[-size:]
-        except OSError:
-            pass
-        return text
-
-
-def front_kind(fnhost):
-    """`Front` when this fnhost has the `front` command, else `NginxFront`."""
-    out = subprocess.run([fnhost, "front", "--help"], capture_output=True, text=True, timeout=30)
-    return Front if out.returncode == 0 and "--upstream" in out.stdout + out.stderr else NginxFront
 
 
 class Stack:
@@ -362,7 +308,6 @@ class Stack:
         self.standin = None
         self.hosts = {}
         self.front = None
-        self.front_kind = front_kind(harness.binary("fnhost"))
         self.public_url = f"http://{network['front'].address}:{FRONT_PORT}"
         self.secret = webhook_secret()
         self.loads = []  # every scenario's load (cluster/load.py)
@@ -387,11 +332,10 @@ class Stack:
         for host in self.hosts.values():
             host.start()
             say(f"host {host.name} serving on {host.base} ({time.time() - host.started_at:.1f} s)")
-        self.front = self.front_kind(self.harness.binary("fnhost"), self.network["front"],
+        self.front = Front(self.harness.binary("fnhost"), self.network["front"],
                                      self.harness.folder("front"), [f"{h.ns.address}:{h.port}" for h in self.hosts.values()])
         self.front.start()
-        say(f"front ({'fnhost front' if self.front_kind is Front else 'plain nginx: no fnhost front yet'}) "
-            f"on {self.front.base}")
+        say(f"front (fnhost front) on {self.front.base}")
 
     def leader(self):
         """The names of the running hosts whose status page says they fire the timers."""
