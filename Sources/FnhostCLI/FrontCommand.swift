@@ -5,7 +5,7 @@ import ArgumentParser
 import FunctionHost
 import FunctionRuntime
 
-/// `fnhost front`: nginx before several `fnhost serve` hosts (issue #15), in the foreground from its
+/// `fnhost front`: nginx before several `fnhost serve` hosts, in the foreground from its
 /// own run folder, with an active health check of every host (`FrontSupervisor`).
 struct FrontCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

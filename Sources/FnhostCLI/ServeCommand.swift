@@ -121,6 +121,10 @@ struct ServeCommand: ParsableCommand {
             }
             if let platform { lines += platform.bannerLines(notes: platformNotes) }
             lines.append("  stored images: \(stack.baseURL)/results/ (\(stack.absoluteResultsDirectory))")
+            lines.append("  health: \(stack.baseURL)/_fnhost/health (host \(options.hostName); 503 from the first moment of a drain)")
+            if cluster.cluster {
+                lines.append("  cluster: timers fire on the leader elected in DATABASE_URL; result images in PostgreSQL; public URL \(ProcessEnvironment.current["FNHOST_BASE_URL"] ?? stack.baseURL); drain notice \(options.drainNoticeSeconds) s")
+            }
             if let standInURL { lines.append("  Replicate: the offline stand-in at \(standInURL) (no REPLICATE_API_TOKEN given)") }
             if let admin = stack.adminURL {
                 lines.append("  status page (loopback only): \(admin)/status  (Prometheus: \(admin)/metrics; fnhost status)")

@@ -56,11 +56,7 @@ public final class FrontStack {
 
     /// The JSON log lines of one kind (`host_down`, `host_up`, ...).
     public func logEvents(_ event: String) -> [JSONObject] {
-        log().split(separator: "\n").compactMap { line in
-            guard line.hasPrefix("{"), let value = try? JSONValue.parse(String(line)), value["event"]?.stringValue == event
-            else { return nil }
-            return value.objectValue
-        }
+        JSONLogLines.events(event, in: log())
     }
 
     /// The pids of the front's nginx workers now: the children of its nginx master (whose pid the

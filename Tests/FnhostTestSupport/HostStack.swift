@@ -120,11 +120,7 @@ public final class HostStack {
 
     /// The JSON log lines of one kind (`"event": "invocation"`, ...).
     public func logEvents(_ event: String) -> [JSONObject] {
-        log().split(separator: "\n").compactMap { line in
-            guard line.hasPrefix("{"), let value = try? JSONValue.parse(String(line)), value["event"]?.stringValue == event
-            else { return nil }
-            return value.objectValue
-        }
+        JSONLogLines.events(event, in: log())
     }
 
     public func signal(_ signal: Int32) {

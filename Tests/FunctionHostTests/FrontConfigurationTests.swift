@@ -23,17 +23,8 @@ import Testing
         lines(configuration.render(template: try template()))
     }
 
-    /// The lines of the block that opens with `opening` (up to its matching brace).
     static func block(_ all: [String], opening: String) throws -> [String] {
-        let start = try #require(all.firstIndex(of: opening), "no \(opening)")
-        var depth = 0
-        var result: [String] = []
-        for line in all[start...] {
-            result.append(line)
-            depth += line.filter { $0 == "{" }.count - line.filter { $0 == "}" }.count
-            if depth == 0 { break }
-        }
-        return result
+        try nginxBlock(all, opening: opening)
     }
 
     @Test func everyPlaceholderIsFilled() throws {

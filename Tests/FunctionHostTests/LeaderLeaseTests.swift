@@ -26,8 +26,19 @@ import Testing
         lease.lost()
         #expect(!lease.leads(now: 1) && lease.leader == nil)
         lease.proven(sentAt: 5 * second, by: "a")
-        lease.heldElsewhere(by: "b")
-        #expect(!lease.leads(now: 5 * second) && lease.leader == "b")
+        lease.heldElsewhere(by: "b", sentAt: 6 * second)
+        #expect(!lease.leads(now: 6 * second) && lease.leader == "b")
+    }
+
+    @Test func aHostReachesTheDatabaseWhileAnyRoundTripIsRecentLeaderOrNot() {
+        var lease = LeaderLease(validityNanoseconds: 3 * second)
+        #expect(!lease.reachesDatabase(now: 0), "not before the first round trip")
+        lease.heldElsewhere(by: "b", sentAt: 10 * second)
+        #expect(lease.reachesDatabase(now: 12 * second) && !lease.reachesDatabase(now: 13 * second))
+        lease.proven(sentAt: 20 * second, by: "a")
+        lease.lost()
+        #expect(lease.reachesDatabase(now: 22 * second), "a lost lock is not a lost database")
+        #expect(!lease.reachesDatabase(now: 23 * second))
     }
 
     @Test func theValidityMustOutlastAHeartbeatAndEndBeforeTheServerDropsASilentSession() {

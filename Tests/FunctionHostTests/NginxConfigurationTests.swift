@@ -47,6 +47,19 @@ func lines(_ text: String) -> [String] {
     text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).trimmingSpaces() }
 }
 
+/// The lines of the nginx block that opens with `opening` (up to its matching brace).
+func nginxBlock(_ all: [String], opening: String) throws -> [String] {
+    let start = try #require(all.firstIndex(of: opening), "no \(opening)")
+    var depth = 0
+    var result: [String] = []
+    for line in all[start...] {
+        result.append(line)
+        depth += line.filter { $0 == "{" }.count - line.filter { $0 == "}" }.count
+        if depth == 0 { break }
+    }
+    return result
+}
+
 extension String {
     func trimmingSpaces() -> String {
         var slice = self[...]

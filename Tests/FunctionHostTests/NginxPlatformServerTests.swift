@@ -33,18 +33,8 @@ import Testing
         return (String(text[..<marker.lowerBound]), String(text[marker.lowerBound...]))
     }
 
-    /// The lines of the block that opens with `opening` (up to its matching brace).
     static func block(_ text: String, opening: String) throws -> [String] {
-        let all = lines(text)
-        let start = try #require(all.firstIndex(of: opening), "no \(opening)")
-        var depth = 0
-        var result: [String] = []
-        for line in all[start...] {
-            result.append(line)
-            depth += line.filter { $0 == "{" }.count - line.filter { $0 == "}" }.count
-            if depth == 0 { break }
-        }
-        return result
+        try nginxBlock(lines(text), opening: opening)
     }
 
     @Test func itListensWithTLSForThePlatformsNameWithTheLeafCertificate() throws {

@@ -71,8 +71,12 @@ import Testing
         let folder = try TemporaryFolder("ticks")
         let host = try Self.host("solo", schema: schema, ticks: folder.url.path, extra: ["--drain-notice", "2"])
         defer { host.stop() }
-        let healthy = try host.send("/_fnhost/health")
-        #expect(healthy.status == 200)
+        // 200 once the election's session has reached the database.
+        let healthy = try #require(pollValue(within: 10) { () -> HTTPClientResponse? in
+            guard let answer = try? host.send("/_fnhost/health"), answer.status == 200 else { return nil }
+            return answer
+        })
+        #expect(healthy.json?["database"] == "reachable")
         #expect(healthy.json?["status"] == "serving" && healthy.json?["host"] == "solo")
         #expect(poll(within: 10) { (try? host.statusPage()["cluster"]?["leads_timers"]) == .bool(true) })
 
@@ -91,6 +95,20 @@ import Testing
         let draining = try #require(events.firstIndex(of: "draining"))
         let stopped = try #require(events.firstIndex(of: "stopped_taking_work"))
         #expect(draining < stopped)
+    }
+
+    @Test func aHostThatCannotReachTheSharedDatabaseSaysSoOnItsHealth() throws {
+        let folder = try TemporaryFolder("ticks")
+        let closedPort = try LoopbackSocket.freePort()
+        let host = try HostStack(
+            extraArguments: ["--cluster", "--host-name", "cut", "--no-watch"],
+            environment: ["DATABASE_URL": "postgresql://fnhost@127.0.0.1:\(closedPort)/fnhost", "TICKER_DIR": folder.url.path])
+        defer { host.stop() }
+        let answer = try host.send("/_fnhost/health")
+        #expect(answer.status == 503)
+        #expect(answer.json?["status"] == "serving" && answer.json?["database"] == "unreachable")
+        #expect(try host.send("/echo").status == 200, "it still serves what needs no database")
+        #expect(try host.statusPage()["cluster"]?["leads_timers"] == false)
     }
 
     @Test func aClusterHostWithoutADatabaseIsRefused() throws {

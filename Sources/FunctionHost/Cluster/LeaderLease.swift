@@ -14,6 +14,8 @@ struct LeaderLease: Sendable, Equatable {
     private(set) var provenAt: UInt64?
     /// The leading host's name as last seen (this host's own when it leads), nil when unknown.
     private(set) var leader: String?
+    /// When the last round trip that reached the database was sent (monotonic ns), whoever leads.
+    private(set) var reachedAt: UInt64?
 
     init(validityNanoseconds: UInt64) {
         self.validityNanoseconds = validityNanoseconds
@@ -22,12 +24,15 @@ struct LeaderLease: Sendable, Equatable {
     /// A round trip sent at `sentAt` proved this host (`name`) holds the lock.
     mutating func proven(sentAt: UInt64, by name: String) {
         provenAt = max(provenAt ?? 0, sentAt)
+        reachedAt = max(reachedAt ?? 0, sentAt)
         leader = name
     }
 
-    /// The lock is held by another session (`leader`: its host's name, nil when none or unknown).
-    mutating func heldElsewhere(by leader: String?) {
+    /// A round trip sent at `sentAt` found the lock held by another session (`leader`: its host's
+    /// name, nil when none or unknown).
+    mutating func heldElsewhere(by leader: String?, sentAt: UInt64) {
         provenAt = nil
+        reachedAt = max(reachedAt ?? 0, sentAt)
         self.leader = leader
     }
 
@@ -35,6 +40,14 @@ struct LeaderLease: Sendable, Equatable {
     mutating func lost() {
         provenAt = nil
         leader = nil
+    }
+
+    /// Whether the host has reached the shared database within the validity: a host that cannot
+    /// reach it cannot serve the cluster's state, and its health says so (503) so the front takes it
+    /// out. False until the first round trip.
+    func reachesDatabase(now: UInt64) -> Bool {
+        guard let reachedAt else { return false }
+        return now < reachedAt + validityNanoseconds
     }
 
     /// Whether this host may fire timers at `now`.

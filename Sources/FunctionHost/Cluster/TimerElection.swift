@@ -39,6 +39,9 @@ final class TimerElection: Sendable {
     /// The leading host's name as last seen, nil when none or unknown.
     var leader: String? { shared.withLock { $0.lease.leader } }
 
+    /// Whether the election's session reached the database recently (see `LeaderLease`).
+    func reachesDatabase(now: UInt64) -> Bool { shared.withLock { $0.lease.reachesDatabase(now: now) } }
+
     /// The reports since the last call, oldest first.
     func takeReports() -> [Report] {
         shared.withLock { state in
@@ -104,7 +107,7 @@ final class TimerElection: Sendable {
                     let holder = try session.query(Self.holderSQL, keys + [SQLPattern.prefix(TimerElectionSettings.applicationPrefix)])
                         .first?[0].map { String($0.dropFirst(TimerElectionSettings.applicationPrefix.count)) }
                     let changed = shared.withLock { state -> Bool in
-                        defer { state.lease.heldElsewhere(by: holder) }
+                        defer { state.lease.heldElsewhere(by: holder, sentAt: sent) }
                         return state.lease.leader != holder
                     }
                     if changed { report("timer_leader", ["leader": holder.map(JSONValue.string) ?? .null, "acquired": .bool(false)]) }

@@ -56,14 +56,7 @@ public final class FrontSupervisor {
 
     /// Runs until nginx has stopped; returns the exit status for the process (0 after a stop signal).
     public func run() throws(SystemCallError) -> Int32 {
-        signal(SIGPIPE, SIG_IGN)
-        var blocked = sigset_t()
-        sigemptyset(&blocked)
-        for signal in [SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP] { sigaddset(&blocked, signal) }
-        pthread_sigmask(SIG_BLOCK, &blocked, nil)
-        // Through the signalfd whatever disposition was inherited (see Master.run).
-        for handled in [SIGTERM, SIGINT, SIGQUIT, SIGHUP] { signal(handled, SIG_DFL) }
-        signals = try systemCall("signalfd") { fh_signalfd_open(&blocked) }
+        signals = try SignalFeed.open()
         defer { close(signals) }
 
         try nginx.prepare(configuration: currentConfiguration)

@@ -7,7 +7,8 @@ import FunctionRuntime
 /// The master's own endpoints, on the admin socket that nginx exposes on a loopback-only port:
 /// `GET /status` (JSON; `?format=prometheus` or `GET /metrics` for Prometheus text) and
 /// `POST /trigger/<function>[/<trigger>]` (fire a timer now); and `GET /_fnhost/health`, which
-/// nginx also passes from the public port (200 while serving, 503 while starting or draining). The requests are tiny; the master
+/// nginx also passes from the public port (200 while serving, 503 while starting or draining, or,
+/// in a cluster, while the shared database cannot be reached). The requests are tiny; the master
 /// reads them without blocking and answers through the outbox, like every answer it writes itself.
 extension Master {
     func acceptAdmin() {
@@ -54,10 +55,14 @@ extension Master {
         let parameters = Dictionary(QueryString.parse(query).map { ($0.name, $0.value) }) { _, last in last }
         switch (method, path) {
         case ("GET", "/_fnhost/health"), ("HEAD", "/_fnhost/health"):
+            // A cluster host that cannot reach the shared database is out too: it could answer
+            // nothing that needs the cluster's state.
+            let database = election.map { $0.reachesDatabase(now: Clock.monotonicNanoseconds()) }
             var body = JSONText()
             body.add("status", lifecycle.name)
             body.add("host", options.hostName)
-            return (lifecycle.isServing ? 200 : 503, json, body.finish())
+            if let database { body.add("database", database ? "reachable" : "unreachable") }
+            return (lifecycle.isServing && database != false ? 200 : 503, json, body.finish())
         case ("GET", "/status"), ("GET", "/status/"):
             if parameters["format"] == "prometheus" {
                 return (200, "text/plain; version=0.0.4", statusReport().prometheus())

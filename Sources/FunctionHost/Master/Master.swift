@@ -94,18 +94,8 @@ public final class Master {
         // Swift's crash backtracer would print pages into the JSON log and delay the respawn; the
         // crash line names the signal. SWIFT_BACKTRACE set by the user wins.
         setenv("SWIFT_BACKTRACE", "enable=no", 0)
-        // A write to a connection nginx closed, or to a log reader that went away, fails with EPIPE
-        // instead of killing the master (children get the default back: ProcessSpawner resets it).
-        signal(SIGPIPE, SIG_IGN)
-        var blocked = sigset_t()
-        sigemptyset(&blocked)
-        for signal in [SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP] { sigaddset(&blocked, signal) }
-        pthread_sigmask(SIG_BLOCK, &blocked, nil)
-        // They arrive through the signalfd whatever disposition the master inherited: a signal
-        // ignored by a parent (a shell's background job ignores SIGINT and SIGQUIT) would be
-        // discarded rather than queued. nginx takes its signals the same way.
-        for handled in [SIGTERM, SIGINT, SIGQUIT, SIGHUP] { signal(handled, SIG_DFL) }
-        signals = try systemCall("signalfd") { fh_signalfd_open(&blocked) }
+        // nginx takes its signals the same way, through a signalfd.
+        signals = try SignalFeed.open()
         defer { close(signals) }
 
         let now = Clock.monotonicNanoseconds()

@@ -1,5 +1,5 @@
 /// Generates the front's nginx.conf from `nginx/front.conf.template`: one nginx before several
-/// `fnhost serve` hosts (issue #15), each host's nginx a server of its upstreams.
+/// `fnhost serve` hosts, each host's nginx a server of its upstreams.
 ///
 /// Whether a request may be sent to a second host depends on its method, because only nginx knows
 /// whether a request already went out to a host, and its one rule about that is by method
