@@ -6,6 +6,9 @@
 #   make profile instructions per status and start request (callgrind), in reports/profile-*.txt
 #   make fuzz    libFuzzer targets, FUZZ_RUNS runs each (scripts/fuzz; summary in .run/fuzz/summary.json)
 #   make chaos   reliability scenarios against the real stack, written to reports/RELIABILITY.md
+#   make cluster three `serve --cluster` hosts, a front and PostgreSQL in network namespaces (as root), under
+#                page load and faults (a host crashed, the leader cut off or crashed, a rolling restart);
+#                written to reports/RELIABILITY.md's cluster section (cluster/run; docs/cluster-proof.md)
 #   make fd-stress  the stand-in and HTTP client suites 50 times in one process under CPU load
 #                (scripts/fd-stress; RUNS=N for another count): prints "N runs, M failures"
 PORT ?= 8080
@@ -18,7 +21,7 @@ RELEASE_FLAGS ?= --static-swift-stdlib
 
 FUZZ_RUNS ?= 200000
 
-.PHONY: run test bench profile fuzz chaos fd-stress deps build build-release clean stop-db
+.PHONY: run test bench profile fuzz chaos cluster fd-stress deps build build-release clean stop-db
 
 deps:
 	@scripts/install-deps
@@ -49,6 +52,11 @@ fuzz: deps
 
 chaos: build-release
 	@chaos/run --fuzz-runs $(FUZZ_RUNS)
+
+# Network namespaces, veths, a bridge and nftables rules: root only; nft comes from Debian's nftables.
+cluster: build-release
+	@scripts/install-deps nftables
+	@cluster/run
 
 # Descriptors closed once and close-on-exec, under load (several minutes: not part of `make test`).
 fd-stress: deps

@@ -96,8 +96,7 @@ def main():
     if args.short:
         print(report.summary_table(results))
     else:
-        with open(args.output, "w") as f:
-            f.write(document)
+        report.write(args.output, document)
         print(report.summary_table(results))
         print(f"chaos: written to {args.output}")
     for failure in failures:

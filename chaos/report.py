@@ -2,6 +2,11 @@
 import datetime
 import os
 
+# The cluster's section (written by `make cluster`, cluster/report.py) sits between these lines;
+# `write` carries it over when it writes the rest of the file anew.
+CLUSTER_BEGIN = "<!-- cluster: written by make cluster (cluster/run); make chaos keeps this section -->"
+CLUSTER_END = "<!-- /cluster -->"
+
 
 def _cell(value):
     if isinstance(value, dict):
@@ -61,3 +66,17 @@ def document(results, short, seconds):
         "",
     ]
     return "\n".join(head + [section(r) for r in results])
+
+
+def write(path, text):
+    """Writes `text` to `path`, followed by the cluster's section of the file there now, if any."""
+    kept = ""
+    try:
+        with open(path) as f:
+            existing = f.read()
+        if CLUSTER_BEGIN in existing and CLUSTER_END in existing:
+            kept = CLUSTER_BEGIN + existing.split(CLUSTER_BEGIN, 1)[1].split(CLUSTER_END, 1)[0] + CLUSTER_END + "\n"
+    except FileNotFoundError:
+        pass
+    with open(path, "w") as f:
+        f.write(text.rstrip("\n") + "\n" + ("\n" + kept if kept else ""))
