@@ -8,7 +8,7 @@
 #   make chaos   reliability scenarios against the real stack, written to reports/RELIABILITY.md
 #   make cluster three `serve --cluster` hosts, a front and PostgreSQL in network namespaces (as root), under
 #                page load and faults (a host crashed, the leader cut off or crashed, a rolling restart);
-#                written to reports/RELIABILITY.md's cluster section (cluster/run; docs/cluster-proof.md)
+#                written to reports/RELIABILITY.md's cluster section (cluster/run; docs/cluster.md)
 #   make fd-stress  the stand-in and HTTP client suites 50 times in one process under CPU load
 #                (scripts/fd-stress; RUNS=N for another count): prints "N runs, M failures"
 PORT ?= 8080

@@ -77,6 +77,8 @@ def main():
             return 2
 
     began = time.time()
+    for name in Network.sweep_orphans():
+        say(f"network: removed {name}, left by a run that is gone")
     network = Network()
     scratch = tempfile.mkdtemp(prefix=f"{network.prefix}-", dir="/tmp")
     os.chmod(scratch, 0o755)

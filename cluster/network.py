@@ -17,7 +17,8 @@ namespace's loopback (a host's status page) runs in a thread that joined it (`Na
 (the link stays up: the host is not told, its peers see silence, as in a real partition);
 `heal` deletes the table. `teardown` ends every process left in the namespaces (`ip netns pids`:
 only processes this run started, and their children) and deletes the namespaces, which removes
-the veths, the bridge and the nftables tables with them.
+the veths, the bridge and the nftables tables with them. A run killed too hard to tear down (SIGKILL)
+leaves its namespaces; the next run removes them first (`sweep_orphans`).
 """
 import ctypes
 import os
@@ -255,6 +256,24 @@ class Network:
         self.created = []
         if errors:
             raise NetworkError("teardown: " + "; ".join(errors))
+
+    @classmethod
+    def sweep_orphans(cls):
+        """Removes the namespaces (and what runs in them) of runs whose process is gone; returns their names."""
+        by_run = {}
+        for name in os.listdir("/run/netns") if os.path.isdir("/run/netns") else []:
+            parts = name.split("-")
+            if len(parts) >= 3 and parts[0] == "fnc" and parts[1].isdigit():
+                by_run.setdefault(int(parts[1]), []).append(name)
+        swept = []
+        for pid, names in sorted(by_run.items()):
+            if pid == os.getpid() or _alive(pid):
+                continue
+            orphan = cls(roles=(), prefix=f"fnc-{pid}")
+            orphan.created = sorted(names, key=lambda n: not n.endswith("-sw"))  # torn down in reverse: the switch last
+            orphan.teardown()
+            swept += names
+        return swept
 
     def _pids(self, names):
         found = []
