@@ -14,6 +14,9 @@ struct FrontCommand: ParsableCommand {
 
     @OptionGroup var front: FrontOptions
 
+    /// The hosts' functions: their timeouts bound how long a GET to each waits for a host.
+    @OptionGroup var functions: FunctionsOptions
+
     @Option(help: "The port the front listens on (default: $PORT, else 8080).")
     var port: Int?
 
@@ -53,7 +56,7 @@ struct FrontCommand: ParsableCommand {
         }
         _ = try front.hosts()
         _ = try FrontOptions.listen(host: host, port: resolvedPort)
-        _ = try front.page(directory: pageDirectory, defaultFunctions: "functions")
+        _ = try front.page(directory: pageDirectory, defaultFunctions: functions.directory)
     }
 
     /// `--port`, else `$PORT`, else 8080 (as `serve` and `nginx-config` take it).
@@ -61,7 +64,7 @@ struct FrontCommand: ParsableCommand {
 
     func run() throws {
         let template = try FrontOptions.template(nginxDirectory: nginxDirectory)
-        let source = try front.page(directory: pageDirectory, defaultFunctions: "functions")
+        let source = try front.page(directory: pageDirectory, defaultFunctions: functions.directory)
         if let source {
             guard FileBytes.read(source.directory + "/index.html") != nil else {
                 throw ValidationError("--page-dir \(source.directory) has no index.html")
@@ -76,7 +79,8 @@ struct FrontCommand: ParsableCommand {
         try facing.prepare(sockets: false)
         let page = try source.map { try facing.publishPage(directory: $0.directory, func2url: $0.func2url) }
         let configuration = try front.configuration(
-            listen: try FrontOptions.listen(host: host, port: resolvedPort), workerProcesses: nginxWorkers, keepalive: upstreamKeepalive, page: page)
+            listen: try FrontOptions.listen(host: host, port: resolvedPort), workerProcesses: nginxWorkers, keepalive: upstreamKeepalive, page: page,
+            functions: try FrontOptions.frontFunctions(functions))
         // Probes go straight to the hosts, never through a proxy named in the environment.
         setenv("no_proxy", "*", 1)
         let probe = FrontHealthProbe(timeoutMilliseconds: Int((probeTimeout * 1000).rounded()))

@@ -77,10 +77,13 @@ struct FrontOptions: ParsableArguments {
 
     /// The front's configuration: every knob from these options and the command's own.
     /// - Parameter page: the page folder and the func2url.json nginx serves (absolute), or nil.
+    /// - Parameter functions: the hosts' functions, whose timeouts bound how long a GET waits (``frontFunctions(_:)``).
     func configuration(
-        listen: String, workerProcesses: String, keepalive: Int?, page: (directory: String, func2url: String)?
+        listen: String, workerProcesses: String, keepalive: Int?, page: (directory: String, func2url: String)?,
+        functions: [FunctionSpec]
     ) throws -> FrontConfiguration {
         var configuration = FrontConfiguration(listen: listen, hosts: try hosts())
+        configuration.functions = functions
         configuration.workerProcesses = workerProcesses
         configuration.user = NginxSetup.workerUser
         if let keepalive {
@@ -104,6 +107,15 @@ struct FrontOptions: ParsableArguments {
             return nil
         }
         return (Paths.absolute(directory), Paths.absolute(func2url ?? defaultFunctions + "/func2url.json"))
+    }
+
+    /// The functions the hosts serve, as the front learns them: from `--functions` or `--project` when
+    /// given (an error when they cannot be read), else from `functions/` when it has a func2url.json
+    /// (the front started in the project's checkout), else none.
+    static func frontFunctions(_ options: FunctionsOptions) throws -> [FunctionSpec] {
+        let named = options.functionsDirectory != nil || options.project != nil
+        guard named || FileBytes.read(options.directory + "/func2url.json") != nil else { return [] }
+        return try options.catalog().functions
     }
 
     /// The template's text from `nginxDirectory`.

@@ -30,12 +30,14 @@ struct NginxConfigCommand: ParsableCommand {
         print(try stack.nginxConfiguration(catalog: catalog, options: stack.hostOptions(functionsDirectory: functions.directory, edge: .platform)))
     }
 
-    /// The front's text: `--host`, `--port`, `--nginx-workers`, `--upstream-keepalive` and
-    /// `--page-dir` as `fnhost front` takes them (the page served only when `--page-dir` is given).
+    /// The front's text: `--host`, `--port`, `--nginx-workers`, `--upstream-keepalive`, `--page-dir`
+    /// and `--functions` (or `--project`) as `fnhost front` takes them (the page served only when
+    /// `--page-dir` is given).
     func frontConfiguration() throws -> String {
         let configuration = try frontOptions.configuration(
             listen: try FrontOptions.listen(host: stack.host, port: stack.resolvedPort), workerProcesses: stack.nginxWorkers,
-            keepalive: stack.upstreamKeepalive, page: try frontOptions.page(directory: stack.pageDirectory, defaultFunctions: functions.directory))
+            keepalive: stack.upstreamKeepalive, page: try frontOptions.page(directory: stack.pageDirectory, defaultFunctions: functions.directory),
+            functions: try FrontOptions.frontFunctions(functions))
         return configuration.render(template: try FrontOptions.template(nginxDirectory: stack.nginxDirectoryPath))
     }
 }

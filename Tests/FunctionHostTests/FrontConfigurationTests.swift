@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func everyPlaceholderIsFilled() throws {
-        let text = try Self.configuration().render(template: try Self.template())
+        let text = Self.configuration().render(template: try Self.template())
         let left = text.matches(of: /@[A-Z_]+@/).map { String($0.output) }.filter { $0 != "@PLACEHOLDERS@" }
         #expect(left.isEmpty, "placeholders left: \(left)")
         let all = lines(text)
@@ -133,8 +133,45 @@ import Testing
         }
     }
 
+    static func spec(_ name: String, _ uuid: String, timeout: Double) -> FunctionSpec {
+        var configuration = FunctionConfiguration()
+        configuration.timeoutSeconds = timeout
+        return FunctionSpec(name: name, uuid: uuid, url: "https://functions.poehali.dev/\(uuid)", configuration: configuration)
+    }
+
+    static let functions = [
+        spec("replicate-async-status", "9b3a2e9f-51c4-4a43-b6f2-2f8c1b0d7e11", timeout: 10),
+        spec("slow", "0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5", timeout: 599.5),
+    ]
+
+    /// A known function's location is `location /` (the same rewrites, the same proxying) but for how
+    /// long a GET waits: its timeout rounded up plus the margin, never past `readTimeoutSeconds`.
+    @Test func aKnownFunctionsGetWaitsItsTimeoutPlusTheMargin() throws {
+        var configuration = Self.configuration()
+        configuration.functions = Self.functions
+        var all = try Self.rendered(configuration)
+        let root = try Self.block(all, opening: "location / {")
+        let readTimeout = { (lines: [String]) in lines.filter { $0.hasPrefix("proxy_read_timeout ") } }
+        #expect(readTimeout(root) == ["proxy_read_timeout 3660s;"])
+        for (spec, seconds) in zip(Self.functions, [17, 607]) {
+            let location = try Self.block(all, opening: #"location ~ "^/(?:(?i:\#(spec.uuid))|\#(spec.name))(?:/|$)" {"#)
+            #expect(readTimeout(location) == ["proxy_read_timeout \(seconds)s;"], "\(spec.name)")
+            #expect(location.dropFirst().filter { !$0.hasPrefix("proxy_read_timeout ") } == root.dropFirst().filter { !$0.hasPrefix("proxy_read_timeout ") }, "\(spec.name)")
+        }
+        // Before `location /` (regex locations win over it anyway; this keeps the file readable).
+        #expect(try #require(all.firstIndex { $0.hasPrefix("location ~ \"^/(?:(?i:") }) < (try #require(all.firstIndex(of: "location / {"))))
+
+        configuration.readTimeoutSeconds = 100
+        configuration.functionReadMarginSeconds = 2
+        all = try Self.rendered(configuration)
+        for (spec, seconds) in zip(Self.functions, [12, 100]) {
+            let location = try Self.block(all, opening: #"location ~ "^/(?:(?i:\#(spec.uuid))|\#(spec.name))(?:/|$)" {"#)
+            #expect(readTimeout(location) == ["proxy_read_timeout \(seconds)s;"], "\(spec.name)")
+        }
+    }
+
     @Test func errorsAreTheHostsJSONPages() throws {
-        let text = try Self.configuration().render(template: try Self.template())
+        let text = Self.configuration().render(template: try Self.template())
         #expect(text.contains(NginxErrorPage.directives(NginxErrorPage.standard, indent: 8)))
         #expect(text.contains(NginxErrorPage.locations(NginxErrorPage.standard, indent: 8)))
         // Only the one-host location has error pages of its own: the same ones, but its host's 502 and
@@ -161,13 +198,14 @@ import Testing
         #expect(page < root)
     }
 
-    /// nginx itself accepts what is rendered: with hosts down, a page, and as the user it runs as.
+    /// nginx itself accepts what is rendered: with hosts down, a page, functions, and as the user it runs as.
     @Test func nginxAcceptsTheConfiguration() throws {
         let scratch = try TemporaryFolder("front-conf")
         var configuration = Self.configuration()
         configuration.hosts = [Self.a, Self.b, UpstreamAddress(host: "[::1]", port: 8080)]
         configuration.down = [Self.a]
         configuration.page = (scratch.path, scratch.path + "/func2url.json")
+        configuration.functions = Self.functions
         configuration.user = NginxSetup.workerUser
         configuration.listen = "127.0.0.1:1"
         let setup = NginxSetup(runDirectory: scratch.path)

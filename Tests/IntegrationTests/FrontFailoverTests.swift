@@ -143,6 +143,32 @@ import Testing
         }
     }
 
+    /// With the hosts' functions (`--functions`), a GET to one waits for a host no longer than the
+    /// function's timeout (1 s) plus the margin (7 s), then goes to the next host: under the client's
+    /// 15 s, where the front's --read-timeout (an hour) would have held it.
+    @Test func aGetToAKnownFunctionLeavesAHostThatNeverAnswersAfterTheFunctionsTimeout() throws {
+        let functions = try TemporaryFolder("front-functions")
+        let uuid = "5f0e1d2c-3b4a-4958-8776-a5b4c3d2e1f0"
+        try functions.write("func2url.json", #"{"quick": "https://functions.poehali.dev/\#(uuid)"}"#)
+        try functions.write("quick/function.json", #"{"timeout": 1}"#)
+        let a = try StubClusterHost(name: "a", behaviour: .hang)
+        let b = try StubClusterHost(name: "b")
+        defer { a.stop(); b.stop() }
+        try Self.withFront([a.address, b.address], extraArguments: ["--functions", functions.path]) { front in
+            #expect(front.logEvents("front_started").first?["functions"] == .array([.string("quick")]), "\(front.log())")
+            for path in ["/quick", "/\(uuid.uppercased())/"] {
+                let id = Self.marker()
+                let response = try front.send("GET", "\(path)?id=\(id)")
+                #expect(response.status == 200 && response.json?["host"] == "b", "\(path): \(response.text)\n\(front.log())")
+                #expect(b.count(id) == 1, "\(path)")
+                if a.count(id) == 0 { continue }  // round robin sent it to b first
+                #expect(a.count(id) == 1)
+                #expect(front.log().contains("upstream timed out"), "\(front.log())")
+            }
+            #expect(!a.received.isEmpty, "no GET reached the host that never answers")
+        }
+    }
+
     @Test func errorsTheFrontAnswersItselfAreTheHostsJSON() throws {
         try Self.withFront([try Self.refusingAddress(), try Self.refusingAddress()]) { front in
             for method in ["GET", "POST", "PUT"] {

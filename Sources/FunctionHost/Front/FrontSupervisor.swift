@@ -66,6 +66,7 @@ public final class FrontSupervisor {
         log.event("front_started", [
             "listen": .string(configuration.listen), "hosts": .array(configuration.hosts.map { .string($0.description) }),
             "probeIntervalMs": probeRound == nil ? .null : .number(Double(probeIntervalMilliseconds)),
+            "functions": .array(configuration.functions.map { .string($0.name) }),
             "nginxPid": .number(Double(nginxPID)),
         ])
 

@@ -1,3 +1,5 @@
+import FunctionRuntime
+
 /// Generates the front's nginx.conf from `nginx/front.conf.template`: one nginx before several
 /// `fnhost serve` hosts, each host's nginx a server of its upstreams.
 ///
@@ -51,6 +53,16 @@ public struct FrontConfiguration: Sendable {
     /// Seconds between two reads of a host's response. Default 3660: beyond the longest function
     /// timeout (3600 s) and a host's margin, so the host, not the front, answers a function's timeout.
     public var readTimeoutSeconds = 3660
+    /// The functions the hosts serve (their catalog). A GET, HEAD or OPTIONS request to one waits for
+    /// a host's answer no longer than the function's timeout plus `functionReadMarginSeconds`, then
+    /// goes to the next host: a host cut off from the network (which never answers, nor closes the
+    /// connection) holds a status poll for seconds, not for `readTimeoutSeconds`. Empty (the default:
+    /// the front has no functions folder): every request waits up to `readTimeoutSeconds`.
+    public var functions: [FunctionSpec] = []
+    /// Seconds a GET, HEAD or OPTIONS request to a known function waits beyond the function's
+    /// timeout. Default 7: beyond a host nginx's own margin (5 s), so a host that is up always
+    /// answers first, its own 504 for a function that ran out of time included.
+    public var functionReadMarginSeconds = 7
     /// The web page served at `/` (a folder with `index.html`) and the `func2url.json` served as
     /// `/func2url.json`, both absolute and readable by nginx's workers. Nil (the default): the hosts
     /// serve them like any other path.
@@ -73,7 +85,9 @@ public struct FrontConfiguration: Sendable {
         return template
             .replacingEvery("@ERROR_PAGES@", with: errorPages)
             .replacingEvery("@PAGE_LOCATIONS@", with: page.map { NginxConfiguration.pageLocations(directory: $0.directory, func2url: $0.func2url) } ?? "")
-            .replacingEvery("@RESENDABLE_PROXY@", with: resendableProxy)
+            .replacingEvery("@FUNCTION_LOCATIONS@", with: functionLocations)
+            .replacingEvery("@METHOD_REWRITES@", with: Self.methodRewrites)
+            .replacingEvery("@RESENDABLE_PROXY@", with: resendableProxy(readTimeoutSeconds: readTimeoutSeconds))
             .replacingEvery("@SENT_ONCE_PROXY@", with: sentOnceProxy)
             .replacingEvery("@ONE_HOST_ERROR_PAGES@", with: oneHostErrorPages)
             .replacingEvery("@ONE_HOST_PROXY@", with: oneHostProxy)
@@ -100,17 +114,42 @@ public struct FrontConfiguration: Sendable {
         return text
     }
 
-    /// `location /`: kept-alive connections, sent on to the next host on any failure.
-    var resendableProxy: String {
+    /// What sends a request that is not GET, HEAD or OPTIONS to the location of its class.
+    static let methodRewrites = """
+                    if ($fnhost_front_method_class = sent-once) {
+                        rewrite ^ /_fnhost_front/sent-once last;
+                    }
+                    if ($fnhost_front_method_class = one-host) {
+                        rewrite ^ /_fnhost_front/one-host last;
+                    }
+        """
+
+    /// One location per known function: `/<uuid>` (any case) or `/<name>`, with or without more path
+    /// (a host answers that one's 400), as `location /` but with the function's own read timeout.
+    var functionLocations: String {
+        var text = ""
+        for spec in functions {
+            let seconds = min(readTimeoutSeconds, Int(spec.configuration.timeoutSeconds.rounded(.up)) + functionReadMarginSeconds)
+            text += "        # \(spec.name): a GET waits \(seconds) s for a host, then goes to the next.\n"
+            text += "        location ~ \"^/(?:(?i:\(spec.uuid))|\(spec.name))(?:/|$)\" {\n"
+            text += Self.methodRewrites + "\n" + resendableProxy(readTimeoutSeconds: seconds) + "\n"
+            text += "        }\n"
+        }
+        return text
+    }
+
+    /// `location /` and the functions': kept-alive connections, sent on to the next host on any failure.
+    func resendableProxy(readTimeoutSeconds: Int) -> String {
         var text = "            proxy_pass http://\(Self.upstreamName);\n"
         text += "            proxy_next_upstream error timeout http_502 http_503 http_504;\n"
         text += "            proxy_set_header Connection \"\";\n"
-        return text + commonProxy
+        return text + commonProxy(readTimeoutSeconds: readTimeoutSeconds)
     }
 
     /// `/_fnhost_front/sent-once` (POST, PATCH, LOCK): the next host only while nothing was sent.
     var sentOnceProxy: String {
-        Self.rewrittenProxyPass + "            proxy_next_upstream error timeout;\n" + "            proxy_set_header Connection close;\n" + commonProxy
+        Self.rewrittenProxyPass + "            proxy_next_upstream error timeout;\n" + "            proxy_set_header Connection close;\n"
+            + commonProxy(readTimeoutSeconds: readTimeoutSeconds)
     }
 
     /// The `one-host` location's error pages: the standard ones, but a 502 or 504 (its host failed)
@@ -124,7 +163,8 @@ public struct FrontConfiguration: Sendable {
     /// `/_fnhost_front/one-host` and `@fnhost_front_one_host_again` (every other method): nginx
     /// passes the request to no other host itself.
     var oneHostProxy: String {
-        Self.rewrittenProxyPass + "            proxy_next_upstream off;\n" + "            proxy_set_header Connection close;\n" + commonProxy
+        Self.rewrittenProxyPass + "            proxy_next_upstream off;\n" + "            proxy_set_header Connection close;\n"
+            + commonProxy(readTimeoutSeconds: readTimeoutSeconds)
     }
 
     /// A location reached by a rewrite passes the client's request line as it came (`$request_uri`:
@@ -134,7 +174,7 @@ public struct FrontConfiguration: Sendable {
     /// What the proxying locations share (`proxy_set_header` is all or nothing per level, so each
     /// location lists every header). HTTP/1.1: kept-alive connections, and the Host header a host's
     /// nginx requires.
-    private var commonProxy: String {
+    private func commonProxy(readTimeoutSeconds: Int) -> String {
         """
                     proxy_http_version 1.1;
                     proxy_set_header Host $fnhost_front_host;
