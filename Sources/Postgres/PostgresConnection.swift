@@ -4,9 +4,10 @@ import CLibPQ
 ///
 /// Deliberately not `Sendable`: libpq forbids using a `PGconn` from two threads at once. Create one per worker and
 /// keep it for the worker's life; it connects lazily on first use and heals itself between uses:
-/// - broken (`PQstatus == CONNECTION_BAD`, or a previous statement failed because the link died): it reconnects
-///   before the next statement. The statement that hit the broken link is **not** retried (it may have run);
-///   its error has ``PostgresError/isConnectionProblem`` set, so the request answers 503. Reconnecting is a fresh
+/// - broken (`PQstatus == CONNECTION_BAD`, a previous statement failed because the link died, or the link died
+///   while idle: see ``linkLooksAlive(_:)``): it reconnects before the next statement. A statement that hit a
+///   link dying under it is **not** retried (it may have run); its error has ``PostgresError/isConnectionProblem``
+///   set, so the request answers 503. Reconnecting is a fresh
 ///   `PQconnectdbParams` after `PQfinish` rather than `PQreset`: same effect (a new server session, prepared
 ///   statements gone), but it re-reads nothing stale and re-installs the notice receiver explicitly.
 /// - left inside a transaction (`PQtransactionStatus != PQTRANS_IDLE`) outside ``transaction(_:)``: rolled back
@@ -69,16 +70,20 @@ public final class PostgresConnection: CustomStringConvertible {
     }
 
     /// Reads `DATABASE_URL` (required) and `MAIN_DB_SCHEMA` (optional, empty = unset) from `environment`.
+    /// `liveness` defaults to ``PostgresLiveness/init(idleSeconds:intervalSeconds:probes:userTimeoutMilliseconds:)``
+    /// (a silent peer dropped within 5 s): a function's connection to a database across a network then notices a
+    /// partition while idle, and is replaced before its next statement instead of failing it.
     /// - Throws: `.connectionFailed` when `DATABASE_URL` is missing or empty.
     public convenience init(
-        environment: [String: String], applicationName: String = "fnhost", statementTimeoutMilliseconds: Int? = nil
+        environment: [String: String], applicationName: String = "fnhost", statementTimeoutMilliseconds: Int? = nil,
+        liveness: PostgresLiveness? = PostgresLiveness()
     ) throws(PostgresError) {
         guard let url = environment["DATABASE_URL"], !url.isEmpty else {
             throw PostgresError(code: .connectionFailed, message: "DATABASE_URL is not set", context: "configure")
         }
         let schema = environment["MAIN_DB_SCHEMA"].flatMap { $0.isEmpty ? nil : $0 }
         self.init(url: url, schema: schema, applicationName: applicationName,
-                  statementTimeoutMilliseconds: statementTimeoutMilliseconds)
+                  statementTimeoutMilliseconds: statementTimeoutMilliseconds, liveness: liveness)
     }
 
     deinit {
@@ -111,7 +116,7 @@ public final class PostgresConnection: CustomStringConvertible {
     /// A healthy `PGconn`: connects on first use, reconnects if broken, rolls back a transaction left open.
     /// Inside ``transaction(_:)`` a broken link is an error, never a silent reconnect (that would lose the BEGIN).
     func healthyHandle() throws(PostgresError) -> OpaquePointer {
-        if let handle, !needsReconnect, PQstatus(handle) == CONNECTION_OK {
+        if let handle, !needsReconnect, PQstatus(handle) == CONNECTION_OK, insideTransaction || Self.linkLooksAlive(handle) {
             if !insideTransaction, PQtransactionStatus(handle) != PQTRANS_IDLE {
                 try checked(handle, "roll back a transaction left open") { PQexec($0, "ROLLBACK") } read: { _ in () }
             }

@@ -43,7 +43,7 @@ public final class HostStack {
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("fnhost-it-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
         logPath = runDirectory.appendingPathComponent(reusedRunDirectory == nil ? "serve.log" : "serve-\(UUID().uuidString.prefix(4)).log")
-        FileManager.default.createFile(atPath: logPath.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath.path, contents: nil)
         logFile = try FileHandle(forWritingTo: logPath)
         process = Process()
         process.executableURL = Self.binaryDirectory.appendingPathComponent("fnhost-testhost")

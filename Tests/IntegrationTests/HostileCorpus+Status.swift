@@ -58,12 +58,14 @@ extension HostileCorpus {
         }
 
         // The real task through someone else's eyes or a malformed identity: nothing about it leaks.
-        for (label, value) in [
+        var identities: [(String, [UInt8])] = [
             ("another user", Array("intruder".utf8)), ("the owner with a suffix", Array("\(userId)x".utf8)),
             ("the owner in upper case", Array(userId.uppercased().utf8)), ("the owner, blank-padded inside", Array("\(userId) x".utf8)),
             ("a 129-byte user", Array(String(repeating: "u", count: 129).utf8)), ("a 10 KB user", Array(String(repeating: "u", count: 10_000).utf8)),
             ("a user with a tab", Array("a\tb".utf8)), ("a user with DEL", Array("a".utf8) + [0x7F]),
-        ] + Self.invalidUTF8.map { ("\($0.0) after the owner", Array(userId.utf8) + $0.1) } {
+        ]
+        for (name, bytes) in Self.invalidUTF8 { identities.append(("\(name) after the owner", Array(userId.utf8) + bytes)) }
+        for (label, value) in identities {
             get("identity", label, query: "?task_id=\(taskId)", headers: [("X-User-Id", value)])
         }
         get("identity", "the owner and then another user", query: "?task_id=\(taskId)", headers: .text([("X-User-Id", "intruder"), ("X-User-Id", userId)]))
