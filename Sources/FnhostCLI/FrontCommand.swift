@@ -80,7 +80,7 @@ struct FrontCommand: ParsableCommand {
         let page = try source.map { try facing.publishPage(directory: $0.directory, func2url: $0.func2url) }
         let configuration = try front.configuration(
             listen: try FrontOptions.listen(host: host, port: resolvedPort), workerProcesses: nginxWorkers, keepalive: upstreamKeepalive, page: page,
-            functions: try FrontOptions.frontFunctions(functions))
+            catalog: try FrontOptions.catalog(functions))
         // Probes go straight to the hosts, never through a proxy named in the environment.
         setenv("no_proxy", "*", 1)
         let probe = FrontHealthProbe(timeoutMilliseconds: Int((probeTimeout * 1000).rounded()))

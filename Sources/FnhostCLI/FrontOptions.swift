@@ -77,13 +77,19 @@ struct FrontOptions: ParsableArguments {
 
     /// The front's configuration: every knob from these options and the command's own.
     /// - Parameter page: the page folder and the func2url.json nginx serves (absolute), or nil.
-    /// - Parameter functions: the hosts' functions, whose timeouts bound how long a GET waits (``frontFunctions(_:)``).
+    /// - Parameter catalog: the hosts' functions, whose timeouts bound how long a GET waits (``catalog(_:)``).
     func configuration(
         listen: String, workerProcesses: String, keepalive: Int?, page: (directory: String, func2url: String)?,
-        functions: [FunctionSpec]
+        catalog: FunctionCatalog?
     ) throws -> FrontConfiguration {
         var configuration = FrontConfiguration(listen: listen, hosts: try hosts())
-        configuration.functions = functions
+        if let catalog {
+            configuration.functions = catalog.functions
+            // The hosts' stored images, as `serve` sets them up (the results function answers for
+            // an image a host's folder lacks).
+            let results = ShippedFunctions.resultsFallback(catalog: catalog, registry: FnhostMain.registry)
+            configuration.staticPrefixes = [(StackOptions.resultsPrefix, results.flatMap { catalog.function(named: $0.function) })]
+        }
         configuration.workerProcesses = workerProcesses
         configuration.user = NginxSetup.workerUser
         if let keepalive {
@@ -112,10 +118,10 @@ struct FrontOptions: ParsableArguments {
     /// The functions the hosts serve, as the front learns them: from `--functions` or `--project` when
     /// given (an error when they cannot be read), else from `functions/` when it has a func2url.json
     /// (the front started in the project's checkout), else none.
-    static func frontFunctions(_ options: FunctionsOptions) throws -> [FunctionSpec] {
+    static func catalog(_ options: FunctionsOptions) throws -> FunctionCatalog? {
         let named = options.functionsDirectory != nil || options.project != nil
-        guard named || FileBytes.read(options.directory + "/func2url.json") != nil else { return [] }
-        return try options.catalog().functions
+        guard named || FileBytes.read(options.directory + "/func2url.json") != nil else { return nil }
+        return try options.catalog()
     }
 
     /// The template's text from `nginxDirectory`.

@@ -37,7 +37,7 @@ struct NginxConfigCommand: ParsableCommand {
         let configuration = try frontOptions.configuration(
             listen: try FrontOptions.listen(host: stack.host, port: stack.resolvedPort), workerProcesses: stack.nginxWorkers,
             keepalive: stack.upstreamKeepalive, page: try frontOptions.page(directory: stack.pageDirectory, defaultFunctions: functions.directory),
-            functions: try FrontOptions.frontFunctions(functions))
+            catalog: try FrontOptions.catalog(functions))
         return configuration.render(template: try FrontOptions.template(nginxDirectory: stack.nginxDirectoryPath))
     }
 }

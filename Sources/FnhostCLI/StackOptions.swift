@@ -54,6 +54,9 @@ struct StackOptions: ParsableArguments {
     var runDirectoryPath: String { runDirectory ?? ".run" }
     var nginxDirectoryPath: String { nginxDirectory ?? "nginx" }
     var absoluteRunDirectory: String { Paths.absolute(runDirectoryPath) }
+    /// The URL prefix of the functions' stored images (`--results-dir`).
+    static let resultsPrefix = "/results/"
+
     var absoluteResultsDirectory: String { resultsDirectory.map(Paths.absolute) ?? nginxFacing.resultsDirectory }
     /// Where the sockets, nginx's prefix and the default results folder go.
     var nginxFacing: NginxFacingFolder { NginxFacingFolder(runDirectory: absoluteRunDirectory) }
@@ -91,7 +94,7 @@ struct StackOptions: ParsableArguments {
         // read from the database (stored there by a worker on any host, `STORAGE_BACKEND=postgres`).
         configuration.staticFolders = [
             NginxStaticFolder(
-                prefix: "/results/", directory: absoluteResultsDirectory,
+                prefix: Self.resultsPrefix, directory: absoluteResultsDirectory,
                 fallback: ShippedFunctions.resultsFallback(catalog: catalog, registry: FnhostMain.registry))
         ]
         if resolvedAdminPort > 0 { configuration.adminListen = "127.0.0.1:\(resolvedAdminPort)" }

@@ -144,8 +144,9 @@ import Testing
         spec("slow", "0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5", timeout: 599.5),
     ]
 
-    /// A known function's location is `location /` (the same rewrites, the same proxying) but for how
-    /// long a GET waits: its timeout rounded up plus the margin, never past `readTimeoutSeconds`.
+    /// A known function's location (and a static prefix's) is `location /` (the same rewrites, the
+    /// same proxying) but for how long a GET waits: its timeout rounded up plus the margin, never past
+    /// `readTimeoutSeconds`.
     @Test func aKnownFunctionsGetWaitsItsTimeoutPlusTheMargin() throws {
         var configuration = Self.configuration()
         configuration.functions = Self.functions
@@ -157,6 +158,16 @@ import Testing
             let location = try Self.block(all, opening: #"location ~ "^/(?:(?i:\#(spec.uuid))|\#(spec.name))(?:/|$)" {"#)
             #expect(readTimeout(location) == ["proxy_read_timeout \(seconds)s;"], "\(spec.name)")
             #expect(location.dropFirst().filter { !$0.hasPrefix("proxy_read_timeout ") } == root.dropFirst().filter { !$0.hasPrefix("proxy_read_timeout ") }, "\(spec.name)")
+        }
+        #expect(!all.contains { $0.hasPrefix("location ^~ /results/") }, "no static prefixes given")
+
+        // A static prefix: the fallback function's timeout plus the margin, or the margin alone.
+        configuration.staticPrefixes = [("/results/", Self.functions[0]), ("/files/", nil)]
+        all = try Self.rendered(configuration)
+        for (prefix, seconds) in [("/results/", 17), ("/files/", 7)] {
+            let location = try Self.block(all, opening: "location ^~ \(prefix) {")
+            #expect(readTimeout(location) == ["proxy_read_timeout \(seconds)s;"], "\(prefix)")
+            #expect(location.dropFirst().filter { !$0.hasPrefix("proxy_read_timeout ") } == root.dropFirst().filter { !$0.hasPrefix("proxy_read_timeout ") }, "\(prefix)")
         }
         // Before `location /` (regex locations win over it anyway; this keeps the file readable).
         #expect(try #require(all.firstIndex { $0.hasPrefix("location ~ \"^/(?:(?i:") }) < (try #require(all.firstIndex(of: "location / {"))))
@@ -206,6 +217,7 @@ import Testing
         configuration.down = [Self.a]
         configuration.page = (scratch.path, scratch.path + "/func2url.json")
         configuration.functions = Self.functions
+        configuration.staticPrefixes = [("/results/", Self.functions[0])]
         configuration.user = NginxSetup.workerUser
         configuration.listen = "127.0.0.1:1"
         let setup = NginxSetup(runDirectory: scratch.path)

@@ -59,6 +59,11 @@ public struct FrontConfiguration: Sendable {
     /// connection) holds a status poll for seconds, not for `readTimeoutSeconds`. Empty (the default:
     /// the front has no functions folder): every request waits up to `readTimeoutSeconds`.
     public var functions: [FunctionSpec] = []
+    /// URL prefixes the hosts serve as files (`/results/`, with a slash at each end), each with the
+    /// function a host passes a file it lacks to (nil: files only). A GET, HEAD or OPTIONS request
+    /// there waits that function's timeout plus `functionReadMarginSeconds`, or the margin alone
+    /// for files only, then goes to the next host. Empty by default.
+    public var staticPrefixes: [(prefix: String, fallback: FunctionSpec?)] = []
     /// Seconds a GET, HEAD or OPTIONS request to a known function waits beyond the function's
     /// timeout. Default 7: beyond a host nginx's own margin (5 s), so a host that is up always
     /// answers first, its own 504 for a function that ran out of time included.
@@ -126,16 +131,30 @@ public struct FrontConfiguration: Sendable {
 
     /// One location per known function: `/<uuid>` (any case) or `/<name>`, with or without more path
     /// (a host answers that one's 400), as `location /` but with the function's own read timeout.
+    /// The static prefixes' locations come first (`^~`: before any regex location).
     var functionLocations: String {
         var text = ""
+        for (prefix, fallback) in staticPrefixes {
+            let seconds = readTimeout(for: fallback)
+            let answeredBy = fallback.map { "files, or \($0.name)" } ?? "files"
+            text += "        # \(prefix) (\(answeredBy)): a GET waits \(seconds) s for a host, then goes to the next.\n"
+            text += "        location ^~ \(prefix) {\n" + Self.methodRewrites + "\n"
+            text += resendableProxy(readTimeoutSeconds: seconds) + "\n" + "        }\n"
+        }
         for spec in functions {
-            let seconds = min(readTimeoutSeconds, Int(spec.configuration.timeoutSeconds.rounded(.up)) + functionReadMarginSeconds)
+            let seconds = readTimeout(for: spec)
             text += "        # \(spec.name): a GET waits \(seconds) s for a host, then goes to the next.\n"
-            text += "        location ~ \"^/(?:(?i:\(spec.uuid))|\(spec.name))(?:/|$)\" {\n"
-            text += Self.methodRewrites + "\n" + resendableProxy(readTimeoutSeconds: seconds) + "\n"
-            text += "        }\n"
+            text += "        location ~ \"^/(?:(?i:\(spec.uuid))|\(spec.name))(?:/|$)\" {\n" + Self.methodRewrites + "\n"
+            text += resendableProxy(readTimeoutSeconds: seconds) + "\n" + "        }\n"
         }
         return text
+    }
+
+    /// How long a GET waits for a host: the function's timeout (rounded up; none for a file) plus
+    /// the margin, never longer than `readTimeoutSeconds`.
+    func readTimeout(for function: FunctionSpec?) -> Int {
+        let timeout = function.map { Int($0.configuration.timeoutSeconds.rounded(.up)) } ?? 0
+        return min(readTimeoutSeconds, timeout + functionReadMarginSeconds)
     }
 
     /// `location /` and the functions': kept-alive connections, sent on to the next host on any failure.
