@@ -4,11 +4,15 @@ import Glibc
 #endif
 
 extension PostgresConnection {
-    /// Whether an open connection's link is still alive as far as this end can tell without sending
-    /// anything: one `poll` with no wait on its socket. Something waiting there on an idle
-    /// connection is the end of it (the server's goodbye and end of file after a restart or a
-    /// terminated session, a reset, or the keep-alive's verdict on a peer gone silent, see
-    /// ``PostgresLiveness``) or a stray notice; libpq reads it, and says whether the link survived.
+    /// Whether an open connection's link is still usable as far as this end can tell without sending
+    /// anything: one `poll` with no wait on its socket.
+    ///
+    /// A server says nothing to an idle client except goodbye: a terminated session, a shutdown or
+    /// an idle-session timeout sends one error message and then closes the socket, and a reset or
+    /// the keep-alive's verdict on a silent peer (see ``PostgresLiveness``) makes the socket
+    /// readable too. The goodbye can arrive a moment before the end of file, when libpq would still
+    /// call the link healthy, so anything waiting on an idle link counts as the end of it. The
+    /// cost of being wrong (a rare stray message) is one reconnect.
     ///
     /// ``healthyHandle()`` asks before every statement, so a link that died while idle is replaced
     /// before a statement is sent on it: the statement runs on a new session instead of failing
@@ -18,7 +22,7 @@ extension PostgresConnection {
         guard socket >= 0 else { return false }
         var entry = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
         let ready = poll(&entry, 1, 0)
-        guard ready > 0 else { return ready == 0 || errno == EINTR }
-        return PQconsumeInput(handle) == 1 && PQstatus(handle) == CONNECTION_OK
+        if ready == 0 { return true }
+        return ready < 0 && errno == EINTR
     }
 }
