@@ -144,20 +144,22 @@ import Testing
         spec("slow", "0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5", timeout: 599.5),
     ]
 
-    /// A known function's location (and a static prefix's) is `location /` (the same rewrites, the
-    /// same proxying) but for how long a GET waits: its timeout rounded up plus the margin, never past
-    /// `readTimeoutSeconds`.
+    /// A known function's location (and a static prefix's) is `location /` (the same proxying) but
+    /// for how long a request waits: its timeout rounded up plus the margin, never past
+    /// `readTimeoutSeconds` (and where its rewrites lead, the test after this one).
     @Test func aKnownFunctionsGetWaitsItsTimeoutPlusTheMargin() throws {
         var configuration = Self.configuration()
         configuration.functions = Self.functions
         var all = try Self.rendered(configuration)
         let root = try Self.block(all, opening: "location / {")
         let readTimeout = { (lines: [String]) in lines.filter { $0.hasPrefix("proxy_read_timeout ") } }
+        // What is left without the read timeout and the rewrites' targets (checked apart, below).
+        let timeless = { (lines: [String]) in lines.dropFirst().filter { !$0.hasPrefix("proxy_read_timeout ") && !$0.hasPrefix("rewrite ") } }
         #expect(readTimeout(root) == ["proxy_read_timeout 3660s;"])
         for (spec, seconds) in zip(Self.functions, [17, 607]) {
             let location = try Self.block(all, opening: #"location ~ "^/(?:(?i:\#(spec.uuid))|\#(spec.name))(?:/|$)" {"#)
             #expect(readTimeout(location) == ["proxy_read_timeout \(seconds)s;"], "\(spec.name)")
-            #expect(location.dropFirst().filter { !$0.hasPrefix("proxy_read_timeout ") } == root.dropFirst().filter { !$0.hasPrefix("proxy_read_timeout ") }, "\(spec.name)")
+            #expect(timeless(location) == timeless(root), "\(spec.name)")
         }
         #expect(!all.contains { $0.hasPrefix("location ^~ /results/") }, "no static prefixes given")
 
@@ -167,7 +169,7 @@ import Testing
         for (prefix, seconds) in [("/results/", 17), ("/files/", 7)] {
             let location = try Self.block(all, opening: "location ^~ \(prefix) {")
             #expect(readTimeout(location) == ["proxy_read_timeout \(seconds)s;"], "\(prefix)")
-            #expect(location.dropFirst().filter { !$0.hasPrefix("proxy_read_timeout ") } == root.dropFirst().filter { !$0.hasPrefix("proxy_read_timeout ") }, "\(prefix)")
+            #expect(timeless(location) == timeless(root), "\(prefix)")
         }
         // Before `location /` (regex locations win over it anyway; this keeps the file readable).
         #expect(try #require(all.firstIndex { $0.hasPrefix("location ~ \"^/(?:(?i:") }) < (try #require(all.firstIndex(of: "location / {"))))
@@ -179,6 +181,54 @@ import Testing
             let location = try Self.block(all, opening: #"location ~ "^/(?:(?i:\#(spec.uuid))|\#(spec.name))(?:/|$)" {"#)
             #expect(readTimeout(location) == ["proxy_read_timeout \(seconds)s;"], "\(spec.name)")
         }
+    }
+
+    /// POST, PUT and the other methods to a known function wait for a host as long as a GET to it:
+    /// the function's location rewrites them to their class's locations of its read timeout, which
+    /// are the front's own but for their names and that timeout, rendered once per timeout.
+    @Test func aKnownFunctionsOtherMethodsWaitItsTimeoutToo() throws {
+        var configuration = Self.configuration()
+        configuration.functions = Self.functions + [Self.spec("twin", "4e5f6a7b-8c9d-4e0f-a1b2-c3d4e5f6a7b8", timeout: 9.5)]
+        configuration.staticPrefixes = [("/results/", Self.functions[0]), ("/files/", nil)]
+        #expect(configuration.classReadTimeouts == [3660, 7, 17, 607])
+        let all = try Self.rendered(configuration)
+        let rewrites = { (suffix: String) in [
+            "if ($fnhost_front_method_class = sent-once) {", "rewrite ^ /_fnhost_front/sent-once\(suffix) last;", "}",
+            "if ($fnhost_front_method_class = one-host) {", "rewrite ^ /_fnhost_front/one-host\(suffix) last;", "}",
+        ] }
+        for (spec, seconds) in zip(configuration.functions, [17, 607, 17]) {
+            let location = try Self.block(all, opening: #"location ~ "^/(?:(?i:\#(spec.uuid))|\#(spec.name))(?:/|$)" {"#)
+            #expect(Array(location[1...6]) == rewrites("/\(seconds)s"), "\(spec.name)")
+        }
+        for (prefix, seconds) in [("/results/", 17), ("/files/", 7)] {
+            #expect(Array(try Self.block(all, opening: "location ^~ \(prefix) {")[1...6]) == rewrites("/\(seconds)s"), "\(prefix)")
+        }
+        #expect(Array(try Self.block(all, opening: "location / {")[1...6]) == rewrites(""))
+
+        // Each timeout's trio is the front's own with its names and read timeout changed.
+        let own = [
+            try Self.block(all, opening: "location = /_fnhost_front/sent-once {"),
+            try Self.block(all, opening: "location = /_fnhost_front/one-host {"),
+            try Self.block(all, opening: "location @fnhost_front_one_host_again {"),
+        ]
+        for seconds in [7, 17, 607] {
+            let timed = [
+                try Self.block(all, opening: "location = /_fnhost_front/sent-once/\(seconds)s {"),
+                try Self.block(all, opening: "location = /_fnhost_front/one-host/\(seconds)s {"),
+                try Self.block(all, opening: "location @fnhost_front_one_host_again_\(seconds)s {"),
+            ]
+            for (block, base) in zip(timed, own) {
+                #expect(block.filter { $0.hasPrefix("proxy_read_timeout ") } == ["proxy_read_timeout \(seconds)s;"], "\(block[0])")
+                let renamed = block.map {
+                    $0.replacingOccurrences(of: "/\(seconds)s ", with: " ").replacingOccurrences(of: "_\(seconds)s", with: "")
+                        .replacingOccurrences(of: "proxy_read_timeout \(seconds)s;", with: "proxy_read_timeout 3660s;")
+                }
+                #expect(renamed == base, "\(block[0])")
+            }
+            #expect(all.filter { $0 == "location = /_fnhost_front/sent-once/\(seconds)s {" }.count == 1, "one trio per timeout")
+        }
+        #expect(all.filter { $0.hasPrefix("location = /_fnhost_front/sent-once") }.count == 4)
+        #expect(!all.contains { $0.contains("/3660s") }, "the front's own timeout keeps the plain names")
     }
 
     @Test func errorsAreTheHostsJSONPages() throws {

@@ -170,6 +170,25 @@ import Testing
         }
     }
 
+    /// A POST or PUT to a known function on a host that got it and never answers: the front's JSON
+    /// 504 once the function's timeout (1 s) plus the margin (7 s) has passed, under the client's 15 s
+    /// where the front's --read-timeout (an hour) would have held it, and never sent to another host.
+    @Test(arguments: ["POST", "PUT"]) func aRequestToAKnownFunctionOnAHostThatNeverAnswersIs504AfterTheFunctionsTimeout(method: String) throws {
+        let functions = try TemporaryFolder("front-functions")
+        try functions.write("func2url.json", #"{"quick": "https://functions.poehali.dev/6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"}"#)
+        try functions.write("quick/function.json", #"{"timeout": 1}"#)
+        let a = try StubClusterHost(name: "a", behaviour: .hang)
+        let b = try StubClusterHost(name: "b")
+        defer { a.stop(); b.stop() }
+        try Self.withFront([a.address, b.address], extraArguments: ["--functions", functions.path]) { front in
+            let id = Self.marker()
+            let response = try front.send(method, "/quick?id=\(id)", body: Array("payload".utf8))
+            #expect(a.count(id) == 1, "the first request goes to the first host listed")
+            Self.expectFrontError(response, status: 504, type: "Timeout", method)
+            #expect(b.count(id) == 0, "\(method) was sent again after a timeout")
+        }
+    }
+
     @Test func errorsTheFrontAnswersItselfAreTheHostsJSON() throws {
         try Self.withFront([try Self.refusingAddress(), try Self.refusingAddress()]) { front in
             for method in ["GET", "POST", "PUT"] {

@@ -20,7 +20,9 @@ import FunctionRuntime
 ///   bytes went out, and otherwise tries one more host, once, the same way.
 ///
 /// The last two open a new connection per request: on a kept-alive connection the host closed in
-/// the meantime the request would count as sent, and fail with a 502 no host ever saw.
+/// the meantime the request would count as sent, and fail with a 502 no host ever saw. They exist
+/// once per read timeout: a known function's location rewrites to the ones that wait as long as it
+/// does (`/_fnhost_front/sent-once/17s`), so no method waits past the function's timeout.
 public struct FrontConfiguration: Sendable {
     /// `listen` value, e.g. `0.0.0.0:80` or `127.0.0.1:8080`.
     public var listen: String
@@ -53,19 +55,19 @@ public struct FrontConfiguration: Sendable {
     /// Seconds between two reads of a host's response. Default 3660: beyond the longest function
     /// timeout (3600 s) and a host's margin, so the host, not the front, answers a function's timeout.
     public var readTimeoutSeconds = 3660
-    /// The functions the hosts serve (their catalog). A GET, HEAD or OPTIONS request to one waits for
-    /// a host's answer no longer than the function's timeout plus `functionReadMarginSeconds`, then
-    /// goes to the next host: a host cut off from the network (which never answers, nor closes the
-    /// connection) holds a status poll for seconds, not for `readTimeoutSeconds`. Empty (the default:
-    /// the front has no functions folder): every request waits up to `readTimeoutSeconds`.
+    /// The functions the hosts serve (their catalog). A request to one waits for a host's answer no
+    /// longer than the function's timeout plus `functionReadMarginSeconds`; then a GET, HEAD or
+    /// OPTIONS goes to the next host, and any other method is answered 504 by the front: a host cut
+    /// off from the network (which never answers, nor closes the connection) holds a status poll or
+    /// a start for seconds, not for `readTimeoutSeconds`. Empty (the default: the front has no
+    /// functions folder): every request waits up to `readTimeoutSeconds`.
     public var functions: [FunctionSpec] = []
     /// URL prefixes the hosts serve as files (`/results/`, with a slash at each end), each with the
-    /// function a host passes a file it lacks to (nil: files only). A GET, HEAD or OPTIONS request
-    /// there waits that function's timeout plus `functionReadMarginSeconds`, or the margin alone
-    /// for files only, then goes to the next host. Empty by default.
+    /// function a host passes a file it lacks to (nil: files only). A request there waits that
+    /// function's timeout plus `functionReadMarginSeconds`, or the margin alone for files only (then
+    /// a GET goes to the next host). Empty by default.
     public var staticPrefixes: [(prefix: String, fallback: FunctionSpec?)] = []
-    /// Seconds a GET, HEAD or OPTIONS request to a known function waits beyond the function's
-    /// timeout. Default 7: beyond a host nginx's own margin (5 s), so a host that is up always
+    /// Seconds a request to a known function waits for a host beyond the function's timeout. Default 7: beyond a host nginx's own margin (5 s), so a host that is up always
     /// answers first, its own 504 for a function that ran out of time included.
     public var functionReadMarginSeconds = 7
     /// The web page served at `/` (a folder with `index.html`) and the `func2url.json` served as
@@ -91,11 +93,9 @@ public struct FrontConfiguration: Sendable {
             .replacingEvery("@ERROR_PAGES@", with: errorPages)
             .replacingEvery("@PAGE_LOCATIONS@", with: page.map { NginxConfiguration.pageLocations(directory: $0.directory, func2url: $0.func2url) } ?? "")
             .replacingEvery("@FUNCTION_LOCATIONS@", with: functionLocations)
-            .replacingEvery("@METHOD_REWRITES@", with: Self.methodRewrites)
+            .replacingEvery("@METHOD_REWRITES@", with: methodRewrites(readTimeoutSeconds: readTimeoutSeconds))
             .replacingEvery("@RESENDABLE_PROXY@", with: resendableProxy(readTimeoutSeconds: readTimeoutSeconds))
-            .replacingEvery("@SENT_ONCE_PROXY@", with: sentOnceProxy)
-            .replacingEvery("@ONE_HOST_ERROR_PAGES@", with: oneHostErrorPages)
-            .replacingEvery("@ONE_HOST_PROXY@", with: oneHostProxy)
+            .replacingEvery("@METHOD_CLASS_LOCATIONS@", with: methodClassLocations)
             .replacingEvery("@UPSTREAMS@", with: upstreams)
             .replacingEvery("@WORKER_PROCESSES@", with: workerProcesses)
             .replacingEvery("@USER@", with: user.map { "user \($0);" } ?? "")
@@ -119,39 +119,44 @@ public struct FrontConfiguration: Sendable {
         return text
     }
 
-    /// What sends a request that is not GET, HEAD or OPTIONS to the location of its class.
-    static let methodRewrites = """
+    /// What sends a request that is not GET, HEAD or OPTIONS to the location of its class that
+    /// waits `readTimeoutSeconds` for a host.
+    func methodRewrites(readTimeoutSeconds seconds: Int) -> String {
+        let suffix = classSuffix(readTimeoutSeconds: seconds)
+        return """
                     if ($fnhost_front_method_class = sent-once) {
-                        rewrite ^ /_fnhost_front/sent-once last;
+                        rewrite ^ /_fnhost_front/sent-once\(suffix) last;
                     }
                     if ($fnhost_front_method_class = one-host) {
-                        rewrite ^ /_fnhost_front/one-host last;
+                        rewrite ^ /_fnhost_front/one-host\(suffix) last;
                     }
         """
+    }
 
     /// One location per known function: `/<uuid>` (any case) or `/<name>`, with or without more path
-    /// (a host answers that one's 400), as `location /` but with the function's own read timeout.
+    /// (a host answers that one's 400), as `location /` but with the function's own read timeout,
+    /// for every method (the other methods' rewrites lead to their class's locations of that timeout).
     /// The static prefixes' locations come first (`^~`: before any regex location).
     var functionLocations: String {
         var text = ""
         for (prefix, fallback) in staticPrefixes {
             let seconds = readTimeout(for: fallback)
             let answeredBy = fallback.map { "files, or \($0.name)" } ?? "files"
-            text += "        # \(prefix) (\(answeredBy)): a GET waits \(seconds) s for a host, then goes to the next.\n"
-            text += "        location ^~ \(prefix) {\n" + Self.methodRewrites + "\n"
+            text += "        # \(prefix) (\(answeredBy)): a request waits \(seconds) s for a host (a GET then goes to the next).\n"
+            text += "        location ^~ \(prefix) {\n" + methodRewrites(readTimeoutSeconds: seconds) + "\n"
             text += resendableProxy(readTimeoutSeconds: seconds) + "\n" + "        }\n"
         }
         for spec in functions {
             let seconds = readTimeout(for: spec)
-            text += "        # \(spec.name): a GET waits \(seconds) s for a host, then goes to the next.\n"
-            text += "        location ~ \"^/(?:(?i:\(spec.uuid))|\(spec.name))(?:/|$)\" {\n" + Self.methodRewrites + "\n"
+            text += "        # \(spec.name): a request waits \(seconds) s for a host (a GET then goes to the next).\n"
+            text += "        location ~ \"^/(?:(?i:\(spec.uuid))|\(spec.name))(?:/|$)\" {\n" + methodRewrites(readTimeoutSeconds: seconds) + "\n"
             text += resendableProxy(readTimeoutSeconds: seconds) + "\n" + "        }\n"
         }
         return text
     }
 
-    /// How long a GET waits for a host: the function's timeout (rounded up; none for a file) plus
-    /// the margin, never longer than `readTimeoutSeconds`.
+    /// How long a request to a known function waits for a host: the function's timeout (rounded up;
+    /// none for a file) plus the margin, never longer than `readTimeoutSeconds`.
     func readTimeout(for function: FunctionSpec?) -> Int {
         let timeout = function.map { Int($0.configuration.timeoutSeconds.rounded(.up)) } ?? 0
         return min(readTimeoutSeconds, timeout + functionReadMarginSeconds)
@@ -165,25 +170,70 @@ public struct FrontConfiguration: Sendable {
         return text + commonProxy(readTimeoutSeconds: readTimeoutSeconds)
     }
 
+    /// The read timeouts the method classes' internal locations are rendered for: the front's own
+    /// (`readTimeoutSeconds`), then every other one a known function's or static prefix's location
+    /// uses, ascending.
+    var classReadTimeouts: [Int] {
+        let used = Set(staticPrefixes.map { readTimeout(for: $0.fallback) } + functions.map { readTimeout(for: $0) })
+        return [readTimeoutSeconds] + used.subtracting([readTimeoutSeconds]).sorted()
+    }
+
+    /// What ends the names of a read timeout's class locations: nothing for the front's own, `/17s`
+    /// for 17 s (the named location's: `_17s`).
+    func classSuffix(readTimeoutSeconds seconds: Int) -> String {
+        seconds == readTimeoutSeconds ? "" : "/\(seconds)s"
+    }
+
+    /// The name of the location that decides about one more host for a `one-host` request.
+    func oneHostAgain(readTimeoutSeconds seconds: Int) -> String {
+        "@fnhost_front_one_host_again" + (seconds == readTimeoutSeconds ? "" : "_\(seconds)s")
+    }
+
+    /// The internal locations of the `sent-once` and `one-host` classes, once per read timeout in
+    /// `classReadTimeouts`, each trio differing from the others only in its names and timeout.
+    var methodClassLocations: String {
+        classReadTimeouts.map { seconds in
+            let suffix = classSuffix(readTimeoutSeconds: seconds), again = oneHostAgain(readTimeoutSeconds: seconds)
+            var text = seconds == readTimeoutSeconds ? "" : "        # For the known functions' locations that wait \(seconds) s for a host.\n"
+            text += "        location = /_fnhost_front/sent-once\(suffix) {\n            internal;\n" + sentOnceProxy(readTimeoutSeconds: seconds) + "\n        }\n\n"
+            text += "        location = /_fnhost_front/one-host\(suffix) {\n            internal;\n            recursive_error_pages on;\n"
+                + oneHostErrorPages(again: again) + "\n" + oneHostProxy(readTimeoutSeconds: seconds) + "\n        }\n\n"
+            text += "        location \(again) {\n" + Self.oneHostFailureAnswers + oneHostProxy(readTimeoutSeconds: seconds) + "\n        }"
+            return text
+        }.joined(separator: "\n\n")
+    }
+
     /// `/_fnhost_front/sent-once` (POST, PATCH, LOCK): the next host only while nothing was sent.
-    var sentOnceProxy: String {
+    func sentOnceProxy(readTimeoutSeconds seconds: Int) -> String {
         Self.rewrittenProxyPass + "            proxy_next_upstream error timeout;\n" + "            proxy_set_header Connection close;\n"
-            + commonProxy(readTimeoutSeconds: readTimeoutSeconds)
+            + commonProxy(readTimeoutSeconds: seconds)
     }
 
     /// The `one-host` location's error pages: the standard ones, but a 502 or 504 (its host failed)
     /// goes to the location that decides whether another host may be tried.
-    var oneHostErrorPages: String {
+    func oneHostErrorPages(again: String) -> String {
         let handedOn = [502, 504]
         let kept = NginxErrorPage.standard.filter { page in !page.caught.contains(where: handedOn.contains) }
-        return NginxErrorPage.directives(kept, indent: 12) + "            error_page 502 504 = @fnhost_front_one_host_again;"
+        return NginxErrorPage.directives(kept, indent: 12) + "            error_page 502 504 = \(again);"
     }
+
+    /// The start of `@fnhost_front_one_host_again`: the failure is the answer when anything was sent
+    /// to the first host (`$fnhost_front_one_host_failed`); otherwise the proxying after it runs.
+    static let oneHostFailureAnswers = """
+                    if ($fnhost_front_one_host_failed = 502) {
+                        return 502;
+                    }
+                    if ($fnhost_front_one_host_failed = 504) {
+                        return 504;
+                    }
+
+        """
 
     /// `/_fnhost_front/one-host` and `@fnhost_front_one_host_again` (every other method): nginx
     /// passes the request to no other host itself.
-    var oneHostProxy: String {
+    func oneHostProxy(readTimeoutSeconds seconds: Int) -> String {
         Self.rewrittenProxyPass + "            proxy_next_upstream off;\n" + "            proxy_set_header Connection close;\n"
-            + commonProxy(readTimeoutSeconds: readTimeoutSeconds)
+            + commonProxy(readTimeoutSeconds: seconds)
     }
 
     /// A location reached by a rewrite passes the client's request line as it came (`$request_uri`:
