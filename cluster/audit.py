@@ -4,6 +4,7 @@ processed twice come from chaos's audit (chaos/tasks.py), run on the same databa
 """
 import collections
 import datetime
+import math
 
 from chaos.tasks import rows
 from tools.fnhoststack import http
@@ -11,6 +12,18 @@ from tools.fnhoststack import http
 WORKER = "replicate-async-worker"
 TRIGGER = "drain-queue"
 TICK_S = 5
+
+# How long the timers may go unfired when the lead changes, by how the leader left (docs/cluster.md,
+# Timers): a stopped or crashed leader's lock is free at once (up to 1 s until another host's next try
+# takes it, then 3 s of the old leader's validity waited out); a cut-off leader's session is first
+# dropped by the server's keep-alives, within 5 s.
+TAKEOVER_S = {"stopped": 4, "killed": 4, "cut": 9}
+
+
+def ticks_a_takeover_may_miss(takeovers):
+    """The ticks the given takeovers (kinds of TAKEOVER_S) may leave unfired: a gap of G seconds holds
+    at most ceil(G / TICK_S) ticks."""
+    return sum(math.ceil(TAKEOVER_S[kind] / TICK_S) for kind in takeovers)
 
 
 def _epoch(text):
