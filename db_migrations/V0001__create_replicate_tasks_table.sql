@@ -1,5 +1,5 @@
--- The try-on task table exactly as the original application created it
--- (shared/seed/replicate-async-setup.md), with its two indexes.
+-- The try-on task table exactly as the original application created it, with its two indexes
+-- (docs/job-queue.md, "The original table").
 CREATE TABLE IF NOT EXISTS replicate_tasks (
     id TEXT PRIMARY KEY,
     user_id TEXT NOT NULL,

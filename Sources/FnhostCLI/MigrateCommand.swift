@@ -5,7 +5,8 @@ import ArgumentParser
 import Postgres
 
 /// `fnhost migrate`: applies `db_migrations/V<NNNN>__<name>.sql` to `DATABASE_URL` (Flyway naming,
-/// version order, one transaction per file, checksums; an edited applied file is refused).
+/// version order, one transaction per file, checksums of the statements; an applied file whose statements
+/// changed is refused).
 struct MigrateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",

@@ -1,17 +1,16 @@
-import Hashing
 
 /// Applies Flyway-named migrations (`V<NNNN>__<snake_case>.sql`) from a folder, forward-only.
 ///
 /// - Order: version, then file name; duplicate versions are fine (the history is keyed by file name).
 /// - History: `<schema>.fnhost_schema_history(file_name TEXT PRIMARY KEY, version INT, checksum TEXT,
 ///   applied_at TIMESTAMPTZ DEFAULT now(), duration_ms INT)`, created on first run. `checksum` is the SHA-256 hex of
-///   the file's bytes.
+///   the statements the file runs, comments left out (``MigrationChecksum``); an earlier form of it is rewritten.
 /// - Each file runs in its own transaction together with its history row, with
 ///   `search_path = <schema>, public` set by `set_config(..., is_local => true)` (transaction-scoped, so nothing
 ///   leaks to the session or through a pooler). Files must not contain `BEGIN`/`COMMIT` or statements that refuse
 ///   to run in a transaction (`CREATE INDEX CONCURRENTLY`, `VACUUM`): they are reported as failed.
 /// - Stops at the first problem: a failing file is rolled back and reported with its name and the server's
-///   message; an applied file whose checksum changed is refused. Later files are reported as skipped, not applied.
+///   message; an applied file whose statements changed is refused. Later files are reported as skipped, not applied.
 ///
 /// Concurrency: a **transaction-scoped** advisory lock, `pg_advisory_xact_lock(6712936, hashtext(<schema>))`,
 /// is taken first inside each file's transaction (and the setup's). We chose it over a session lock because it
@@ -92,7 +91,7 @@ public struct MigrationRunner: Sendable {
         _ file: MigrationFile, on db: PostgresConnection, history: String, start: ContinuousClock.Instant
     ) throws(PostgresError) -> MigrationReport.Outcome {
         let bytes = try file.contents()
-        let checksum = SHA256.hex(bytes)
+        let checksum = MigrationChecksum(bytes: bytes)
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw PostgresError(code: .migrationFailed, message: "\(file.fileName) is not valid UTF-8",
                                 context: "read migration")
@@ -102,11 +101,17 @@ public struct MigrationRunner: Sendable {
             let applied = try db.query("SELECT checksum FROM \(history) WHERE file_name = $1", [file.fileName])
             if let row = applied.first {
                 let recorded = row["checksum"] ?? "NULL"
-                guard recorded == checksum else {
+                switch checksum.verdict(recorded: recorded) {
+                case .same:
+                    break
+                case .rewrite:
+                    try db.execute("UPDATE \(history) SET checksum = $1 WHERE file_name = $2",
+                                   [checksum.statements, file.fileName])
+                case .edited:
                     throw PostgresError(
                         code: .migrationFailed,
                         message: "\(file.fileName) was edited after it was applied (recorded checksum \(recorded), "
-                            + "file now \(checksum)); refusing to continue: restore it and add a new migration",
+                            + "file now \(checksum.statements)); refusing to continue: restore it and add a new migration",
                         context: "verify checksum")
                 }
                 return .alreadyApplied
@@ -121,7 +126,7 @@ public struct MigrationRunner: Sendable {
             }
             try db.execute(
                 "INSERT INTO \(history) (file_name, version, checksum, duration_ms) VALUES ($1, $2, $3, $4)",
-                [file.fileName, String(file.version), checksum, String(milliseconds(since: start))])
+                [file.fileName, String(file.version), checksum.statements, String(milliseconds(since: start))])
             return .applied
         }
     }

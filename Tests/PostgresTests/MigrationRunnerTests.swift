@@ -40,7 +40,7 @@ struct MigrationRunnerTests {
             let row = try db.query("SELECT version, checksum, duration_ms FROM \(PostgresIdentifier.quoted(schema))"
                 + ".fnhost_schema_history WHERE file_name = 'V0001__create_users.sql'").first
             #expect(row?["version"] == "1")
-            #expect(row?["checksum"] == SHA256.hex(Array((basics["V0001__create_users.sql"] ?? "").utf8)))
+            #expect(row?["checksum"] == MigrationChecksum(bytes: Array((basics["V0001__create_users.sql"] ?? "").utf8)).statements)
             #expect(db.transactionState == .idle)
 
             let again = try MigrationRunner(folder: folder.path, schema: schema).run(on: db)
@@ -73,6 +73,36 @@ struct MigrationRunnerTests {
             #expect(try history(db, schema) == ["V0001__create_users.sql", "V0002__add_posts.sql"])
             #expect(try db.query("SELECT 1 FROM pg_indexes WHERE indexname = 'posts_user_ix' AND schemaname = $1",
                                  [schema]).isEmpty)
+        }
+    }
+
+    @Test("a comment edited in an applied file is accepted; a history of whole-file checksums is rewritten")
+    func commentsAndEarlierChecksums() throws {
+        let folder = try MigrationFolder(["V0001__users.sql": "-- users\nCREATE TABLE users (id int);\n"])
+        try TestDatabase.withSchema("mig_comments") { schema in
+            let db = try TestDatabase.connect()
+            let runner = MigrationRunner(folder: folder.path, schema: schema)
+            #expect(try runner.run(on: db).succeeded)
+            let table = try PostgresIdentifier.quoted(schema) + ".fnhost_schema_history"
+            let recorded = { try db.query("SELECT checksum FROM \(table)").first?["checksum"] }
+
+            let corrected = "-- the users, one row each\n\nCREATE TABLE users (id int);\n"
+            try folder.write("V0001__users.sql", corrected)
+            #expect(try runner.run(on: db).outcomes["V0001__users.sql"] == .alreadyApplied)
+
+            // A history written when the checksum covered the whole file: accepted, then rewritten.
+            let checksum = MigrationChecksum(bytes: Array(corrected.utf8))
+            try db.execute("UPDATE \(table) SET checksum = $1", [checksum.wholeFile])
+            #expect(try runner.run(on: db).outcomes["V0001__users.sql"] == .alreadyApplied)
+            #expect(try recorded() == checksum.statements)
+
+            try folder.write("V0001__users.sql", "-- the users, one row each\nCREATE TABLE users (id bigint);\n")
+            guard case .failed(let message) = try runner.run(on: db).outcomes["V0001__users.sql"] else {
+                Issue.record("a changed statement must be refused")
+                return
+            }
+            #expect(message.contains("edited"), "\(message)")
+            #expect(try recorded() == checksum.statements, "a refusal rewrites nothing")
         }
     }
 

@@ -1,8 +1,9 @@
 -- The try-on task table (replicate-async-start, -worker, -status) in one step: the columns of the
--- original application's table (shared/seed/replicate-async-setup.md) followed by the ones the job
--- system added for progress, leases, attempts and idempotent starts. It is the table fnhost's own
--- db_migrations/ V0001 and V0002 leave behind, column for column, with the same constraints and
--- indexes, so the page, these Python functions and the shipped Swift ones read the same rows.
+-- original application's table (fnhost's docs/job-queue.md, "The original table") followed by the
+-- ones the job system added for progress, leases, attempts and idempotent starts. It is the table
+-- fnhost's own db_migrations/ V0001 and V0002 leave behind, column for column, with the same
+-- constraints and indexes, so the page, these Python functions and the shipped Swift ones read the
+-- same rows.
 CREATE TABLE replicate_tasks (
     id TEXT PRIMARY KEY,
     user_id TEXT NOT NULL,
