@@ -67,8 +67,9 @@ public struct FrontConfiguration: Sendable {
     /// function's timeout plus `functionReadMarginSeconds`, or the margin alone for files only (then
     /// a GET goes to the next host). Empty by default.
     public var staticPrefixes: [(prefix: String, fallback: FunctionSpec?)] = []
-    /// Seconds a request to a known function waits for a host beyond the function's timeout. Default 7: beyond a host nginx's own margin (5 s), so a host that is up always
-    /// answers first, its own 504 for a function that ran out of time included.
+    /// Seconds a request to a known function waits for a host beyond the function's timeout.
+    /// Default 7: beyond a host nginx's own margin (5 s), so a host that is up always answers first,
+    /// its own 504 for a function that ran out of time included.
     public var functionReadMarginSeconds = 7
     /// The web page served at `/` (a folder with `index.html`) and the `func2url.json` served as
     /// `/func2url.json`, both absolute and readable by nginx's workers. Nil (the default): the hosts
@@ -122,7 +123,7 @@ public struct FrontConfiguration: Sendable {
     /// What sends a request that is not GET, HEAD or OPTIONS to the location of its class that
     /// waits `readTimeoutSeconds` for a host.
     func methodRewrites(readTimeoutSeconds seconds: Int) -> String {
-        let suffix = classSuffix(readTimeoutSeconds: seconds)
+        let suffix = classSuffix(readTimeoutSeconds: seconds).map { "/" + $0 } ?? ""
         return """
                     if ($fnhost_front_method_class = sent-once) {
                         rewrite ^ /_fnhost_front/sent-once\(suffix) last;
@@ -178,23 +179,19 @@ public struct FrontConfiguration: Sendable {
         return [readTimeoutSeconds] + used.subtracting([readTimeoutSeconds]).sorted()
     }
 
-    /// What ends the names of a read timeout's class locations: nothing for the front's own, `/17s`
-    /// for 17 s (the named location's: `_17s`).
-    func classSuffix(readTimeoutSeconds seconds: Int) -> String {
-        seconds == readTimeoutSeconds ? "" : "/\(seconds)s"
-    }
-
-    /// The name of the location that decides about one more host for a `one-host` request.
-    func oneHostAgain(readTimeoutSeconds seconds: Int) -> String {
-        "@fnhost_front_one_host_again" + (seconds == readTimeoutSeconds ? "" : "_\(seconds)s")
+    /// What ends the names of a read timeout's class locations: nil for the front's own, `17s` for
+    /// 17 s (`/_fnhost_front/sent-once/17s`, `@fnhost_front_one_host_again_17s`).
+    func classSuffix(readTimeoutSeconds seconds: Int) -> String? {
+        seconds == readTimeoutSeconds ? nil : "\(seconds)s"
     }
 
     /// The internal locations of the `sent-once` and `one-host` classes, once per read timeout in
     /// `classReadTimeouts`, each trio differing from the others only in its names and timeout.
     var methodClassLocations: String {
         classReadTimeouts.map { seconds in
-            let suffix = classSuffix(readTimeoutSeconds: seconds), again = oneHostAgain(readTimeoutSeconds: seconds)
-            var text = seconds == readTimeoutSeconds ? "" : "        # For the known functions' locations that wait \(seconds) s for a host.\n"
+            let name = classSuffix(readTimeoutSeconds: seconds)
+            let suffix = name.map { "/" + $0 } ?? "", again = "@fnhost_front_one_host_again" + (name.map { "_" + $0 } ?? "")
+            var text = name == nil ? "" : "        # For the known functions' locations that wait \(seconds) s for a host.\n"
             text += "        location = /_fnhost_front/sent-once\(suffix) {\n            internal;\n" + sentOnceProxy(readTimeoutSeconds: seconds) + "\n        }\n\n"
             text += "        location = /_fnhost_front/one-host\(suffix) {\n            internal;\n            recursive_error_pages on;\n"
                 + oneHostErrorPages(again: again) + "\n" + oneHostProxy(readTimeoutSeconds: seconds) + "\n        }\n\n"
